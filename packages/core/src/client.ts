@@ -1,0 +1,199 @@
+import { container as rootContainer } from 'tsyringe'
+import { LLMKitError } from './errors.js'
+import { HttpTransport, type TransportOptions } from './http/transport.js'
+import { type Clock, type Logger, silentLogger, systemClock } from './logger.js'
+import type { ProgressListener } from './progress.js'
+import { type ImageGenerationRequestInit, ImageGenerationRequest } from './request.js'
+import type { ImageGenerationResponse } from './response.js'
+import type { ModelCapabilities } from './registry/capabilities.js'
+import { discoverProviders, type ModuleImporter } from './registry/discover.js'
+import type { ProviderPlugin } from './registry/plugin.js'
+import { type ModelListing, ProviderRegistry, TOKENS, type RegistrySettings } from './registry/provider-registry.js'
+import { abortError } from './http/transport.js'
+import { type BuiltinOptions, builtinMiddleware } from './pipeline/builtins.js'
+import { type CallProviderOptions, callProvider } from './pipeline/call-provider.js'
+import { compose, type Terminal } from './pipeline/compose.js'
+import { createContext, type Middleware } from './pipeline/context.js'
+
+/** Options of {@link LLMKitClient}. */
+export interface LLMKitClientOptions extends BuiltinOptions {
+  /** Provider plugins to use. Given: no discovery. @defaultValue discovered installed packages (fromEnv) */
+  providers?: readonly ProviderPlugin[] | undefined
+  /** User middleware, outermost first; same as calling `use()` for each. */
+  middleware?: readonly Middleware[] | undefined
+  /** API keys by provider id; beat the environment. */
+  apiKeys?: Readonly<Record<string, string | undefined>> | undefined
+  /** Base URLs by provider id (gateways, the emulator); beat `<PROVIDER>_BASE_URL`. */
+  baseUrls?: Readonly<Record<string, string | undefined>> | undefined
+  /** Environment to read keys and base URLs from. @defaultValue process.env */
+  env?: Readonly<Record<string, string | undefined>> | undefined
+  /** HTTP settings: dispatcher, timeouts, response cap. */
+  transport?: TransportOptions | undefined
+  /** Logger with pino's shape. @defaultValue silent */
+  logger?: Logger | undefined
+  /** Clock. @defaultValue the system clock */
+  clock?: Clock | undefined
+  /** Images a provider flagged: a ContentPolicyError, or kept with a warning. @defaultValue 'error' */
+  contentFilter?: CallProviderOptions['contentFilter']
+  /** Deadline of one async job, in milliseconds. @defaultValue 600000 */
+  jobTimeoutMs?: number | undefined
+  /** How provider packages are imported during discovery (tests). @internal */
+  importer?: ModuleImporter | undefined
+}
+
+/** Per-call options of {@link LLMKitClient.generateImage}. */
+export interface GenerateOptions {
+  /** Cancels waiting, sleeping and, for async providers, the remote job. */
+  signal?: AbortSignal | undefined
+  /** Receives job progress (queued, running, completed) from async providers. */
+  onProgress?: ProgressListener | undefined
+}
+
+const neverAborts = new AbortController().signal
+
+/**
+ * The entry point: one typed call for every installed provider.
+ *
+ * @example
+ * ```ts
+ * const client = LLMKitClient.fromEnv()
+ * const response = await client.generateImage(new ImageGenerationRequest('dall-e-3', 'A cat'))
+ * console.log(response.first()?.url)
+ * ```
+ */
+export class LLMKitClient {
+  readonly #options: LLMKitClientOptions
+  readonly #registry: ProviderRegistry
+  readonly #transport: HttpTransport
+  readonly #logger: Logger
+  readonly #clock: Clock
+  readonly #userMiddleware: Middleware[] = []
+  /** Built once per client: the cache, limiter and breaker state must outlive `use()` calls. */
+  readonly #builtins: readonly Middleware[]
+  #ready: Promise<void> | undefined
+  #pipeline: Terminal | undefined
+
+  constructor(options: LLMKitClientOptions = {}) {
+    this.#options = options
+    this.#logger = options.logger ?? silentLogger
+    this.#clock = options.clock ?? systemClock
+    this.#transport = new HttpTransport(options.transport)
+    const settings: RegistrySettings = {
+      env: options.env ?? { ...process.env },
+      apiKeys: options.apiKeys ?? {},
+      baseUrls: options.baseUrls ?? {},
+      jobTimeoutMs: options.jobTimeoutMs,
+    }
+    const di = rootContainer.createChildContainer()
+    di.registerInstance(TOKENS.transport, this.#transport)
+    di.registerInstance(TOKENS.logger, this.#logger)
+    di.registerInstance(TOKENS.clock, this.#clock)
+    di.registerInstance(TOKENS.settings, settings)
+    this.#registry = di.resolve(ProviderRegistry)
+    if (options.providers !== undefined) {
+      this.#registry.register(options.providers)
+      this.#ready = Promise.resolve()
+    }
+    this.#builtins = builtinMiddleware(options)
+    for (const mw of options.middleware ?? []) this.use(mw)
+  }
+
+  /**
+   * A client for the installed provider packages whose keys are in the environment. Synchronous:
+   * packages are discovered by dynamic import on the first call.
+   */
+  static fromEnv(options: Omit<LLMKitClientOptions, 'providers'> = {}): LLMKitClient {
+    return new LLMKitClient({ ...options, env: options.env ?? { ...process.env } })
+  }
+
+  /**
+   * Adds a middleware around the built-ins. Middleware run in the order they were added, the
+   * first added outermost (as in Koa), and all of them before capability validation.
+   * @throws TypeError when `middleware` is not a function.
+   */
+  use(middleware: Middleware): this {
+    if (typeof middleware !== 'function') throw new TypeError(`Expected a middleware function, got ${typeof middleware}`)
+    this.#userMiddleware.push(middleware)
+    this.#pipeline = undefined
+    return this
+  }
+
+  /**
+   * Generates images.
+   *
+   * @throws {@link InvalidRequestError}, {@link ModelNotFoundError}, {@link ProviderNotConfiguredError},
+   * {@link UnsupportedCapabilityError} before any network call; {@link AuthenticationError},
+   * {@link RateLimitError}, {@link ContentPolicyError}, {@link ProviderError}, {@link TimeoutError},
+   * {@link NetworkError}, {@link JobFailedError}, {@link AbortError} from the provider.
+   * @example
+   * ```ts
+   * const response = await client.generateImage({ model: 'dall-e-3', prompt: 'A cat', size: '1792x1024' })
+   * ```
+   */
+  async generateImage(request: ImageGenerationRequest | ImageGenerationRequestInit, options: GenerateOptions = {}): Promise<ImageGenerationResponse> {
+    const started = this.#clock.now()
+    const req = ImageGenerationRequest.from(request)
+    await this.#ensureReady()
+    const signal = options.signal ?? neverAborts
+    if (signal.aborted) throw abortError(signal)
+    const registry = this.#registry
+    const model = registry.resolve(req.model)
+    // Fail on a missing key now, before any middleware or network work.
+    registry.providerFor(model.plugin, model.modelId)
+    const ctx = createContext({
+      request: req,
+      model,
+      normalized: undefined,
+      attempt: 1,
+      signal,
+      logger: this.#logger,
+      clock: this.#clock,
+      onProgress: options.onProgress,
+      part: undefined,
+      metadata: {},
+      resolve: (id) => registry.resolve(id),
+    })
+    const response = await this.#getPipeline()(ctx)
+    return response.with({ timings: { ...response.timings, totalMs: this.#clock.now() - started } })
+  }
+
+  /** Every model of every installed provider, with whether its key is set. */
+  async models(): Promise<ModelListing[]> {
+    await this.#ensureReady()
+    return this.#registry.listModels()
+  }
+
+  /**
+   * The capability row of a model id (or alias, or `provider:model`).
+   * @throws {@link ModelNotFoundError}
+   */
+  async capabilities(modelId: string): Promise<ModelCapabilities> {
+    await this.#ensureReady()
+    return this.#registry.resolve(modelId).capabilities
+  }
+
+  /** The registered provider plugins (after discovery). */
+  async providers(): Promise<readonly ProviderPlugin[]> {
+    await this.#ensureReady()
+    return this.#registry.plugins
+  }
+
+  #ensureReady(): Promise<void> {
+    this.#ready ??= discoverProviders(this.#options.importer).then(
+      (plugins) => this.#registry.register(plugins),
+      (error: unknown) => {
+        this.#ready = undefined
+        throw LLMKitError.isInstance(error) ? error : new LLMKitError(`Provider discovery failed: ${String(error)}`, { cause: error })
+      },
+    )
+    return this.#ready
+  }
+
+  #getPipeline(): Terminal {
+    this.#pipeline ??= compose(
+      [...this.#userMiddleware, ...this.#builtins],
+      callProvider({ registry: this.#registry, transport: this.#transport, contentFilter: this.#options.contentFilter }),
+    )
+    return this.#pipeline
+  }
+}

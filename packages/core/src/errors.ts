@@ -1,0 +1,147 @@
+/**
+ * One error hierarchy for every provider. Each class has a stable `code`, sets `retryable`
+ * once in its constructor, and is recognised across duplicate installs of `llmkit` through
+ * `Symbol.for('llmkit.error')` (a plugin may load a second copy of the core).
+ */
+
+const ERROR_MARKER = Symbol.for('llmkit.error')
+
+/** The raw provider body kept on an error is capped so a huge HTML error page cannot bloat logs. */
+export const MAX_ERROR_BODY_CHARS = 4096
+
+/** Options shared by every {@link LLMKitError} constructor. */
+export interface LLMKitErrorOptions {
+  /** Provider id, e.g. `openai`. */
+  provider?: string | undefined
+  /** Model id as the caller wrote it. */
+  model?: string | undefined
+  /** HTTP status of the provider response, when there was one. */
+  status?: number | undefined
+  /** Provider request id (`x-request-id` and friends), for support tickets. */
+  requestId?: string | undefined
+  /** Provider error code, e.g. `insufficient_quota`. */
+  providerCode?: string | undefined
+  /** Request parameter the provider blamed, e.g. `size`. */
+  param?: string | undefined
+  /** Raw response body, capped at {@link MAX_ERROR_BODY_CHARS}. */
+  body?: string | undefined
+  /** Server-suggested wait before retrying, in milliseconds. */
+  retryAfterMs?: number | undefined
+  /** Overrides the class default, e.g. to stop a retry after an async job was accepted. */
+  retryable?: boolean | undefined
+  /** The underlying error. */
+  cause?: unknown
+}
+
+/**
+ * Base class of every error llmkit throws.
+ *
+ * @example
+ * ```ts
+ * try { await client.generateImage(req) } catch (e) {
+ *   if (LLMKitError.isInstance(e) && e.retryable) { ... }
+ * }
+ * ```
+ */
+export class LLMKitError extends Error {
+  /** Stable machine-readable code, `LLMKIT_<NAME>`. */
+  readonly code: string
+  /** Whether trying the same call again may succeed. */
+  readonly retryable: boolean
+  /** Provider id. */
+  readonly provider: string | undefined
+  /** Model id. */
+  readonly model: string | undefined
+  /** HTTP status, when the provider answered. */
+  readonly status: number | undefined
+  /** Provider request id. */
+  readonly requestId: string | undefined
+  /** Provider's own error code. */
+  readonly providerCode: string | undefined
+  /** Request parameter the provider blamed. */
+  readonly param: string | undefined
+  /** Raw response body (capped). */
+  readonly body: string | undefined
+  /** Server-suggested wait before a retry, in milliseconds. */
+  readonly retryAfterMs: number | undefined
+  /** @internal */
+  readonly [ERROR_MARKER] = true
+
+  constructor(message: string, options: LLMKitErrorOptions = {}, code = 'LLMKIT_ERROR') {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.retryable = options.retryable ?? false
+    this.provider = options.provider
+    this.model = options.model
+    this.status = options.status
+    this.requestId = options.requestId
+    this.providerCode = options.providerCode
+    this.param = options.param
+    this.body = options.body === undefined ? undefined : options.body.slice(0, MAX_ERROR_BODY_CHARS)
+    this.retryAfterMs = options.retryAfterMs
+  }
+
+  /** True for any llmkit error, even one thrown by another installed copy of the core. */
+  static isInstance(value: unknown): value is LLMKitError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_MARKER] === true
+  }
+
+  /** A plain object for logs and `--json` output; never contains keys. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      provider: this.provider,
+      model: this.model,
+      status: this.status,
+      requestId: this.requestId,
+      providerCode: this.providerCode,
+      param: this.param,
+    }
+  }
+}
+
+function defineError(name: string, code: string, retryable: boolean) {
+  // One factory keeps name, code and retryability side by side as data.
+  const cls = class extends LLMKitError {
+    constructor(message: string, options: LLMKitErrorOptions = {}) {
+      super(message, { ...options, retryable: options.retryable ?? retryable }, code)
+      this.name = name
+    }
+  }
+  Object.defineProperty(cls, 'name', { value: name })
+  return cls
+}
+
+/** The API key is missing, malformed or rejected (401). */
+export class AuthenticationError extends defineError('AuthenticationError', 'LLMKIT_AUTHENTICATION', false) {}
+/** The key is valid but may not use this model or feature (403). */
+export class PermissionDeniedError extends defineError('PermissionDeniedError', 'LLMKIT_PERMISSION_DENIED', false) {}
+/**
+ * Rate limit or quota exhausted (429, or a provider's quota code). Its message always contains
+ * the word "quota". Retryable unless the quota (credit, billing) is exhausted.
+ */
+export class RateLimitError extends defineError('RateLimitError', 'LLMKIT_RATE_LIMIT', true) {}
+/** The prompt or the generated image was blocked by the provider's safety system. */
+export class ContentPolicyError extends defineError('ContentPolicyError', 'LLMKIT_CONTENT_POLICY', false) {}
+/** The request is invalid; `param` names the field when known. */
+export class InvalidRequestError extends defineError('InvalidRequestError', 'LLMKIT_INVALID_REQUEST', false) {}
+/** The model cannot honor a setting and the `unsupported` policy is `'error'`. */
+export class UnsupportedCapabilityError extends defineError('UnsupportedCapabilityError', 'LLMKIT_UNSUPPORTED_CAPABILITY', false) {}
+/** No installed provider knows the model id. */
+export class ModelNotFoundError extends defineError('ModelNotFoundError', 'LLMKIT_MODEL_NOT_FOUND', false) {}
+/** The provider is installed but has no API key. */
+export class ProviderNotConfiguredError extends defineError('ProviderNotConfiguredError', 'LLMKIT_PROVIDER_NOT_CONFIGURED', false) {}
+/** A connect, header, body, attempt or overall deadline passed. */
+export class TimeoutError extends defineError('TimeoutError', 'LLMKIT_TIMEOUT', true) {}
+/** The connection failed or was reset before a full response arrived. */
+export class NetworkError extends defineError('NetworkError', 'LLMKIT_NETWORK', true) {}
+/** The provider failed on its side (5xx). */
+export class ProviderError extends defineError('ProviderError', 'LLMKIT_PROVIDER', true) {}
+/** An asynchronous job ended in failure or was cancelled on the provider's side. */
+export class JobFailedError extends defineError('JobFailedError', 'LLMKIT_JOB_FAILED', false) {}
+/** The caller's `AbortSignal` fired. */
+export class AbortError extends defineError('AbortError', 'LLMKIT_ABORT', false) {}

@@ -1,0 +1,239 @@
+import { Agent, EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici'
+import { AbortError, LLMKitError, NetworkError, TimeoutError } from '../errors.js'
+
+/** Transport defaults, written as data. */
+export const DEFAULT_TRANSPORT_OPTIONS = Object.freeze({
+  /** TCP + TLS connect deadline. */
+  connectTimeoutMs: 10_000,
+  /** Wait for response headers. GPT image at high quality can take minutes (OpenAI's SDK allows 600 s). */
+  headersTimeoutMs: 600_000,
+  /** Longest silence between two body chunks. */
+  bodyTimeoutMs: 120_000,
+  /** Idle keep-alive sockets are closed after this. */
+  keepAliveTimeoutMs: 30_000,
+  /** Largest response body read into memory: ten 4 MB images in base64 fit with room. */
+  maxResponseBytes: 128 * 1024 * 1024,
+})
+
+/** Options of {@link HttpTransport}. */
+export interface TransportOptions {
+  /** A custom undici dispatcher (proxy, mock agent, ...). @defaultValue one shared keep-alive Agent */
+  dispatcher?: Dispatcher | undefined
+  /** @defaultValue 10000 */
+  connectTimeoutMs?: number | undefined
+  /** @defaultValue 600000 */
+  headersTimeoutMs?: number | undefined
+  /** @defaultValue 120000 */
+  bodyTimeoutMs?: number | undefined
+  /** @defaultValue 134217728 (128 MiB) */
+  maxResponseBytes?: number | undefined
+  /** Sent on every request. */
+  userAgent?: string | undefined
+}
+
+/** Body types the transport sends as they are. */
+export type HttpBody = string | Uint8Array | FormData
+
+/** One HTTP request. */
+export interface HttpRequest {
+  /** HTTP method. */
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD'
+  /** Absolute URL. */
+  url: string
+  /** Request headers (lower- or mixed-case). */
+  headers?: Record<string, string> | undefined
+  /** A value serialised as JSON with `content-type: application/json`. */
+  json?: unknown
+  /** A raw body; FormData gets its multipart boundary set by undici. */
+  body?: HttpBody | undefined
+  /** Cancels the request. */
+  signal?: AbortSignal | undefined
+  /** Deadline for the whole request, headers and body, in milliseconds. */
+  timeoutMs?: number | undefined
+  /** Cap on the response body for this request, in bytes. */
+  maxBytes?: number | undefined
+}
+
+/** A fully read HTTP response. */
+export interface HttpResponse {
+  /** HTTP status. */
+  readonly status: number
+  /** Response headers, lower-case names, repeated values joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The raw body. */
+  readonly body: Buffer
+  /** The URL that was requested. */
+  readonly url: string
+  /** The body as UTF-8 text. */
+  text(): string
+  /** The body parsed as JSON; `undefined` when it is not JSON. */
+  json(): unknown
+}
+
+let sharedDispatcher: Dispatcher | undefined
+
+/**
+ * The process-wide keep-alive dispatcher: one connection pool per origin for every client, so
+ * a thousand calls reuse sockets instead of opening new ones. Honors HTTP(S)_PROXY / NO_PROXY.
+ */
+export function getSharedDispatcher(): Dispatcher {
+  if (sharedDispatcher === undefined) {
+    const opts = {
+      connect: { timeout: DEFAULT_TRANSPORT_OPTIONS.connectTimeoutMs },
+      headersTimeout: DEFAULT_TRANSPORT_OPTIONS.headersTimeoutMs,
+      bodyTimeout: DEFAULT_TRANSPORT_OPTIONS.bodyTimeoutMs,
+      keepAliveTimeout: DEFAULT_TRANSPORT_OPTIONS.keepAliveTimeoutMs,
+    }
+    const env = process.env
+    const proxied = Boolean(env['HTTPS_PROXY'] || env['https_proxy'] || env['HTTP_PROXY'] || env['http_proxy'])
+    sharedDispatcher = proxied ? new EnvHttpProxyAgent(opts) : new Agent(opts)
+  }
+  return sharedDispatcher
+}
+
+/**
+ * The one HTTP client of llmkit, on undici. It never throws for an HTTP status (the caller
+ * maps statuses); it throws {@link NetworkError}, {@link TimeoutError} or {@link AbortError}.
+ */
+export class HttpTransport {
+  readonly #dispatcher: Dispatcher | undefined
+  readonly #maxBytes: number
+  readonly #headersTimeoutMs: number
+  readonly #bodyTimeoutMs: number
+  readonly #userAgent: string | undefined
+
+  constructor(options: TransportOptions = {}) {
+    for (const key of ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'maxResponseBytes'] as const) {
+      const v = options[key]
+      if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new TypeError(`Expected \`${key}\` to be a positive number, got ${String(v)}.`)
+    }
+    this.#maxBytes = options.maxResponseBytes ?? DEFAULT_TRANSPORT_OPTIONS.maxResponseBytes
+    this.#headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_TRANSPORT_OPTIONS.headersTimeoutMs
+    this.#bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_TRANSPORT_OPTIONS.bodyTimeoutMs
+    this.#userAgent = options.userAgent
+    this.#dispatcher =
+      options.dispatcher ??
+      (options.connectTimeoutMs === undefined && options.headersTimeoutMs === undefined && options.bodyTimeoutMs === undefined
+        ? undefined
+        : new Agent({
+            connect: { timeout: options.connectTimeoutMs ?? DEFAULT_TRANSPORT_OPTIONS.connectTimeoutMs },
+            headersTimeout: this.#headersTimeoutMs,
+            bodyTimeout: this.#bodyTimeoutMs,
+            keepAliveTimeout: DEFAULT_TRANSPORT_OPTIONS.keepAliveTimeoutMs,
+          }))
+  }
+
+  /** Sends a request and reads the whole body (capped). */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = {}
+    if (this.#userAgent) headers['user-agent'] = this.#userAgent
+    for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v
+    let body: HttpBody | undefined = req.body
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json)
+      headers['content-type'] ??= 'application/json'
+    }
+    const maxBytes = req.maxBytes ?? this.#maxBytes
+    const deadline = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs)
+    const signal = combineSignals(req.signal, deadline)
+    if (req.signal?.aborted) throw abortError(req.signal)
+    try {
+      const res = await undiciRequest(req.url, {
+        method: req.method,
+        headers,
+        body: body as Dispatcher.DispatchOptions['body'],
+        signal,
+        dispatcher: this.#dispatcher ?? getSharedDispatcher(),
+        headersTimeout: this.#headersTimeoutMs,
+        bodyTimeout: this.#bodyTimeoutMs,
+      })
+      const flat = flattenHeaders(res.headers)
+      const declared = Number(flat['content-length'])
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        res.body.destroy()
+        throw new NetworkError(`Response from ${safeOrigin(req.url)} is ${declared} bytes, over the ${maxBytes}-byte cap (raise maxResponseBytes)`)
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length
+        if (size > maxBytes) {
+          res.body.destroy()
+          throw new NetworkError(`Response from ${safeOrigin(req.url)} exceeded the ${maxBytes}-byte cap (raise maxResponseBytes)`)
+        }
+        chunks.push(chunk)
+      }
+      return makeResponse(res.statusCode, flat, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), req.url)
+    } catch (error) {
+      throw toTransportError(error, req, deadline)
+    }
+  }
+}
+
+function makeResponse(status: number, headers: Record<string, string>, body: Buffer, url: string): HttpResponse {
+  let parsed: { value: unknown } | undefined
+  return {
+    status,
+    headers,
+    body,
+    url,
+    text: () => body.toString('utf8'),
+    json: () => {
+      if (parsed === undefined) {
+        try {
+          parsed = { value: JSON.parse(body.toString('utf8')) }
+        } catch {
+          parsed = { value: undefined }
+        }
+      }
+      return parsed.value
+    },
+  }
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(raw)) {
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
+  }
+  return out
+}
+
+/** Origin only: URLs can carry signed query strings that must not land in error messages. */
+export function safeOrigin(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.origin}${u.pathname}`
+  } catch {
+    return '<invalid url>'
+  }
+}
+
+/** Both signals, either of which aborts; undefined when neither is given. */
+export function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return AbortSignal.any([a, b])
+}
+
+/** The {@link AbortError} for a fired signal, keeping its reason as the cause. */
+export function abortError(signal: AbortSignal | undefined): LLMKitError {
+  const reason: unknown = signal?.reason
+  if (LLMKitError.isInstance(reason)) return reason
+  return new AbortError('The operation was aborted by the caller', { cause: reason })
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
+
+function toTransportError(error: unknown, req: HttpRequest, deadline: AbortSignal | undefined): LLMKitError {
+  if (LLMKitError.isInstance(error)) return error
+  if (req.signal?.aborted) return abortError(req.signal)
+  const where = `${req.method} ${safeOrigin(req.url)}`
+  if (deadline?.aborted) return new TimeoutError(`${where} timed out after ${req.timeoutMs} ms`, { cause: error })
+  const code = (error as { code?: string } | undefined)?.code
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return new TimeoutError(`${where} timed out (${code}); the server is slow or unreachable`, { cause: error })
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return new NetworkError(`${where} failed: ${message}${code ? ` (${code})` : ''}; check the network or the base URL`, { cause: error })
+}

@@ -1,0 +1,93 @@
+// tsyringe's decorators need the Reflect metadata API before any decorated class loads.
+import 'reflect-metadata'
+
+export { LLMKitClient, type LLMKitClientOptions, type GenerateOptions } from './client.js'
+export {
+  ImageGenerationRequest,
+  ImageSize,
+  ImageQuality,
+  ImageStyle,
+  ImageFormat,
+  MAX_SEED,
+  imageGenerationRequestSchema,
+  type ImageGenerationRequestInit,
+} from './request.js'
+export {
+  ImageGenerationResponse,
+  GeneratedImage,
+  type GeneratedImageInit,
+  type ImageGenerationResponseInit,
+  type Usage,
+  type Timings,
+} from './response.js'
+export type { Warning } from './warnings.js'
+export type { ProgressEvent, ProgressListener } from './progress.js'
+export {
+  LLMKitError,
+  AuthenticationError,
+  PermissionDeniedError,
+  RateLimitError,
+  ContentPolicyError,
+  InvalidRequestError,
+  UnsupportedCapabilityError,
+  ModelNotFoundError,
+  ProviderNotConfiguredError,
+  TimeoutError,
+  NetworkError,
+  ProviderError,
+  JobFailedError,
+  AbortError,
+  type LLMKitErrorOptions,
+} from './errors.js'
+export { type Logger, type Clock, silentLogger, systemClock } from './logger.js'
+export { sniffImageType, IMAGE_EXTENSIONS, base64DecodedLength, parseDataUrl, type ImageMimeType } from './media.js'
+export {
+  modelCapabilitiesSchema,
+  sizeSpecSchema,
+  parseModelCapabilities,
+  type ModelCapabilities,
+  type SizeSpec,
+} from './registry/capabilities.js'
+export type {
+  ProviderPlugin,
+  ProviderContext,
+  ImageProvider,
+  NormalizedRequest,
+  ProviderResult,
+  ProviderImage,
+  CallOptions,
+  ProviderHttp,
+  ProviderHttpRequest,
+  RateLimit,
+} from './registry/plugin.js'
+export { resolveModel, type ResolvedModel } from './registry/resolve-model.js'
+export { discoverProviders, type ModuleImporter } from './registry/discover.js'
+export { KNOWN_PROVIDER_PACKAGES } from './registry/known-providers.js'
+export type { ModelListing } from './registry/provider-registry.js'
+export { compose, type Terminal } from './pipeline/compose.js'
+export type { GenerationContext, Middleware, Next } from './pipeline/context.js'
+export { validateCapabilities, type ValidateCapabilitiesOptions } from './pipeline/validate-capabilities.js'
+export { normalizeRequest, nearestAspectRatio, nearestListedSize, type UnsupportedPolicy } from './pipeline/normalize-request.js'
+export type { ContentFilterPolicy } from './pipeline/call-provider.js'
+export {
+  HttpTransport,
+  getSharedDispatcher,
+  DEFAULT_TRANSPORT_OPTIONS,
+  type TransportOptions,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpBody,
+} from './http/transport.js'
+export { errorFromResponse, redact, type ParsedProviderError, type ErrorContext } from './http/error-body.js'
+export { parseRetryAfter, parseShouldRetry, MAX_RETRY_AFTER_MS } from './http/retry-after.js'
+export { downloadImage, type DownloadOptions, type DownloadedImage } from './http/download.js'
+export {
+  createJobRunner,
+  DEFAULT_JOB_OPTIONS,
+  type JobRunner,
+  type JobSpec,
+  type JobSnapshot,
+  type JobState,
+  type SubmittedJob,
+  type JobRunOptions,
+} from './jobs/poll-job.js'

@@ -1,0 +1,202 @@
+import { InvalidRequestError, UnsupportedCapabilityError } from '../errors.js'
+import type { ImageGenerationRequest } from '../request.js'
+import type { ModelCapabilities, SizeSpec } from '../registry/capabilities.js'
+import type { NormalizedRequest } from '../registry/plugin.js'
+import type { Warning } from '../warnings.js'
+
+/** What to do with a setting the model cannot honor. */
+export type UnsupportedPolicy = 'warn' | 'error'
+
+/** Result of {@link normalizeRequest}. */
+export interface Normalized {
+  /** What the provider receives (with `n` still the full count; split-n cuts it per call). */
+  request: NormalizedRequest
+  /** What was mapped or dropped. */
+  warnings: Warning[]
+}
+
+interface Size {
+  width: number
+  height: number
+}
+
+function parseSize(size: string): Size {
+  const [w, h] = size.split('x').map(Number)
+  return { width: w!, height: h! }
+}
+
+function parseRatio(ratio: string): number {
+  const [w, h] = ratio.split(':').map(Number)
+  return w! / h!
+}
+
+/** The listed size closest to the request: first by aspect ratio, then by area. */
+export function nearestListedSize(values: readonly string[], wanted: Size): string {
+  const wantedRatio = Math.log(wanted.width / wanted.height)
+  const wantedArea = wanted.width * wanted.height
+  let best = values[0]!
+  let bestScore = Number.POSITIVE_INFINITY
+  for (const value of values) {
+    const s = parseSize(value)
+    const score = Math.abs(Math.log(s.width / s.height) - wantedRatio) * 10 + Math.abs(Math.log((s.width * s.height) / wantedArea))
+    if (score < bestScore) {
+      best = value
+      bestScore = score
+    }
+  }
+  return best
+}
+
+/** The aspect ratio closest to a pixel size (by log ratio, so 2:1 and 1:2 are equally far from 1:1). */
+export function nearestAspectRatio(values: readonly string[], wanted: Size): string {
+  const target = Math.log(wanted.width / wanted.height)
+  let best = values[0]!
+  for (const value of values) {
+    if (Math.abs(Math.log(parseRatio(value)) - target) < Math.abs(Math.log(parseRatio(best)) - target)) best = value
+  }
+  return best
+}
+
+function snapToRange(spec: Extract<SizeSpec, { kind: 'range' }>, wanted: Size): Size {
+  const snap = (v: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(v / spec.step) * spec.step))
+  let width = snap(wanted.width, spec.minWidth, spec.maxWidth)
+  let height = snap(wanted.height, spec.minHeight, spec.maxHeight)
+  if (spec.maxPixels !== undefined && width * height > spec.maxPixels) {
+    const scale = Math.sqrt(spec.maxPixels / (width * height))
+    width = Math.floor((width * scale) / spec.step) * spec.step
+    height = Math.floor((height * scale) / spec.step) * spec.step
+  }
+  return { width, height }
+}
+
+function sameRatio(a: Size, ratio: string): boolean {
+  return Math.abs(a.width / a.height - parseRatio(ratio)) < 0.005
+}
+
+/**
+ * Checks a request against a model's capabilities and maps it to what the provider takes:
+ * sizes to the nearest listed size or aspect ratio, qualities through the model's map, and
+ * unsupported settings dropped with a warning or rejected, by policy. Invalid values (a seed
+ * outside the model's range, a prompt over its length limit, a missing required option) are
+ * errors under either policy.
+ *
+ * @throws {@link UnsupportedCapabilityError} under policy `'error'`; {@link InvalidRequestError}.
+ */
+export function normalizeRequest(request: ImageGenerationRequest, modelId: string, caps: ModelCapabilities, policy: UnsupportedPolicy): Normalized {
+  const warnings: Warning[] = []
+  const who = `${modelId}`
+  const unsupported = (setting: string, requested: unknown, why: string) => {
+    const message = `${who} ${why}; ${setting} was not sent`
+    if (policy === 'error') {
+      throw new UnsupportedCapabilityError(`${who} ${why}. Remove ${setting} from the request or pass unsupported: 'warn' to drop it with a warning`, {
+        model: modelId,
+        param: setting,
+      })
+    }
+    warnings.push({ type: 'unsupported', setting, message, requested })
+  }
+  const mapped = (setting: string, requested: unknown, used: unknown, why: string) => {
+    if (policy === 'error') {
+      throw new UnsupportedCapabilityError(`${who} ${why} (asked ${String(requested)}, nearest ${String(used)}). Ask for ${String(used)} or pass unsupported: 'warn'`, {
+        model: modelId,
+        param: setting,
+      })
+    }
+    warnings.push({ type: 'mapped', setting, message: `${who} ${why}: used ${String(used)} instead of ${String(requested)}`, requested, used })
+  }
+
+  if (caps.maxPromptLength !== undefined && request.prompt.length > caps.maxPromptLength) {
+    throw new InvalidRequestError(`${who} takes prompts up to ${caps.maxPromptLength} characters; this one has ${request.prompt.length}. Shorten it`, {
+      model: modelId,
+      param: 'prompt',
+    })
+  }
+
+  let size: Size | undefined
+  let aspectRatio: string | undefined
+  if (request.size !== undefined) {
+    const wanted = parseSize(request.size)
+    const spec = caps.sizes
+    if (spec.kind === 'list') {
+      const chosen = spec.values.includes(request.size) ? request.size : nearestListedSize(spec.values, wanted)
+      if (chosen !== request.size) mapped('size', request.size, chosen, `does not take size ${request.size} (sizes: ${spec.values.join(', ')})`)
+      size = parseSize(chosen)
+    } else if (spec.kind === 'range') {
+      size = snapToRange(spec, wanted)
+      if (size.width !== wanted.width || size.height !== wanted.height) {
+        mapped('size', request.size, `${size.width}x${size.height}`, `takes ${spec.minWidth}-${spec.maxWidth} x ${spec.minHeight}-${spec.maxHeight} in steps of ${spec.step}`)
+      }
+    } else {
+      aspectRatio = nearestAspectRatio(spec.values, wanted)
+      if (!sameRatio(wanted, aspectRatio)) mapped('size', request.size, aspectRatio, `takes aspect ratios only (${spec.values.join(', ')})`)
+    }
+  }
+
+  let quality: string | undefined
+  if (request.quality !== undefined) {
+    if (caps.qualities.includes(request.quality)) quality = request.quality
+    else if (caps.qualityMap?.[request.quality] !== undefined) {
+      quality = caps.qualityMap[request.quality]
+      mapped('quality', request.quality, quality, `has no quality "${request.quality}"`)
+    } else {
+      unsupported('quality', request.quality, caps.qualities.length ? `does not take quality "${request.quality}" (qualities: ${caps.qualities.join(', ')})` : 'has no quality setting')
+    }
+  }
+
+  let style: string | undefined
+  if (request.style !== undefined) {
+    if (caps.styles.includes(request.style)) style = request.style
+    else unsupported('style', request.style, caps.styles.length ? `does not take style "${request.style}" (styles: ${caps.styles.join(', ')})` : 'has no style setting')
+  }
+
+  let negativePrompt: string | undefined
+  if (request.negative_prompt !== undefined && request.negative_prompt !== '') {
+    if (caps.negativePrompt) negativePrompt = request.negative_prompt
+    else unsupported('negative_prompt', request.negative_prompt, 'ignores negative prompts')
+  }
+
+  let seed: number | undefined
+  if (request.seed !== undefined) {
+    if (caps.seed === null) unsupported('seed', request.seed, 'has no seed, so results are not reproducible')
+    else if (request.seed < caps.seed.min || request.seed > caps.seed.max) {
+      throw new InvalidRequestError(`${who} takes seeds from ${caps.seed.min} to ${caps.seed.max}; got ${request.seed}`, { model: modelId, param: 'seed' })
+    } else seed = request.seed
+  }
+
+  const providerOptions: Record<string, unknown> = {}
+  const known = new Set(caps.providerOptions ?? [])
+  for (const [key, value] of Object.entries(request.provider_options ?? {})) {
+    if (known.has(key)) providerOptions[key] = value
+    else unsupported(`provider_options.${key}`, value, `does not know provider option "${key}"${known.size ? ` (known: ${[...known].join(', ')})` : ''}`)
+  }
+  for (const key of caps.requiredProviderOptions ?? []) {
+    if (providerOptions[key] === undefined) {
+      throw new InvalidRequestError(`${who} needs provider option "${key}"; add it with .with_provider_options({ ${key}: ... })`, {
+        model: modelId,
+        param: `provider_options.${key}`,
+      })
+    }
+  }
+
+  const wantedFormat = request.format ?? 'url'
+  const format = caps.formats.includes(wantedFormat) ? wantedFormat : caps.formats[0]!
+
+  return {
+    request: Object.freeze({
+      modelId,
+      wireModel: caps.wireId,
+      capabilities: caps,
+      prompt: request.prompt,
+      n: request.n ?? 1,
+      size,
+      aspectRatio,
+      quality,
+      style,
+      format,
+      negativePrompt,
+      seed,
+      providerOptions: Object.freeze(providerOptions),
+    }),
+    warnings,
+  }
+}

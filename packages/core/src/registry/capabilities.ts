@@ -1,0 +1,88 @@
+import { z } from 'zod'
+
+const sizeString = z.string().regex(/^\d+x\d+$/, "sizes are 'WxH' strings")
+const ratioString = z.string().regex(/^\d+(\.\d+)?:\d+(\.\d+)?$/, "aspect ratios are 'W:H' strings")
+
+/** How a model takes its output size. */
+export const sizeSpecSchema = z.discriminatedUnion('kind', [
+  /** Only these exact pixel sizes. */
+  z.object({ kind: z.literal('list'), values: z.array(sizeString).min(1) }),
+  /** Any width/height in a range, on a step grid. */
+  z.object({
+    kind: z.literal('range'),
+    minWidth: z.number().int().positive(),
+    maxWidth: z.number().int().positive(),
+    minHeight: z.number().int().positive(),
+    maxHeight: z.number().int().positive(),
+    step: z.number().int().positive(),
+    /** Largest width × height, when the provider caps the area. */
+    maxPixels: z.number().int().positive().optional(),
+  }),
+  /** Only aspect ratios; the service picks the pixels (about one megapixel). */
+  z.object({ kind: z.literal('aspect'), values: z.array(ratioString).min(1) }),
+])
+/** See {@link sizeSpecSchema}. */
+export type SizeSpec = ModelCapabilities['sizes']
+
+/**
+ * One model's capabilities, as data. The core turns this table into validation, warnings,
+ * `n` splitting, size mapping and the `llmkit models` listing; providers never branch on it.
+ */
+export const modelCapabilitiesSchema = z.strictObject({
+  /** Public id, e.g. `dall-e-3`. Unique across installed plugins. */
+  id: z.string().min(1),
+  /** Other ids that resolve to this model. */
+  aliases: z.array(z.string().min(1)).optional(),
+  /** Id sent on the wire (`recraftv3` for `recraft-v3`). */
+  wireId: z.string().min(1),
+  /** Human name for listings. */
+  displayName: z.string().optional(),
+  /** `sync`: one HTTP call returns images. `async`: a remote job is submitted and polled. */
+  mode: z.enum(['sync', 'async']),
+  /** Most images one provider call returns; above it the core splits `n` into parallel calls. */
+  maxImagesPerCall: z.number().int().min(1),
+  /** Sizes the model takes. */
+  sizes: sizeSpecSchema,
+  /** Size used when the request gives none, `'WxH'` (or `'W:H'` for aspect models). */
+  defaultSize: z.string().optional(),
+  /** Quality tiers the model takes; empty when it has none. */
+  qualities: z.array(z.string()),
+  /** Request qualities mapped onto this model's tiers, e.g. `{ hd: 'high' }`; each use is a warning. */
+  qualityMap: z.record(z.string(), z.string()).optional(),
+  /** Styles the model takes; empty when it has none. */
+  styles: z.array(z.string()),
+  /** Whether a negative prompt is honored. */
+  negativePrompt: z.boolean(),
+  /** Seed range, or null when the model has no seed. */
+  seed: z.object({ min: z.number().int(), max: z.number().int() }).nullable(),
+  /** Formats the provider returns natively; the core converts to the other one. */
+  formats: z.array(z.enum(['url', 'b64_json'])).min(1),
+  /** MIME types the model can produce, first is the default. */
+  outputMimeTypes: z.array(z.string()).optional(),
+  /** Longest prompt, in characters. */
+  maxPromptLength: z.number().int().positive().optional(),
+  /** `provider_options` keys the provider understands; any other key is a warning. */
+  providerOptions: z.array(z.string()).optional(),
+  /** `provider_options` keys without which the model cannot run (e.g. reference images). */
+  requiredProviderOptions: z.array(z.string()).optional(),
+  /** Documentation link for the row. */
+  source: z.string().optional(),
+})
+
+/** Deeply readonly, so `as const` capability tables satisfy the type. */
+type ReadonlyDeep<T> = T extends readonly (infer U)[] ? readonly ReadonlyDeep<U>[] : T extends object ? { readonly [K in keyof T]: ReadonlyDeep<T[K]> } : T
+
+/** See {@link modelCapabilitiesSchema}. Capability tables are `as const satisfies readonly ModelCapabilities[]`. */
+export type ModelCapabilities = ReadonlyDeep<z.input<typeof modelCapabilitiesSchema>>
+
+/** Parses a capability row, throwing a TypeError that names the model and the field. */
+export function parseModelCapabilities(row: unknown): ModelCapabilities {
+  // Rows are returned as given (not the parsed copy) so identity checks on tables keep working.
+  const parsed = modelCapabilitiesSchema.safeParse(row)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const id = (row as { id?: unknown } | null)?.id
+    throw new TypeError(`Invalid capabilities for model ${String(id)}: ${issue?.path.join('.')}: ${issue?.message}`)
+  }
+  return row as ModelCapabilities
+}

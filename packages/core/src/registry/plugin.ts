@@ -1,0 +1,184 @@
+import type { ParsedProviderError } from '../http/error-body.js'
+import type { HttpRequest, HttpResponse } from '../http/transport.js'
+import type { JobRunner } from '../jobs/poll-job.js'
+import type { Clock, Logger } from '../logger.js'
+import type { ProgressListener } from '../progress.js'
+import type { Usage } from '../response.js'
+import type { Warning } from '../warnings.js'
+import type { ModelCapabilities } from './capabilities.js'
+
+/**
+ * The request a provider receives: validated against the model's capabilities, with sizes
+ * mapped and unsupported settings already removed (and warned about) by the core.
+ * Every key is present so a provider has to decide about each one.
+ */
+export interface NormalizedRequest {
+  /** Model id as registered (table id, or the open id after `provider:`). */
+  readonly modelId: string
+  /** Id to send on the wire. */
+  readonly wireModel: string
+  /** The model's capability row. */
+  readonly capabilities: ModelCapabilities
+  /** The prompt. */
+  readonly prompt: string
+  /** Images for this call; never above `capabilities.maxImagesPerCall`. */
+  readonly n: number
+  /** Pixel size for `list`/`range` models; undefined when the request gave none. */
+  readonly size: { readonly width: number; readonly height: number } | undefined
+  /** `'W:H'` for `aspect` models (mapped from the size); undefined when the request gave none. */
+  readonly aspectRatio: string | undefined
+  /** A quality tier from the model's list. */
+  readonly quality: string | undefined
+  /** A style from the model's list. */
+  readonly style: string | undefined
+  /** Format to ask the provider for (always a native one; the core converts afterwards). */
+  readonly format: 'url' | 'b64_json'
+  /** Negative prompt, only when the model honors it. */
+  readonly negativePrompt: string | undefined
+  /** Seed, only when the model takes one. */
+  readonly seed: number | undefined
+  /** Known provider options only (unknown ones were warned about and removed). */
+  readonly providerOptions: Readonly<Record<string, unknown>>
+}
+
+/** One image as a provider returns it. */
+export interface ProviderImage {
+  /** Download URL or `data:` URL. */
+  url?: string | undefined
+  /** Base64 bytes. */
+  b64?: string | undefined
+  /** MIME type, when the provider says. */
+  mimeType?: string | undefined
+  /** Prompt the model used. */
+  revisedPrompt?: string | undefined
+  /** Seed of the image. */
+  seed?: number | undefined
+  /** Width in pixels. */
+  width?: number | undefined
+  /** Height in pixels. */
+  height?: number | undefined
+  /** When the URL expires. */
+  expiresAt?: Date | undefined
+  /**
+   * The provider flagged this image (NSFW, CONTENT_FILTERED) and may have blurred or blanked it.
+   * The core turns it into a ContentPolicyError or a warning, never a silent image.
+   */
+  contentFiltered?: boolean | undefined
+}
+
+/** What `generate` returns. */
+export interface ProviderResult {
+  /** The images, in order. */
+  images: ProviderImage[]
+  /** Provider-side notices. */
+  warnings?: Warning[] | undefined
+  /** Usage, when reported. */
+  usage?: Usage | undefined
+  /** Provider request id. */
+  requestId?: string | undefined
+  /** Unix seconds, when the provider says. */
+  created?: number | undefined
+}
+
+/** Per-call options given to `generate`. */
+export interface CallOptions {
+  /** Aborts the call (and, for async providers, cancels the job). */
+  readonly signal: AbortSignal
+  /** Progress listener, for async providers through `ctx.jobs`. */
+  readonly onProgress?: ProgressListener | undefined
+  /** Deadline for an async job, in milliseconds. */
+  readonly jobTimeoutMs?: number | undefined
+}
+
+/** A request sent through {@link ProviderHttp}: a path is resolved against the base URL. */
+export interface ProviderHttpRequest extends Omit<HttpRequest, 'url'> {
+  /** Path below the base URL (`/images/generations`), or `url` for an absolute URL. */
+  path?: string | undefined
+  /** Absolute URL (e.g. a status URL returned by the provider). */
+  url?: string | undefined
+  /** Model id, named in error messages. */
+  model?: string | undefined
+  /** Extra statuses to return instead of throwing (e.g. 404 on a cancel). */
+  acceptStatus?: readonly number[] | undefined
+}
+
+/** HTTP bound to one provider: base URL, error parsing and key redaction are done for it. */
+export interface ProviderHttp {
+  /**
+   * Sends the request. A non-2xx status (outside `acceptStatus`) throws the mapped llmkit error.
+   */
+  request(req: ProviderHttpRequest): Promise<HttpResponse>
+}
+
+/** What a plugin's `create` receives from the core. */
+export interface ProviderContext {
+  /** Provider id. */
+  readonly providerId: string
+  /** The API key (never log it). */
+  readonly apiKey: string
+  /** Base URL without a trailing slash. */
+  readonly baseUrl: string
+  /** Provider-bound HTTP. */
+  readonly http: ProviderHttp
+  /** Shared job polling for async providers. */
+  readonly jobs: JobRunner
+  /** Logger. */
+  readonly logger: Logger
+  /** Clock. */
+  readonly clock: Clock
+  /** The environment the client was built from (organization headers and the like). */
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
+/** A configured provider, made by {@link ProviderPlugin.create}. */
+export interface ImageProvider {
+  /** Generates up to `capabilities.maxImagesPerCall` images. */
+  generate(request: NormalizedRequest, options: CallOptions): Promise<ProviderResult>
+}
+
+/** A rate limit a provider documents, for the core's limiter. */
+export interface RateLimit {
+  /** Requests allowed per interval. */
+  requests: number
+  /** Interval length in milliseconds. */
+  intervalMs: number
+}
+
+/**
+ * The plugin contract: data about the provider plus a factory. Write one to add a provider
+ * without touching the core.
+ *
+ * @example
+ * ```ts
+ * export function myProvider(): ProviderPlugin {
+ *   return { id: 'mine', envKeys: ['MINE_API_KEY'], defaultBaseUrl: 'https://api.mine.dev',
+ *            models: myModels, create: (ctx) => ({ generate: (req, opts) => ... }) }
+ * }
+ * ```
+ */
+export interface ProviderPlugin {
+  /** Short id, also the `provider:` prefix, e.g. `openai`. */
+  readonly id: string
+  /** Human name. */
+  readonly displayName?: string | undefined
+  /** npm package name, shown in listings and install hints. */
+  readonly packageName?: string | undefined
+  /** Environment variables holding the key; the first one set wins. */
+  readonly envKeys: readonly string[]
+  /** Environment variables overriding the base URL (emulator, proxies); the first one set wins. */
+  readonly baseUrlEnv?: readonly string[] | undefined
+  /** Production base URL. */
+  readonly defaultBaseUrl: string
+  /** Capability table. */
+  readonly models: readonly ModelCapabilities[]
+  /** Documented rate limit, respected by the core's limiter. */
+  readonly rateLimit?: RateLimit | undefined
+  /** Open-ended ids this plugin takes without a `provider:` prefix (e.g. a pinned Replicate version). */
+  claims?(modelId: string): boolean
+  /** Capabilities for an id outside the table (given with the prefix, or claimed). */
+  openModel?(modelId: string): ModelCapabilities | undefined
+  /** Reads an error body; never throws. */
+  parseError?(res: HttpResponse): ParsedProviderError
+  /** Builds the provider for one client. */
+  create(ctx: ProviderContext): ImageProvider
+}

@@ -1,0 +1,173 @@
+import { inject, injectable } from 'tsyringe'
+import { ProviderNotConfiguredError } from '../errors.js'
+import { type ErrorContext, errorFromResponse } from '../http/error-body.js'
+import { HttpTransport } from '../http/transport.js'
+import { createJobRunner } from '../jobs/poll-job.js'
+import type { Clock, Logger } from '../logger.js'
+import { type ModelCapabilities, parseModelCapabilities } from './capabilities.js'
+import type { ImageProvider, ProviderHttp, ProviderPlugin } from './plugin.js'
+import { type ResolvedModel, resolveModel } from './resolve-model.js'
+
+/** DI tokens of the per-client container. */
+export const TOKENS = Object.freeze({
+  transport: Symbol.for('llmkit.transport'),
+  logger: Symbol.for('llmkit.logger'),
+  clock: Symbol.for('llmkit.clock'),
+  settings: Symbol.for('llmkit.registrySettings'),
+})
+
+/** Where keys and base URLs come from. */
+export interface RegistrySettings {
+  /** Environment to read keys and base URLs from. */
+  env: Readonly<Record<string, string | undefined>>
+  /** Keys by provider id; beat the environment. */
+  apiKeys: Readonly<Record<string, string | undefined>>
+  /** Base URLs by provider id; beat the environment. */
+  baseUrls: Readonly<Record<string, string | undefined>>
+  /** Default async job deadline in milliseconds. */
+  jobTimeoutMs: number | undefined
+}
+
+/** A model row with the provider's configuration state, for listings. */
+export interface ModelListing {
+  /** Provider id. */
+  provider: string
+  /** Provider package. */
+  packageName: string | undefined
+  /** Whether the provider's key is set. */
+  configured: boolean
+  /** Environment variables that can hold the key. */
+  envKeys: readonly string[]
+  /** The capability row. */
+  capabilities: ModelCapabilities
+}
+
+/**
+ * The set of provider plugins of one client: checks their tables, resolves model ids, reads
+ * keys, and creates each provider once, on first use.
+ */
+@injectable()
+export class ProviderRegistry {
+  readonly #plugins: ProviderPlugin[] = []
+  readonly #instances = new Map<string, ImageProvider>()
+
+  constructor(
+    @inject(TOKENS.transport) private readonly transport: HttpTransport,
+    @inject(TOKENS.logger) private readonly logger: Logger,
+    @inject(TOKENS.clock) private readonly clock: Clock,
+    @inject(TOKENS.settings) private readonly settings: RegistrySettings,
+  ) {}
+
+  /** Adds plugins, checking every capability row and that ids are unique across plugins. */
+  register(plugins: readonly ProviderPlugin[]): void {
+    for (const plugin of plugins) {
+      if (this.#plugins.some((p) => p.id === plugin.id)) throw new TypeError(`Provider "${plugin.id}" is registered twice`)
+      if (typeof plugin.create !== 'function') throw new TypeError(`Provider "${plugin.id}" has no create() function`)
+      const seen = new Set(this.#plugins.flatMap((p) => p.models.flatMap((m) => [m.id, ...(m.aliases ?? [])])))
+      for (const row of plugin.models) {
+        parseModelCapabilities(row)
+        for (const id of [row.id, ...(row.aliases ?? [])]) {
+          if (seen.has(id)) throw new TypeError(`Model id "${id}" of provider "${plugin.id}" is already registered by another row or provider`)
+          seen.add(id)
+        }
+      }
+      this.#plugins.push(plugin)
+    }
+  }
+
+  /** The registered plugins. */
+  get plugins(): readonly ProviderPlugin[] {
+    return this.#plugins
+  }
+
+  /** Resolves a model id (see {@link resolveModel}). */
+  resolve(modelId: string): ResolvedModel {
+    return resolveModel(this.#plugins, modelId)
+  }
+
+  /** The API key of a provider, or undefined. */
+  apiKeyOf(plugin: ProviderPlugin): string | undefined {
+    const explicit = this.settings.apiKeys[plugin.id]
+    if (explicit) return explicit
+    for (const name of plugin.envKeys) {
+      const value = this.settings.env[name]
+      if (value) return value
+    }
+    return undefined
+  }
+
+  /** Every model of every plugin, with whether its key is set. */
+  listModels(): ModelListing[] {
+    return this.#plugins.flatMap((plugin) =>
+      plugin.models.map((capabilities) => ({
+        provider: plugin.id,
+        packageName: plugin.packageName,
+        configured: this.apiKeyOf(plugin) !== undefined,
+        envKeys: plugin.envKeys,
+        capabilities,
+      })),
+    )
+  }
+
+  /**
+   * The provider instance of a plugin, created on first use.
+   * @throws {@link ProviderNotConfiguredError} naming the environment variable when no key is set.
+   */
+  providerFor(plugin: ProviderPlugin, modelId: string): ImageProvider {
+    const existing = this.#instances.get(plugin.id)
+    if (existing) return existing
+    const apiKey = this.apiKeyOf(plugin)
+    if (apiKey === undefined) {
+      throw new ProviderNotConfiguredError(
+        `${plugin.id} ${modelId}: no API key. Set ${plugin.envKeys.join(' or ')} in the environment, or pass apiKeys: { ${plugin.id}: '...' } to the client`,
+        { provider: plugin.id, model: modelId },
+      )
+    }
+    const baseUrl = this.#baseUrlOf(plugin)
+    const errorContext: ErrorContext = { provider: plugin.id, keyEnv: plugin.envKeys[0], secrets: [apiKey] }
+    const http: ProviderHttp = {
+      request: async (req) => {
+        const url = req.url ?? `${baseUrl}${req.path ?? ''}`
+        const res = await this.transport.request({ ...req, url })
+        if ((res.status >= 200 && res.status < 300) || req.acceptStatus?.includes(res.status)) return res
+        let parsed = {}
+        try {
+          parsed = plugin.parseError?.(res) ?? defaultParse(res.json(), res.text())
+        } catch {
+          // A parser bug must not hide the real failure; fall back to the status.
+        }
+        throw errorFromResponse(res, parsed, { ...errorContext, model: req.model })
+      },
+    }
+    const instance = plugin.create({
+      providerId: plugin.id,
+      apiKey,
+      baseUrl,
+      http,
+      jobs: createJobRunner({ clock: this.clock, logger: this.logger, timeoutMs: this.settings.jobTimeoutMs }),
+      logger: this.logger,
+      clock: this.clock,
+      env: this.settings.env,
+    })
+    this.#instances.set(plugin.id, instance)
+    return instance
+  }
+
+  #baseUrlOf(plugin: ProviderPlugin): string {
+    const explicit = this.settings.baseUrls[plugin.id]
+    const fromEnv = plugin.baseUrlEnv?.map((name) => this.settings.env[name]).find((v) => v)
+    return (explicit ?? fromEnv ?? plugin.defaultBaseUrl).replace(/\/+$/, '')
+  }
+}
+
+function defaultParse(json: unknown, text: string): { message?: string } {
+  if (json && typeof json === 'object') {
+    const j = json as Record<string, unknown>
+    const candidate = j['message'] ?? j['detail'] ?? j['error']
+    if (typeof candidate === 'string') return { message: candidate }
+    if (candidate && typeof candidate === 'object' && typeof (candidate as { message?: unknown }).message === 'string') {
+      return { message: (candidate as { message: string }).message }
+    }
+  }
+  return { message: text.slice(0, 300) || undefined }
+}

@@ -1,0 +1,238 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, extname } from 'node:path'
+import { InvalidRequestError } from './errors.js'
+import { downloadImage } from './http/download.js'
+import { base64DecodedLength, IMAGE_EXTENSIONS, parseDataUrl, sniffImageType } from './media.js'
+import type { Warning } from './warnings.js'
+
+/** Fields of a {@link GeneratedImage}. */
+export interface GeneratedImageInit {
+  /** Download URL (`data:` URL for byte-only providers). */
+  url?: string | undefined
+  /** Base64 image bytes. */
+  b64_json?: string | undefined
+  /** The prompt the model actually used. */
+  revised_prompt?: string | undefined
+  /** MIME type, e.g. `image/png`, `image/svg+xml`. */
+  mimeType?: string | undefined
+  /** Seed that produced this image, when the provider reports it. */
+  seed?: number | undefined
+  /** Pixel width, when known. */
+  width?: number | undefined
+  /** Pixel height, when known. */
+  height?: number | undefined
+  /** When a provider URL stops working. */
+  expiresAt?: Date | undefined
+}
+
+/**
+ * One generated image: a URL, base64 data, or both.
+ *
+ * @example
+ * ```ts
+ * const image = response.first()
+ * if (image) await image.save('out/cat.png')
+ * ```
+ */
+export class GeneratedImage {
+  /** Download URL. Provider URLs expire (OpenAI: 60 min), so fetch them soon. */
+  readonly url: string | undefined
+  /** Base64-encoded image bytes. */
+  readonly b64_json: string | undefined
+  /** The prompt the model actually used (DALL·E 3). */
+  readonly revised_prompt: string | undefined
+  /** MIME type, when known from the provider or the bytes. */
+  readonly mimeType: string | undefined
+  /** Seed of this image, when the provider reports it. */
+  readonly seed: number | undefined
+  /** Pixel width, when known. */
+  readonly width: number | undefined
+  /** Pixel height, when known. */
+  readonly height: number | undefined
+  /** When `url` stops working, when known. */
+  readonly expiresAt: Date | undefined
+
+  constructor(init: GeneratedImageInit = {}) {
+    this.url = init.url
+    this.b64_json = init.b64_json
+    this.revised_prompt = init.revised_prompt
+    this.mimeType = init.mimeType ?? mimeFromData(init)
+    this.seed = init.seed
+    this.width = init.width
+    this.height = init.height
+    this.expiresAt = init.expiresAt
+    Object.freeze(this)
+  }
+
+  /** An image from a download URL. */
+  static from_url(url: string): GeneratedImage {
+    return new GeneratedImage({ url })
+  }
+
+  /** An image from base64 data. */
+  static from_b64(data: string): GeneratedImage {
+    return new GeneratedImage({ b64_json: data })
+  }
+
+  /** A copy with the revised prompt set. */
+  with_revised_prompt(prompt: string): GeneratedImage {
+    return new GeneratedImage({ ...this.toJSON(), expiresAt: this.expiresAt, revised_prompt: prompt })
+  }
+
+  /** Decoded size of `b64_json` (or of a `data:` URL) in bytes; 0 when only a remote URL is known. */
+  get byteLength(): number {
+    if (this.b64_json !== undefined) return base64DecodedLength(this.b64_json)
+    const data = this.url === undefined ? undefined : parseDataUrl(this.url)
+    return data === undefined ? 0 : base64DecodedLength(data.base64)
+  }
+
+  /**
+   * The image bytes: decoded from `b64_json`, or downloaded from `url` (https only, size-capped).
+   * @throws {@link NetworkError} when the URL expired or failed; {@link InvalidRequestError} when there is no data.
+   */
+  async bytes(options: { signal?: AbortSignal } = {}): Promise<Buffer> {
+    if (this.b64_json !== undefined) return Buffer.from(this.b64_json, 'base64')
+    if (this.url !== undefined) return (await downloadImage(this.url, { signal: options.signal })).bytes
+    throw new InvalidRequestError('This image has neither url nor b64_json: nothing to read')
+  }
+
+  /**
+   * Writes the image to `path`, creating folders. Without an extension, one is added from the
+   * image type (`.png`, `.jpg`, `.webp`, `.svg`). Returns the path written.
+   */
+  async save(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const bytes = await this.bytes(options)
+    const type = sniffImageType(bytes) ?? this.mimeType
+    const ext = type !== undefined ? IMAGE_EXTENSIONS[type as keyof typeof IMAGE_EXTENSIONS] : undefined
+    const target = extname(path) === '' && ext !== undefined ? `${path}.${ext}` : path
+    await mkdir(dirname(target), { recursive: true })
+    await writeFile(target, bytes)
+    return target
+  }
+
+  /** The plain fields (seed API names). */
+  toJSON(): GeneratedImageInit {
+    const out: GeneratedImageInit = {}
+    for (const key of ['url', 'b64_json', 'revised_prompt', 'mimeType', 'seed', 'width', 'height'] as const) {
+      if (this[key] !== undefined) (out as Record<string, unknown>)[key] = this[key]
+    }
+    return out
+  }
+}
+
+function mimeFromData(init: GeneratedImageInit): string | undefined {
+  const data = init.url === undefined ? undefined : parseDataUrl(init.url)
+  if (data !== undefined) return data.mimeType
+  if (init.b64_json !== undefined) return sniffImageType(Buffer.from(init.b64_json.slice(0, 700), 'base64'))
+  return undefined
+}
+
+/** Provider-reported usage (tokens, credits), when given. */
+export interface Usage {
+  /** Input tokens (GPT image). */
+  inputTokens?: number | undefined
+  /** Output tokens (GPT image). */
+  outputTokens?: number | undefined
+  /** Total tokens. */
+  totalTokens?: number | undefined
+  /** Provider credits or units spent, when reported. */
+  credits?: number | undefined
+  /** The provider's usage object as received. */
+  raw?: unknown
+}
+
+/** Timings of a call, in milliseconds. */
+export interface Timings {
+  /** Whole call including retries, downloads and waits. */
+  totalMs: number
+  /** Time inside the provider call(s). */
+  providerMs?: number | undefined
+  /** Time spent downloading URLs to honor `b64_json`. */
+  downloadMs?: number | undefined
+}
+
+/** Fields of an {@link ImageGenerationResponse}. */
+export interface ImageGenerationResponseInit {
+  /** Unix seconds. */
+  created: number
+  /** The images, in request order. */
+  images: readonly GeneratedImage[]
+  /** What could not be honored exactly. */
+  warnings?: readonly Warning[] | undefined
+  /** Provider id that produced the images. */
+  provider?: string | undefined
+  /** Model id actually used (after fallback). */
+  model?: string | undefined
+  /** Provider usage, summed over split calls. */
+  usage?: Usage | undefined
+  /** Timings. */
+  timings?: Timings | undefined
+  /** Provider request ids, one per provider call. */
+  requestIds?: readonly string[] | undefined
+}
+
+/**
+ * The result of `generateImage`: the images, plus warnings, provider, model, usage and timings.
+ */
+export class ImageGenerationResponse {
+  /** Unix timestamp (seconds) of creation. */
+  readonly created: number
+  /** The generated images, in order. */
+  readonly images: readonly GeneratedImage[]
+  /** Settings that were mapped or dropped, and other notices. Empty when all was honored. */
+  readonly warnings: readonly Warning[]
+  /** Provider id, e.g. `openai`. */
+  readonly provider: string | undefined
+  /** Model id actually used. */
+  readonly model: string | undefined
+  /** Provider-reported usage. */
+  readonly usage: Usage | undefined
+  /** Timings in milliseconds. */
+  readonly timings: Timings | undefined
+  /** Provider request ids. */
+  readonly requestIds: readonly string[]
+
+  constructor(init: ImageGenerationResponseInit) {
+    this.created = init.created
+    this.images = Object.freeze([...init.images])
+    this.warnings = Object.freeze([...(init.warnings ?? [])])
+    this.provider = init.provider
+    this.model = init.model
+    this.usage = init.usage
+    this.timings = init.timings
+    this.requestIds = Object.freeze([...(init.requestIds ?? [])])
+    Object.freeze(this)
+  }
+
+  /** Number of images. */
+  get count(): number {
+    return this.images.length
+  }
+
+  /** Total decoded bytes of image data held in the response (base64 and `data:` URLs). */
+  get total_size(): number {
+    let total = 0
+    for (const image of this.images) total += image.byteLength
+    return total
+  }
+
+  /** The first image, or undefined when there is none. */
+  first(): GeneratedImage | undefined {
+    return this.images[0]
+  }
+
+  /** A copy with some fields replaced (middleware use this; responses stay immutable). */
+  with(changes: Partial<ImageGenerationResponseInit>): ImageGenerationResponse {
+    return new ImageGenerationResponse({
+      created: this.created,
+      images: this.images,
+      warnings: this.warnings,
+      provider: this.provider,
+      model: this.model,
+      usage: this.usage,
+      timings: this.timings,
+      requestIds: this.requestIds,
+      ...changes,
+    })
+  }
+}

@@ -1,0 +1,8 @@
+export { startEmulator } from './server.js'
+export { FaultQueue, type Fault } from './faults.js'
+export { FileStore } from './files.js'
+export { JobStore, type EmulatedJob, type EmulatedJobState, type JobTiming } from './jobs.js'
+export { renderPng, renderSvg, pngSize, seedOf, type RenderOptions } from './png.js'
+export { json, text, bearer, parseSize, sizeForAspect, delay } from './http-util.js'
+export { OPENAI_TRIGGERS } from './providers/openai.js'
+export type { EmulatorOptions, EmulatorProvider, EmulatorReply, EmulatorRequest, EmulatorContext, RunningEmulator } from './types.js'

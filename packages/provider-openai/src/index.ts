@@ -1,0 +1,40 @@
+import type { ProviderPlugin } from 'llmkit'
+import { parseOpenAIError } from './openai-errors.js'
+import { openaiModels } from './openai-models.js'
+import { createOpenAIProvider } from './openai-provider.js'
+
+/** Options of {@link openai}. */
+export interface OpenAIProviderOptions {
+  /** Production base URL. @defaultValue 'https://api.openai.com/v1' */
+  baseURL?: string | undefined
+}
+
+/**
+ * The OpenAI provider: DALL·E 2, DALL·E 3 and the GPT image models.
+ * Reads `OPENAI_API_KEY`, `OPENAI_BASE_URL`, and `OPENAI_ORG_ID` / `OPENAI_PROJECT_ID` when set.
+ *
+ * @example
+ * ```ts
+ * import { LLMKitClient } from 'llmkit'
+ * import { openai } from '@llmkit/provider-openai'
+ * const client = new LLMKitClient({ providers: [openai()] })
+ * ```
+ */
+export function openai(options: OpenAIProviderOptions = {}): ProviderPlugin {
+  return {
+    id: 'openai',
+    displayName: 'OpenAI',
+    packageName: '@llmkit/provider-openai',
+    envKeys: ['OPENAI_API_KEY'],
+    baseUrlEnv: ['OPENAI_BASE_URL'],
+    defaultBaseUrl: options.baseURL ?? 'https://api.openai.com/v1',
+    models: openaiModels,
+    parseError: parseOpenAIError,
+    create: createOpenAIProvider,
+  }
+}
+
+export default openai
+export { openaiModels, type OpenAIImageModelId } from './openai-models.js'
+export { parseOpenAIError } from './openai-errors.js'
+export { toOpenAIRequest, fromOpenAIResponse } from './openai-provider.js'

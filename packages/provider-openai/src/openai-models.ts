@@ -1,0 +1,83 @@
+import type { ModelCapabilities } from 'llmkit'
+
+const GPT_IMAGE_SIZES = { kind: 'list', values: ['1024x1024', '1536x1024', '1024x1536'] } as const
+const GPT_IMAGE_QUALITIES = ['low', 'medium', 'high', 'auto']
+/** DALL·E 3's tiers onto GPT image's: the closest in cost and detail. */
+const GPT_IMAGE_QUALITY_MAP = { standard: 'medium', hd: 'high' }
+/** GPT image options sent as extra body fields (openai.md: "GPT image only"). */
+const GPT_IMAGE_OPTIONS = ['output_format', 'output_compression', 'background', 'moderation', 'user']
+const SOURCE = 'https://platform.openai.com/docs/api-reference/images/create'
+
+function gptImage(id: string, displayName: string, sizes: ModelCapabilities['sizes'] = GPT_IMAGE_SIZES): ModelCapabilities {
+  return {
+    id,
+    wireId: id,
+    displayName,
+    mode: 'sync',
+    maxImagesPerCall: 10,
+    sizes,
+    defaultSize: '1024x1024',
+    qualities: GPT_IMAGE_QUALITIES,
+    qualityMap: GPT_IMAGE_QUALITY_MAP,
+    styles: [],
+    negativePrompt: false,
+    seed: null,
+    // GPT image models always answer base64 and reject response_format.
+    formats: ['b64_json'],
+    outputMimeTypes: ['image/png', 'image/jpeg', 'image/webp'],
+    maxPromptLength: 32_000,
+    providerOptions: GPT_IMAGE_OPTIONS,
+    source: SOURCE,
+  }
+}
+
+/**
+ * OpenAI image models and their true limits (shared/providers/openai.md, per-model matrix).
+ * dall-e-3 returns one image per call, so the core splits larger `n` into parallel calls.
+ */
+export const openaiModels = [
+  {
+    id: 'dall-e-3',
+    wireId: 'dall-e-3',
+    displayName: 'DALL·E 3',
+    mode: 'sync',
+    maxImagesPerCall: 1,
+    sizes: { kind: 'list', values: ['1024x1024', '1792x1024', '1024x1792'] },
+    defaultSize: '1024x1024',
+    qualities: ['standard', 'hd'],
+    styles: ['vivid', 'natural'],
+    negativePrompt: false,
+    seed: null,
+    formats: ['url', 'b64_json'],
+    outputMimeTypes: ['image/png'],
+    maxPromptLength: 4000,
+    providerOptions: ['user'],
+    source: SOURCE,
+  },
+  {
+    id: 'dall-e-2',
+    wireId: 'dall-e-2',
+    displayName: 'DALL·E 2',
+    mode: 'sync',
+    maxImagesPerCall: 10,
+    sizes: { kind: 'list', values: ['256x256', '512x512', '1024x1024'] },
+    defaultSize: '1024x1024',
+    qualities: ['standard'],
+    styles: [],
+    negativePrompt: false,
+    seed: null,
+    formats: ['url', 'b64_json'],
+    outputMimeTypes: ['image/png'],
+    maxPromptLength: 1000,
+    providerOptions: ['user'],
+    source: SOURCE,
+  },
+  gptImage('gpt-image-1', 'GPT Image 1'),
+  gptImage('gpt-image-1-mini', 'GPT Image 1 mini'),
+  gptImage('gpt-image-1.5', 'GPT Image 1.5'),
+  // gpt-image-2 also takes custom WxH: sides divisible by 16, up to 3840x2160 pixels in area.
+  gptImage('gpt-image-2', 'GPT Image 2', { kind: 'range', minWidth: 256, maxWidth: 3840, minHeight: 256, maxHeight: 3840, step: 16, maxPixels: 3840 * 2160 }),
+] as const satisfies readonly ModelCapabilities[]
+
+/** Model ids in the table, plus any other string for newer models. */
+export type OpenAIImageModelId = (typeof openaiModels)[number]['id'] | (string & {})

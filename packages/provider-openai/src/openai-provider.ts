@@ -1,0 +1,64 @@
+import { InvalidRequestError, type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult } from 'llmkit'
+import { type OpenAIImagesRequest, openaiImagesResponseSchema } from './openai-api.js'
+
+/** OpenAI says generated URLs expire after 60 minutes. */
+const URL_TTL_MS = 60 * 60 * 1000
+
+function isGptImage(req: NormalizedRequest): boolean {
+  return req.capabilities.formats.length === 1 && req.capabilities.formats[0] === 'b64_json'
+}
+
+/** Maps a normalized request to the JSON body of `POST /images/generations`. */
+export function toOpenAIRequest(req: NormalizedRequest): OpenAIImagesRequest {
+  const body: OpenAIImagesRequest = { model: req.wireModel, prompt: req.prompt, n: req.n }
+  if (req.size) body.size = `${req.size.width}x${req.size.height}`
+  if (req.quality) body.quality = req.quality
+  if (req.style) body.style = req.style
+  // GPT image models reject response_format (400 unknown_parameter); they always return base64.
+  if (!isGptImage(req)) body.response_format = req.format
+  Object.assign(body, req.providerOptions)
+  return body
+}
+
+/** Maps an `ImagesResponse` to llmkit's provider result. */
+export function fromOpenAIResponse(json: unknown, requestId: string | undefined, now: number): ProviderResult {
+  const parsed = openaiImagesResponseSchema.safeParse(json)
+  if (!parsed.success) {
+    throw new InvalidRequestError(`openai: unexpected response shape: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { provider: 'openai', requestId })
+  }
+  const body = parsed.data
+  const mimeType = body.output_format ? `image/${body.output_format}` : 'image/png'
+  const images: ProviderImage[] = body.data.map((d) => ({
+    url: d.url ?? undefined,
+    b64: d.b64_json ?? undefined,
+    revisedPrompt: d.revised_prompt ?? undefined,
+    mimeType,
+    expiresAt: d.url ? new Date(now + URL_TTL_MS) : undefined,
+  }))
+  const usage = body.usage
+    ? { inputTokens: body.usage.input_tokens ?? undefined, outputTokens: body.usage.output_tokens ?? undefined, totalTokens: body.usage.total_tokens ?? undefined, raw: body.usage }
+    : undefined
+  return { images, usage, requestId, created: body.created ?? undefined }
+}
+
+/** Creates the OpenAI provider for one client. */
+export function createOpenAIProvider(ctx: ProviderContext): ImageProvider {
+  const headers: Record<string, string> = { authorization: `Bearer ${ctx.apiKey}` }
+  const organization = ctx.env['OPENAI_ORG_ID'] ?? ctx.env['OPENAI_ORGANIZATION']
+  const project = ctx.env['OPENAI_PROJECT_ID'] ?? ctx.env['OPENAI_PROJECT']
+  if (organization) headers['openai-organization'] = organization
+  if (project) headers['openai-project'] = project
+  return {
+    async generate(req, options) {
+      const res = await ctx.http.request({
+        method: 'POST',
+        path: '/images/generations',
+        headers,
+        json: toOpenAIRequest(req),
+        signal: options.signal,
+        model: req.modelId,
+      })
+      return fromOpenAIResponse(res.json(), res.headers['x-request-id'], ctx.clock.now())
+    },
+  }
+}

@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig, type ViteUserConfig } from 'vitest/config'
+
+const root = fileURLToPath(new URL('.', import.meta.url))
+
+/** Workspace packages resolve to their sources so tests never depend on a stale dist/. */
+const workspaceAliases = [
+  { find: /^llmkit$/, replacement: `${root}packages/core/src/index.ts` },
+  { find: /^@llmkit\/emulator$/, replacement: `${root}packages/emulator/src/index.ts` },
+  { find: /^@llmkit\/cli$/, replacement: `${root}packages/cli/src/index.ts` },
+  { find: /^@llmkit\/provider-([a-z]+)$/, replacement: `${root}packages/provider-$1/src/index.ts` },
+]
+
+/**
+ * The one vitest configuration every package extends. With `emulator: true`, one emulator is
+ * started for the package's tests and its environment (base URLs, placeholder keys) is set
+ * in every test file, so `LLMKitClient.fromEnv()` talks to it. tsyringe needs legacy decorators with
+ * emitted metadata, and reflect-metadata loaded before any decorated class.
+ */
+export function packageTestConfig(overrides: ViteUserConfig = {}, options: { emulator?: boolean } = {}): ViteUserConfig {
+  const emulator = options.emulator
+    ? { globalSetup: [`${root}test/emulator-global-setup.ts`], setupFiles: ['reflect-metadata', `${root}test/emulator-env.ts`] }
+    : { setupFiles: ['reflect-metadata'] }
+  return defineConfig({
+    oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
+    resolve: { alias: workspaceAliases },
+    ...overrides,
+    test: {
+      ...emulator,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: 20_000,
+      hookTimeout: 30_000,
+      ...overrides.test,
+    },
+  } as ViteUserConfig)
+}
