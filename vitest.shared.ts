@@ -1,6 +1,16 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig, type ViteUserConfig } from 'vitest/config'
 
+declare module 'vitest' {
+  /** What test/emulator-global-setup.ts provides to packages configured with `emulator: true`. */
+  export interface ProvidedContext {
+    /** Base-URL variables and placeholder keys of the emulator started for this project. */
+    emulatorEnv: Record<string, string>
+    /** Origin of that emulator. */
+    emulatorUrl: string
+  }
+}
+
 const root = fileURLToPath(new URL('.', import.meta.url))
 
 /** Workspace packages resolve to their sources so tests never depend on a stale dist/. */

@@ -98,7 +98,10 @@ export class GeneratedImage {
 
   /**
    * Writes the image to `path`, creating folders. Without an extension, one is added from the
-   * image type (`.png`, `.jpg`, `.webp`, `.svg`). Returns the path written.
+   * image type (`.png`, `.jpg`, `.webp`, `.svg`). A path with an extension is kept exactly as
+   * given, even when it does not match the bytes: a vector model's SVG saved as `image.png` is
+   * SVG text in `image.png` (renaming silently would surprise more); check `mimeType` first.
+   * Returns the path written.
    */
   async save(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
     const bytes = await this.bytes(options)

@@ -1,0 +1,66 @@
+import type { ModelCapabilities } from 'llmkit'
+
+/** Sizes per model family (shared/providers/recraft.md, "Sizes"; Recraft appendix). */
+const V2_V3_SIZES = {
+  kind: 'list',
+  values: ['1024x1024', '2048x1024', '1024x2048', '1536x1024', '1024x1536', '1365x1024', '1024x1365', '1280x1024', '1024x1280', '1024x1707', '1434x1024', '1024x1434', '1820x1024', '1024x1820'],
+} as const
+const V4_SIZES = {
+  kind: 'list',
+  values: ['1024x1024', '1536x768', '768x1536', '1280x832', '832x1280', '1216x896', '896x1216', '1152x896', '896x1152', '832x1344', '1280x896', '896x1280', '1344x768', '768x1344'],
+} as const
+const V4_PRO_SIZES = {
+  kind: 'list',
+  values: ['2048x2048', '3072x1536', '1536x3072', '2560x1664', '1664x2560', '2432x1792', '1792x2432', '2304x1792', '1792x2304', '1664x2688', '2560x1792', '1792x2560', '2688x1536', '1536x2688'],
+} as const
+/** Vector models produce SVG, so they take the aspect ratios of the table instead of pixels. */
+const VECTOR_ASPECTS = {
+  kind: 'aspect',
+  values: ['1:1', '2:1', '1:2', '3:2', '2:3', '4:3', '3:4', '5:4', '4:5', '6:10', '14:10', '10:14', '16:9', '9:16'],
+} as const
+
+/** Recraft-only settings sent as extra body fields; `text_layout` is recraftv3 only. */
+const V2_OPTIONS = ['style', 'substyle', 'style_id', 'controls']
+const V3_OPTIONS = [...V2_OPTIONS, 'text_layout']
+/**
+ * V4 takes no styles, but the style keys stay known so the provider can reject them with a clear
+ * InvalidRequestError instead of a generic "unknown option" warning.
+ */
+const V4_OPTIONS = ['style', 'substyle', 'style_id', 'controls']
+
+const SOURCE = 'https://www.recraft.ai/docs/api-reference/appendix'
+/** V2/V3 cap prompts at 1000 characters, the V4 family at 10000 (appendix). */
+const V3_PROMPT_MAX = 1000
+const V4_PROMPT_MAX = 10_000
+
+const common = {
+  mode: 'sync',
+  // n is 1-6 on every model; the core splits larger requests.
+  maxImagesPerCall: 6,
+  qualities: [],
+  // Recraft styles (realistic_image, ...) are not llmkit's vivid/natural: they are provider options.
+  styles: [],
+  // No seed field and no seed echoed: Recraft results are not reproducible.
+  seed: null,
+  formats: ['url', 'b64_json'],
+  source: SOURCE,
+} as const
+
+/**
+ * Recraft's image models with their true limits (shared/providers/recraft.md). Public ids are
+ * `recraft-<version>[-pro][-vector]`; the wire ids are Recraft's (`recraftv3`, `recraftv4_pro_vector`).
+ * `recraft:<wire id>` also resolves.
+ */
+export const recraftModels = [
+  { ...common, id: 'recraft-v3', wireId: 'recraftv3', displayName: 'Recraft V3', sizes: V2_V3_SIZES, defaultSize: '1024x1024', negativePrompt: true, outputMimeTypes: ['image/png'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V3_OPTIONS },
+  { ...common, id: 'recraft-v3-vector', wireId: 'recraftv3_vector', displayName: 'Recraft V3 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: true, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V2_OPTIONS },
+  { ...common, id: 'recraft-v2', wireId: 'recraftv2', displayName: 'Recraft V2', sizes: V2_V3_SIZES, defaultSize: '1024x1024', negativePrompt: true, outputMimeTypes: ['image/png'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V2_OPTIONS },
+  { ...common, id: 'recraft-v2-vector', wireId: 'recraftv2_vector', displayName: 'Recraft V2 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: true, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V2_OPTIONS },
+  { ...common, id: 'recraft-v4', wireId: 'recraftv4', displayName: 'Recraft V4', sizes: V4_SIZES, defaultSize: '1024x1024', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  { ...common, id: 'recraft-v4-vector', wireId: 'recraftv4_vector', displayName: 'Recraft V4 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  { ...common, id: 'recraft-v4-pro', wireId: 'recraftv4_pro', displayName: 'Recraft V4 Pro', sizes: V4_PRO_SIZES, defaultSize: '2048x2048', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  { ...common, id: 'recraft-v4-pro-vector', wireId: 'recraftv4_pro_vector', displayName: 'Recraft V4 Pro Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+] as const satisfies readonly ModelCapabilities[]
+
+/** Model ids in the table, plus any other string for newer models. */
+export type RecraftImageModelId = (typeof recraftModels)[number]['id'] | (string & {})
