@@ -1,10 +1,207 @@
-import { json } from '../http-util.js'
-import type { EmulatorProvider } from '../types.js'
+import { bearer, delay, json } from '../http-util.js'
+import { type EmulatedJob, JobStore } from '../jobs.js'
+import { renderPng } from '../png.js'
+import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
 
-/** Placeholder until the runway API is emulated (its provider issue). */
+/** The only API version the emulated API speaks (shared/providers/runway.md §1). */
+const API_VERSION = '2024-11-06'
+
+const GEN4_RATIOS = [
+  '1920:1080', '1080:1920', '1024:1024', '1080:1080', '1360:768', '1168:880', '1440:1080', '1080:1440', '1808:768', '2112:912',
+  '1280:720', '720:1280', '720:720', '960:720', '720:960', '1680:720',
+]
+const GPT_IMAGE_2_RATIOS = [
+  '2048:880', '1920:1088', '1920:1280', '1920:1440', '1920:1536', '1920:1920', '1536:1920', '1440:1920', '1280:1920', '1088:1920',
+  '2912:1248', '2560:1440', '2560:1712', '2560:1920', '2560:2048', '2560:2560', '2048:2560', '1920:2560', '1712:2560', '1440:2560',
+  '3840:1648', '3840:2160', '3504:2336', '3264:2448', '3200:2560', '2880:2880', '2560:3200', '2448:3264', '2336:3504', '2160:3840', 'auto',
+]
+const GEMINI_1K = ['1344:768', '768:1344', '1024:1024', '1184:864', '864:1184', '1536:672', '832:1248', '1248:832', '896:1152', '1152:896']
+const GEMINI_2K_4K = [
+  '2048:2048', '1696:2528', '2528:1696', '1792:2400', '2400:1792', '1856:2304', '2304:1856', '1536:2752', '2752:1536', '3168:1344',
+  '4096:4096', '3392:5056', '5056:3392', '3584:4800', '4800:3584', '3712:4608', '4608:3712', '3072:5504', '5504:3072', '6336:2688',
+]
+const GEMINI_FLASH_EXTRA = [
+  '512:512', '416:624', '624:416', '432:592', '592:432', '448:576', '576:448', '384:672', '672:384', '768:336',
+  '256:1024', '1024:256', '176:1408', '1408:176', '512:2048', '2048:512', '352:2816', '2816:352',
+  '1024:4096', '4096:1024', '704:5632', '5632:704', '2048:8192', '8192:2048', '1408:11264', '11264:1408',
+]
+
+interface ModelRules {
+  ratios: readonly string[]
+  /** Reference images allowed, and required minimum. */
+  refs: { min: number; max: number }
+  /** Allowed `outputCount` values; empty when the model has no such field. */
+  outputCounts: readonly number[]
+  /** Extra body fields the model takes, beyond model, promptText, ratio, referenceImages, outputCount. */
+  fields: readonly string[]
+  promptMax: number | undefined
+}
+
+/** Per-model rules of `POST /v1/text_to_image` (runwayml/sdk-node `TextToImageCreateParams`). */
+const MODELS: Record<string, ModelRules> = {
+  gen4_image: { ratios: GEN4_RATIOS, refs: { min: 0, max: 3 }, outputCounts: [], fields: ['seed', 'contentModeration'], promptMax: 1000 },
+  gen4_image_turbo: { ratios: GEN4_RATIOS, refs: { min: 1, max: 3 }, outputCounts: [], fields: ['seed', 'contentModeration'], promptMax: 1000 },
+  gpt_image_2: { ratios: GPT_IMAGE_2_RATIOS, refs: { min: 0, max: 16 }, outputCounts: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], fields: ['quality', 'background'], promptMax: 32_000 },
+  gemini_image3_pro: { ratios: [...GEMINI_1K, ...GEMINI_2K_4K], refs: { min: 0, max: 14 }, outputCounts: [1, 4], fields: [], promptMax: undefined },
+  'gemini_image3.1_flash': { ratios: [...GEMINI_1K, ...GEMINI_2K_4K, ...GEMINI_FLASH_EXTRA], refs: { min: 0, max: 14 }, outputCounts: [1, 4], fields: [], promptMax: undefined },
+  'gemini_2.5_flash': { ratios: GEMINI_1K, refs: { min: 0, max: 3 }, outputCounts: [], fields: [], promptMax: undefined },
+}
+
+/** Prompts containing these markers make the emulated task behave like the real service's failures. */
+export const RUNWAY_TRIGGERS = Object.freeze({
+  /** FAILED with `SAFETY.INPUT.TEXT`. */
+  moderation: 'emulator:moderation',
+  /** FAILED with `SAFETY.OUTPUT.IMAGE`. */
+  outputModeration: 'emulator:output-moderation',
+  /** FAILED with `INTERNAL.BAD_OUTPUT.CODE01`. */
+  fail: 'emulator:fail',
+  /** RUNNING forever (timeout and cancel tests). */
+  never: 'emulator:never',
+  /** THROTTLED instead of PENDING while queued (organisation concurrency limit). */
+  throttled: 'emulator:throttled',
+  /** 429 on create: the daily generation limit. */
+  dailyLimit: 'emulator:daily-limit',
+})
+
+interface TaskInput {
+  model: string
+  prompt: string
+  width: number
+  height: number
+  seed: number | undefined
+  count: number
+  throttled: boolean
+}
+
+/** One store per running emulator (keyed by its file store), so two emulators never share tasks. */
+const stores = new WeakMap<object, JobStore<TaskInput, string[]>>()
+
+function storeOf(ctx: EmulatorContext): JobStore<TaskInput, string[]> {
+  let store = stores.get(ctx.files)
+  if (!store) {
+    store = new JobStore<TaskInput, string[]>(() => ctx.jobTiming)
+    stores.set(ctx.files, store)
+  }
+  return store
+}
+
+const error = (status: number, message: string): EmulatorReply => json(status, { error: message })
+
+/** Checks the body of a text-to-image request; the message names the field, like the real API. */
+function validate(body: Record<string, unknown>): string | undefined {
+  const modelId = body['model']
+  if (typeof modelId !== 'string') return 'model: Required'
+  const model = MODELS[modelId]
+  if (!model) return `model: Invalid enum value. Expected ${Object.keys(MODELS).map((m) => `'${m}'`).join(' | ')}, received '${modelId}'`
+  const known = new Set(['model', 'promptText', 'ratio', 'referenceImages', ...(model.outputCounts.length ? ['outputCount'] : []), ...model.fields])
+  const unknown = Object.keys(body).find((k) => !known.has(k))
+  if (unknown) return `${unknown}: Unrecognized key for model ${modelId}`
+  const prompt = body['promptText']
+  if (typeof prompt !== 'string' || prompt.length === 0) return 'promptText: String must contain at least 1 character(s)'
+  if (model.promptMax !== undefined && prompt.length > model.promptMax) return `promptText: String must contain at most ${model.promptMax} character(s)`
+  const ratio = body['ratio']
+  if (typeof ratio !== 'string' || !model.ratios.includes(ratio)) return `ratio: Invalid enum value. Expected ${model.ratios.map((r) => `'${r}'`).join(' | ')}, received '${String(ratio)}'`
+  const refs = body['referenceImages']
+  if (refs === undefined && model.refs.min > 0) return `referenceImages: Required. ${modelId} needs ${model.refs.min} to ${model.refs.max} reference images`
+  if (refs !== undefined) {
+    if (!Array.isArray(refs) || refs.length < Math.max(1, model.refs.min) || refs.length > model.refs.max) return `referenceImages: Expected ${Math.max(1, model.refs.min)} to ${model.refs.max} items`
+    for (const [i, ref] of refs.entries()) {
+      const uri = (ref as { uri?: unknown } | null)?.uri
+      if (typeof uri !== 'string' || !(uri.startsWith('https://') || uri.startsWith('data:image/'))) return `referenceImages.${i}.uri: Must be an HTTPS URL or a data URI with an image mime type`
+    }
+  }
+  const seed = body['seed']
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 4_294_967_295)) return 'seed: Number must be an integer from 0 to 4294967295'
+  const count = body['outputCount']
+  if (count !== undefined && !model.outputCounts.includes(count as number)) return `outputCount: Expected one of ${model.outputCounts.join(', ')}`
+  const quality = body['quality']
+  if (quality !== undefined && !['low', 'medium', 'high', 'auto'].includes(quality as string)) return "quality: Invalid enum value. Expected 'low' | 'medium' | 'high' | 'auto'"
+  const background = body['background']
+  if (background !== undefined && !['opaque', 'auto'].includes(background as string)) return "background: Invalid enum value. Expected 'opaque' | 'auto'"
+  const moderation = body['contentModeration'] as { publicFigureThreshold?: unknown } | undefined
+  if (moderation !== undefined && (typeof moderation !== 'object' || (moderation.publicFigureThreshold !== undefined && !['auto', 'low'].includes(moderation.publicFigureThreshold as string)))) {
+    return "contentModeration.publicFigureThreshold: Invalid enum value. Expected 'auto' | 'low'"
+  }
+  return undefined
+}
+
+function failureOf(prompt: string): { message: string; code: string } | undefined {
+  if (prompt.includes(RUNWAY_TRIGGERS.moderation)) return { message: 'Your prompt was flagged by our content moderation system.', code: 'SAFETY.INPUT.TEXT' }
+  if (prompt.includes(RUNWAY_TRIGGERS.outputModeration)) return { message: 'The generated image was flagged by our content moderation system.', code: 'SAFETY.OUTPUT.IMAGE' }
+  if (prompt.includes(RUNWAY_TRIGGERS.fail)) return { message: 'An unexpected error occurred while generating the output.', code: 'INTERNAL.BAD_OUTPUT.CODE01' }
+  return undefined
+}
+
+function submit(req: EmulatorRequest, ctx: EmulatorContext): EmulatorReply {
+  const body = req.json()
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return error(400, 'Request body must be a JSON object')
+  const fields = body as Record<string, unknown>
+  const problem = validate(fields)
+  if (problem) return error(400, problem)
+  const prompt = fields['promptText'] as string
+  if (prompt.includes(RUNWAY_TRIGGERS.dailyLimit)) return error(429, 'You have exceeded your daily generation limit for this model.')
+  const ratio = fields['ratio'] as string
+  const [width, height] = (ratio === 'auto' ? '1024:1024' : ratio).split(':').map(Number)
+  const input: TaskInput = {
+    model: fields['model'] as string,
+    prompt,
+    width: width!,
+    height: height!,
+    seed: fields['seed'] as number | undefined,
+    count: (fields['outputCount'] as number | undefined) ?? 1,
+    throttled: prompt.includes(RUNWAY_TRIGGERS.throttled),
+  }
+  const job = storeOf(ctx).create(input, { failure: failureOf(prompt), never: prompt.includes(RUNWAY_TRIGGERS.never), timing: ctx.jobTiming })
+  return json(200, { id: job.id })
+}
+
+/** The task object as `GET /v1/tasks/{id}` shows it now. */
+function taskBody(job: EmulatedJob<TaskInput, string[]>, store: JobStore<TaskInput, string[]>, ctx: EmulatorContext): Record<string, unknown> {
+  const base = { id: job.id, createdAt: new Date(job.createdAt).toISOString() }
+  const { state, progress } = store.stateOf(job)
+  switch (state) {
+    case 'queued':
+      return { ...base, status: job.input.throttled ? 'THROTTLED' : 'PENDING' }
+    case 'running':
+      return { ...base, status: 'RUNNING', progress }
+    case 'failed':
+      return { ...base, status: 'FAILED', failure: job.failure?.message, failureCode: job.failure?.code }
+    case 'canceled':
+      return { ...base, status: 'CANCELLED' }
+    case 'succeeded': {
+      // Built once, so repeated GETs return the same URLs (the real API re-signs them; the bytes match).
+      job.output ??= Array.from({ length: job.input.count }, (_, i) =>
+        ctx.files.put(renderPng(job.input.width, job.input.height, `${job.input.model}|${job.input.prompt}|${job.input.seed ?? 'random'}|${i}`), 'image/png', 24 * 60 * 60 * 1000),
+      )
+      return { ...base, status: 'SUCCEEDED', output: job.output }
+    }
+  }
+}
+
+/** Runway's task API under `/runway`: submit, poll, cancel or delete, with `X-Runway-Version` required. */
 export const runwayEmulator: EmulatorProvider = {
   id: 'runway',
   prefix: '/runway',
   env: (origin, key) => ({ RUNWAYML_BASE_URL: `${origin}/runway`, RUNWAYML_API_SECRET: key }),
-  handle: () => json(501, { error: 'runway is not emulated yet' }),
+  async handle(req, ctx) {
+    const task = /^\/v1\/tasks\/([^/]+)$/.exec(req.path)
+    if (req.path !== '/v1/text_to_image' && !task) return error(404, 'Not found')
+    const allowed = task ? ['GET', 'DELETE'] : ['POST']
+    if (!allowed.includes(req.method)) return error(405, `Method ${req.method} not allowed`)
+    const key = bearer(req.headers['authorization'] as string | undefined)
+    if (key === undefined || key !== ctx.keys['runway']) return error(401, 'Invalid API key or the key has been disabled. Check that you are using https://api.dev.runwayml.com')
+    const version = req.headers['x-runway-version']
+    if (version === undefined) return error(400, 'You must provide the X-Runway-Version header. The current version is 2024-11-06.')
+    if (version !== API_VERSION) return error(400, `Invalid X-Runway-Version header: ${String(version)}. Supported versions: ${API_VERSION}.`)
+    await delay(ctx.latencyMs)
+    if (!task) return submit(req, ctx)
+
+    const store = storeOf(ctx)
+    const job = store.get(decodeURIComponent(task[1]!))
+    if (!job) return error(404, 'Task not found')
+    if (req.method === 'GET') return json(200, taskBody(job, store, ctx))
+    // DELETE cancels a task still waiting or running, and deletes a finished one with its outputs.
+    if (!store.cancel(job)) store.delete(job.id)
+    return { status: 204 }
+  },
 }
