@@ -1,3 +1,4 @@
 import { packageTestConfig } from '../vitest.shared.js'
 
-export default packageTestConfig({ test: { include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } }, { emulator: true })
+// Files run one at a time: they share one emulator, and an injected fault must reach the test that injected it.
+export default packageTestConfig({ test: { include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], fileParallelism: false } }, { emulator: true })

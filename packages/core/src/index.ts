@@ -38,6 +38,7 @@ export {
   JobFailedError,
   AbortError,
   type LLMKitErrorOptions,
+  MAX_ERROR_BODY_CHARS,
 } from './errors.js'
 export { type Logger, type Clock, silentLogger, systemClock } from './logger.js'
 export { sniffImageType, IMAGE_EXTENSIONS, base64DecodedLength, parseDataUrl, type ImageMimeType } from './media.js'
@@ -67,6 +68,39 @@ export type { ModelListing } from './registry/provider-registry.js'
 export { compose, type Terminal } from './pipeline/compose.js'
 export type { GenerationContext, Middleware, Next } from './pipeline/context.js'
 export { validateCapabilities, type ValidateCapabilitiesOptions } from './pipeline/validate-capabilities.js'
+export { builtinMiddleware, BUILTIN_ORDER, type BuiltinOptions } from './pipeline/builtins.js'
+export { retry, backoffDelayMs, DEFAULT_RETRY_OPTIONS, type RetryOptions, type RetryEvent } from './pipeline/retry.js'
+export {
+  cache,
+  cacheKey,
+  createMemoryCacheStore,
+  DEFAULT_CACHE_OPTIONS,
+  type CacheOptions,
+  type CacheStore,
+  type CachedResponse,
+} from './pipeline/cache.js'
+export {
+  logging,
+  consoleLogger,
+  redactingLogger,
+  redactFields,
+  redactText,
+  DEFAULT_LOGGING_OPTIONS,
+  type LoggingOptions,
+  type LogLevel,
+} from './pipeline/logging.js'
+export {
+  attemptTimeout,
+  totalTimeout,
+  DEFAULT_TIMEOUT_OPTIONS,
+  type TimeoutOptions,
+  type AttemptTimeoutOptions,
+  type TotalTimeoutOptions,
+} from './pipeline/timeout.js'
+export { concurrency, DEFAULT_CONCURRENCY_OPTIONS, type ConcurrencyOptions } from './pipeline/concurrency.js'
+export { rateLimit, TokenBucket, DEFAULT_RATE_LIMIT_OPTIONS, type RateLimitOptions } from './pipeline/rate-limit.js'
+export { splitN, DEFAULT_SPLIT_N_OPTIONS, type SplitNOptions, type PartialFailurePolicy } from './pipeline/split-n.js'
+export { fallback, DEFAULT_FALLBACK_OPTIONS, type FallbackOptions } from './pipeline/fallback.js'
 export { normalizeRequest, nearestAspectRatio, nearestListedSize, type UnsupportedPolicy } from './pipeline/normalize-request.js'
 export type { ContentFilterPolicy } from './pipeline/call-provider.js'
 export {

@@ -5,6 +5,7 @@ export { JobStore, type EmulatedJob, type EmulatedJobState, type JobTiming } fro
 export { renderPng, renderSvg, pngSize, seedOf, type RenderOptions } from './png.js'
 export { json, text, bearer, parseSize, sizeForAspect, delay } from './http-util.js'
 export { OPENAI_TRIGGERS } from './providers/openai.js'
+export { STABILITY_TRIGGERS } from './providers/stability.js'
 export { RUNWAY_TRIGGERS } from './providers/runway.js'
 export { RECRAFT_TRIGGERS } from './providers/recraft.js'
 export type { EmulatorOptions, EmulatorProvider, EmulatorReply, EmulatorRequest, EmulatorContext, RunningEmulator } from './types.js'

@@ -1,8 +1,52 @@
 import type { ProviderPlugin } from 'llmkit'
+import { parseFalError } from './fal-errors.js'
+import { falModels, openFalModel } from './fal-models.js'
+import { createFalProvider } from './fal-provider.js'
 
-/** Placeholder until the fal provider lands (its provider issue). */
-export function fal(): ProviderPlugin {
-  return { id: 'fal', packageName: '@llmkit/provider-fal', envKeys: [], defaultBaseUrl: 'http://127.0.0.1', models: [], create: () => ({ generate: () => Promise.reject(new Error('fal is not implemented yet')) }) }
+/** Options of {@link fal}. */
+export interface FalProviderOptions {
+  /** Queue base URL. @defaultValue 'https://queue.fal.run' */
+  baseURL?: string | undefined
+}
+
+/**
+ * The fal.ai provider: FLUX.1 [dev], FLUX.1 [schnell], Stable Diffusion 3 Medium, and any other
+ * fal application through the `fal:` prefix (`fal:fal-ai/flux-pro/v1.1`). Jobs go through
+ * fal's queue API; llmkit's core does the polling, cancelling and progress events.
+ *
+ * The key is read from `FAL_KEY` (the name the official `@fal-ai/client` SDK reads, so an
+ * existing fal setup works as is) or `FAL_API_KEY` (the name in llmkit's seed documentation);
+ * the first one set wins. `FAL_BASE_URL` points it at a proxy or the llmkit emulator.
+ *
+ * @example
+ * ```ts
+ * import { LLMKitClient } from 'llmkit'
+ * import { fal } from '@llmkit/provider-fal'
+ * const client = new LLMKitClient({ providers: [fal()] })
+ * const response = await client.generateImage({ model: 'fal-ai/flux/schnell', prompt: 'A red fox' }, {
+ *   onProgress: (e) => console.log(e.type, e.position ?? e.progress ?? ''),
+ * })
+ * ```
+ */
+export function fal(options: FalProviderOptions = {}): ProviderPlugin {
+  return {
+    id: 'fal',
+    displayName: 'fal.ai',
+    packageName: '@llmkit/provider-fal',
+    envKeys: ['FAL_KEY', 'FAL_API_KEY'],
+    baseUrlEnv: ['FAL_BASE_URL'],
+    defaultBaseUrl: options.baseURL ?? 'https://queue.fal.run',
+    models: falModels,
+    // Ids under fal's own namespace need no prefix; other owners do (`fal:owner/app`).
+    claims: (modelId) => modelId.startsWith('fal-ai/') && openFalModel(modelId) !== undefined,
+    openModel: openFalModel,
+    parseError: parseFalError,
+    create: createFalProvider,
+  }
 }
 
 export default fal
+export { falModels, openFalModel, type FalImageModelId } from './fal-models.js'
+export { parseFalError } from './fal-errors.js'
+export { toFalRequest, fromFalResponse, falAppId } from './fal-provider.js'
+export { FAL_IMAGE_SIZE_PRESETS, type FalInput, type FalImageSizePreset } from './fal-api.js'

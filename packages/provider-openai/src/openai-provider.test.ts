@@ -29,6 +29,8 @@ function client(options: { env?: Record<string, string>; unsupported?: 'warn' | 
     providers: [openai()],
     env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${BASE}/v1`, ...options.env },
     unsupported: options.unsupported,
+    // One nock reply per test: the mapping is under test here, retries are the retry middleware's.
+    retry: false,
   })
 }
 

@@ -1,5 +1,21 @@
-import { Agent, EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici'
+import { createRequire } from 'node:module'
+import type * as Undici from 'undici'
+import type { Dispatcher } from 'undici'
 import { AbortError, LLMKitError, NetworkError, TimeoutError } from '../errors.js'
+import { parseJsonBody } from './parse-json-body.js'
+
+const requireCjs = createRequire(import.meta.url)
+let undiciModule: typeof Undici | undefined
+
+/**
+ * undici, loaded on first use: it takes longer to load than the rest of llmkit together
+ * (bench/results/latest.md, cold import), and a CLI that only lists models never needs it.
+ * It is CommonJS, so a synchronous require gives the very module instance `import` would.
+ */
+function undici(): typeof Undici {
+  undiciModule ??= requireCjs('undici') as typeof Undici
+  return undiciModule
+}
 
 /** Transport defaults, written as data. */
 export const DEFAULT_TRANSPORT_OPTIONS = Object.freeze({
@@ -86,7 +102,7 @@ export function getSharedDispatcher(): Dispatcher {
     }
     const env = process.env
     const proxied = Boolean(env['HTTPS_PROXY'] || env['https_proxy'] || env['HTTP_PROXY'] || env['http_proxy'])
-    sharedDispatcher = proxied ? new EnvHttpProxyAgent(opts) : new Agent(opts)
+    sharedDispatcher = proxied ? new (undici().EnvHttpProxyAgent)(opts) : new (undici().Agent)(opts)
   }
   return sharedDispatcher
 }
@@ -115,7 +131,7 @@ export class HttpTransport {
       options.dispatcher ??
       (options.connectTimeoutMs === undefined && options.headersTimeoutMs === undefined && options.bodyTimeoutMs === undefined
         ? undefined
-        : new Agent({
+        : new (undici().Agent)({
             connect: { timeout: options.connectTimeoutMs ?? DEFAULT_TRANSPORT_OPTIONS.connectTimeoutMs },
             headersTimeout: this.#headersTimeoutMs,
             bodyTimeout: this.#bodyTimeoutMs,
@@ -132,13 +148,19 @@ export class HttpTransport {
     if (req.json !== undefined) {
       body = JSON.stringify(req.json)
       headers['content-type'] ??= 'application/json'
+    } else if (body instanceof FormData) {
+      // undici 8 rejects the global FormData ("must be a FormData created by this undici package
+      // instance"), so it is encoded here, with the boundary in the content type it sets.
+      const encoded = new Response(body)
+      headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data'
+      body = new Uint8Array(await encoded.arrayBuffer())
     }
     const maxBytes = req.maxBytes ?? this.#maxBytes
     const deadline = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs)
     const signal = combineSignals(req.signal, deadline)
     if (req.signal?.aborted) throw abortError(req.signal)
     try {
-      const res = await undiciRequest(req.url, {
+      const res = await undici().request(req.url, {
         method: req.method,
         headers,
         body: body as Dispatcher.DispatchOptions['body'],
@@ -153,21 +175,56 @@ export class HttpTransport {
         res.body.destroy()
         throw new NetworkError(`Response from ${safeOrigin(req.url)} is ${declared} bytes, over the ${maxBytes}-byte cap (raise maxResponseBytes)`)
       }
-      const chunks: Buffer[] = []
-      let size = 0
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        size += chunk.length
-        if (size > maxBytes) {
-          res.body.destroy()
-          throw new NetworkError(`Response from ${safeOrigin(req.url)} exceeded the ${maxBytes}-byte cap (raise maxResponseBytes)`)
-        }
-        chunks.push(chunk)
-      }
-      return makeResponse(res.statusCode, flat, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), req.url)
+      const received = await readBody(res.body, declared, maxBytes, req.url)
+      return makeResponse(res.statusCode, flat, received, req.url)
     } catch (error) {
       throw toTransportError(error, req, deadline)
     }
   }
+}
+
+/** Bodies at least this large are copied into one buffer sized from content-length as they arrive. */
+const PREALLOCATE_FROM_BYTES = 64 * 1024
+
+/**
+ * Reads a whole body, capped. With a large declared length the chunks are copied into one
+ * buffer as they arrive, so a 5 MB image never sits in memory twice (chunks, then their
+ * concatenation). Events rather than `for await`: no promise per chunk on the hot path.
+ */
+function readBody(body: Dispatcher.ResponseData['body'], declared: number, maxBytes: number, url: string): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let into = Number.isFinite(declared) && declared >= PREALLOCATE_FROM_BYTES ? Buffer.allocUnsafe(declared) : undefined
+    let size = 0
+    const onData = (chunk: Buffer): void => {
+      if (size + chunk.length > maxBytes) {
+        body.off('data', onData)
+        body.destroy()
+        reject(new NetworkError(`Response from ${safeOrigin(url)} exceeded the ${maxBytes}-byte cap (raise maxResponseBytes)`))
+        return
+      }
+      if (into !== undefined && size + chunk.length <= into.length) chunk.copy(into, size)
+      else {
+        // Longer than declared (a lying server): collect chunks instead.
+        if (into !== undefined) chunks.push(into.subarray(0, size))
+        into = undefined
+        chunks.push(chunk)
+      }
+      size += chunk.length
+    }
+    let ended = false
+    body.on('data', onData)
+    body.once('error', reject)
+    body.once('end', () => {
+      ended = true
+      if (into !== undefined) resolve(size === into.length ? into : into.subarray(0, size))
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+    })
+    // A stream destroyed without an error would otherwise leave the call waiting forever.
+    body.once('close', () => {
+      if (!ended) reject(new Error('the response body closed before its end'))
+    })
+  })
 }
 
 function makeResponse(status: number, headers: Record<string, string>, body: Buffer, url: string): HttpResponse {
@@ -181,7 +238,7 @@ function makeResponse(status: number, headers: Record<string, string>, body: Buf
     json: () => {
       if (parsed === undefined) {
         try {
-          parsed = { value: JSON.parse(body.toString('utf8')) }
+          parsed = { value: parseJsonBody(body) }
         } catch {
           parsed = { value: undefined }
         }

@@ -1,13 +1,78 @@
+import { type CacheOptions, cache } from './cache.js'
+import { type ConcurrencyOptions, concurrency } from './concurrency.js'
 import type { Middleware } from './context.js'
+import { type FallbackOptions, fallback } from './fallback.js'
+import { logging } from './logging.js'
+import { type RateLimitOptions, rateLimit } from './rate-limit.js'
+import { type RetryOptions, retry } from './retry.js'
+import { type SplitNOptions, splitN } from './split-n.js'
+import { attemptTimeout, type TimeoutOptions, totalTimeout } from './timeout.js'
 import { type ValidateCapabilitiesOptions, validateCapabilities } from './validate-capabilities.js'
 
-/** Settings of the built-in middleware, given to the client. */
-export interface BuiltinOptions extends ValidateCapabilitiesOptions {}
+/**
+ * Settings of the built-in middleware, given to the client. Each built-in takes its options
+ * object, or `false` to remove it; `cache` is off unless given (`true` or options).
+ */
+export interface BuiltinOptions extends ValidateCapabilitiesOptions {
+  /** Structured events to the client's `logger`. @defaultValue true */
+  logging?: boolean | undefined
+  /** Per-attempt and whole-generation deadlines. @defaultValue {@link DEFAULT_TIMEOUT_OPTIONS} */
+  timeout?: TimeoutOptions | false | undefined
+  /** Other models to try when one fails. @defaultValue none */
+  fallback?: FallbackOptions | false | undefined
+  /** Response cache. @defaultValue false (an unseeded prompt is expected to give a new image) */
+  cache?: CacheOptions | boolean | undefined
+  /** Splitting of `n` above a model's per-call maximum. @defaultValue {@link DEFAULT_SPLIT_N_OPTIONS} */
+  splitN?: SplitNOptions | false | undefined
+  /** Limit on provider calls in flight. @defaultValue {@link DEFAULT_CONCURRENCY_OPTIONS} */
+  concurrency?: ConcurrencyOptions | false | undefined
+  /** Retries with backoff; `{ maxRetries: 0 }` or `false` turns it off. @defaultValue {@link DEFAULT_RETRY_OPTIONS} */
+  retry?: RetryOptions | false | undefined
+  /** Requests per interval by provider. @defaultValue the plugins' documented limits */
+  rateLimit?: RateLimitOptions | false | undefined
+}
+
+/** Names of the built-ins, outermost first (the order {@link builtinMiddleware} composes them in). */
+export const BUILTIN_ORDER = Object.freeze([
+  'logging',
+  'totalTimeout',
+  'fallback',
+  'validateCapabilities',
+  'cache',
+  'splitN',
+  'concurrency',
+  'retry',
+  'rateLimit',
+  'attemptTimeout',
+] as const)
 
 /**
  * The built-in middleware, outermost first. User middleware added with `client.use()` wraps
- * all of them, so it sees the caller's request before validation.
+ * all of them, so it sees the caller's request before validation. The order is the
+ * diagram in the core README:
+ * - `logging` outermost, so it reports the final outcome once and redacts everything below;
+ * - `totalTimeout` outside `fallback` and `retry`, so the whole call has one budget;
+ * - `fallback` outside validation, so each fallback model is validated and split on its own;
+ * - `cache` after validation (it keys on the normalized request) and before splitting and
+ *   limits (a hit costs no slot);
+ * - `splitN` above `concurrency`, so parts run in parallel under the limit;
+ * - `retry` below `concurrency` (a retry keeps its slot) and above `rateLimit` and
+ *   `attemptTimeout` (each attempt takes a token and has its own deadline).
+ *
+ * @throws TypeError naming a bad option.
  */
 export function builtinMiddleware(options: BuiltinOptions): Middleware[] {
-  return [validateCapabilities({ unsupported: options.unsupported })]
+  const on = <T>(value: T | false | undefined): value is T | undefined => value !== false
+  const stack: Middleware[] = []
+  if (options.logging !== false) stack.push(logging())
+  if (on(options.timeout)) stack.push(totalTimeout(options.timeout))
+  if (on(options.fallback)) stack.push(fallback(options.fallback))
+  stack.push(validateCapabilities({ unsupported: options.unsupported }))
+  if (options.cache !== undefined && options.cache !== false) stack.push(cache(options.cache === true ? {} : options.cache))
+  if (on(options.splitN)) stack.push(splitN(options.splitN))
+  if (on(options.concurrency)) stack.push(concurrency(options.concurrency))
+  if (on(options.retry)) stack.push(retry(options.retry))
+  if (on(options.rateLimit)) stack.push(rateLimit(options.rateLimit))
+  if (on(options.timeout)) stack.push(attemptTimeout(options.timeout))
+  return stack
 }

@@ -17,7 +17,6 @@ export function validateCapabilities(options: ValidateCapabilitiesOptions = {}):
   if (policy !== 'warn' && policy !== 'error') throw new TypeError(`Expected \`unsupported\` to be 'warn' or 'error', got ${String(policy)}.`)
   return async function validateCapabilitiesMiddleware(ctx, next) {
     const { request, warnings } = normalizeRequest(ctx.request, ctx.model.modelId, ctx.model.capabilities, policy)
-    for (const warning of warnings) ctx.logger.warn({ event: 'generation.warning', provider: ctx.providerId, model: ctx.model.modelId, ...warning }, warning.message)
     const res = await next(ctx.derive({ normalized: request }))
     return warnings.length === 0 ? res : res.with({ warnings: [...warnings, ...res.warnings] })
   }

@@ -1,0 +1,341 @@
+import { describe, expect, it, vi } from 'vitest'
+import { AbortError, ContentPolicyError, JobFailedError, LLMKitError, NetworkError, ProviderError, RateLimitError, TimeoutError } from '../errors.js'
+import type { Clock, Logger } from '../logger.js'
+import type { ProgressEvent } from '../progress.js'
+import { createJobRunner, type JobRunnerOptions, type JobSnapshot, type JobSpec } from './poll-job.js'
+
+/** A clock whose time moves only when every pending promise has settled and a timer is due. */
+class FakeClock implements Clock {
+  time = 1_000_000
+  readonly sleeps: number[] = []
+  readonly #timers: { at: number; resolve: () => void }[] = []
+
+  now(): number {
+    return this.time
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms)
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason)
+        return
+      }
+      const timer = { at: this.time + ms, resolve: () => resolve() }
+      this.#timers.push(timer)
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.#timers.splice(this.#timers.indexOf(timer), 1)
+          reject(signal.reason)
+        },
+        { once: true },
+      )
+    })
+  }
+
+  /** Waits between polls, without the job deadline's own timer (the first sleep). */
+  get pollWaits(): number[] {
+    return this.sleeps.slice(1)
+  }
+
+  /** Settles `promise`, firing timers in time order whenever nothing else can move. */
+  async run<T>(promise: Promise<T>): Promise<T> {
+    let settled = false
+    const tracked = promise.finally(() => {
+      settled = true
+    })
+    tracked.catch(() => {})
+    for (let i = 0; i < 10_000; i++) {
+      await new Promise((r) => setImmediate(r))
+      if (settled) return tracked
+      this.#timers.sort((a, b) => a.at - b.at)
+      const next = this.#timers.shift()
+      if (!next) throw new Error('deadlock: the job waits on something other than the clock')
+      this.time = Math.max(this.time, next.at)
+      next.resolve()
+    }
+    throw new Error('the job never settled')
+  }
+}
+
+type Step = JobSnapshot<string> | Error | 'hang'
+
+/** A provider job whose polls answer from a script (the last step repeats). */
+function scripted(steps: Step[], extra: Partial<JobSpec<string>> & { first?: JobSnapshot<string> } = {}) {
+  const calls: string[] = []
+  const cancelled: string[] = []
+  let i = 0
+  const spec: JobSpec<string> = {
+    provider: 'acme',
+    model: 'acme/model',
+    submit: async () => {
+      calls.push('submit')
+      return { id: 'job-1', snapshot: extra.first }
+    },
+    poll: (id, signal) => {
+      calls.push(`poll ${id}`)
+      const step = steps[Math.min(i++, steps.length - 1)]!
+      if (step === 'hang') {
+        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new AbortError('aborted')), { once: true }))
+      }
+      return step instanceof Error ? Promise.reject(step) : Promise.resolve(step)
+    },
+    cancel: async (id) => {
+      cancelled.push(id)
+    },
+    ...extra,
+  }
+  return { spec, calls, cancelled }
+}
+
+function setup(options: Partial<JobRunnerOptions> = {}) {
+  const clock = new FakeClock()
+  const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() }
+  const runner = createJobRunner({ clock, logger, ...options })
+  const events: ProgressEvent[] = []
+  const onProgress = (e: ProgressEvent) => events.push(e)
+  return { clock, logger, runner, events, onProgress }
+}
+
+const never = new AbortController().signal
+const succeeded = (result = 'image'): JobSnapshot<string> => ({ state: 'succeeded', result })
+const transient = () => new ProviderError('acme: upstream 503', { status: 503 })
+
+describe('createJobRunner', () => {
+  it('reports queued, running and completed in order, once per change of state, position or progress', async () => {
+    const { clock, runner, events, onProgress } = setup()
+    const { spec } = scripted(
+      [
+        { state: 'queued', position: 2 },
+        { state: 'queued', position: 1 },
+        { state: 'running', progress: 0.5 },
+        { state: 'running', progress: 0.5 },
+        { state: 'running' },
+        succeeded(),
+      ],
+      { first: { state: 'queued', position: 2 } },
+    )
+    await expect(clock.run(runner.run(spec, { signal: never, onProgress }))).resolves.toBe('image')
+    expect(events.map(({ type, position, progress }) => ({ type, position, progress }))).toStrictEqual([
+      { type: 'submitted', position: undefined, progress: undefined },
+      { type: 'queued', position: 2, progress: undefined },
+      { type: 'queued', position: 1, progress: undefined },
+      { type: 'running', position: undefined, progress: 0.5 },
+      { type: 'running', position: undefined, progress: undefined },
+      { type: 'completed', position: undefined, progress: 1 },
+    ])
+    for (const e of events) expect(e).toMatchObject({ provider: 'acme', model: 'acme/model', jobId: 'job-1' })
+    const elapsed = events.map((e) => e.elapsedMs)
+    expect(elapsed).toStrictEqual([...elapsed].sort((a, b) => a - b))
+    expect(elapsed[0]).toBe(0)
+  })
+
+  it('returns at once when the submit answer already holds the result', async () => {
+    const { clock, runner, events, onProgress } = setup()
+    const { spec, calls } = scripted([], { first: succeeded('early') })
+    await expect(clock.run(runner.run(spec, { signal: never, onProgress }))).resolves.toBe('early')
+    expect(calls).toStrictEqual(['submit'])
+    expect(events.map((e) => e.type)).toStrictEqual(['submitted', 'completed'])
+  })
+
+  it('backs off by 1.5x while nothing changes, resets on a change, and caps at the provider maximum', async () => {
+    const { clock, runner } = setup()
+    const same: JobSnapshot<string> = { state: 'running', progress: 0.1 }
+    const { spec } = scripted([same, same, same, same, { state: 'running', progress: 0.2 }, succeeded()], { first: same, maxPollIntervalMs: 1_500 })
+    await clock.run(runner.run(spec, { signal: never }))
+    expect(clock.pollWaits).toStrictEqual([500, 750, 1125, 1500, 1500, 500])
+  })
+
+  it("starts from the provider's poll interval and follows its per-snapshot hint, within bounds", async () => {
+    const { clock, runner } = setup()
+    const { spec } = scripted(
+      [
+        { state: 'running', pollAfterMs: 3_000 },
+        { state: 'running', progress: 0.3, pollAfterMs: 0 },
+        { state: 'running', progress: 0.4, pollAfterMs: 10 * 60_000 },
+        succeeded(),
+      ],
+      { pollIntervalMs: 2_000 },
+    )
+    await clock.run(runner.run(spec, { signal: never }))
+    expect(clock.pollWaits).toStrictEqual([2_000, 3_000, 100, 60_000])
+  })
+
+  it('polls again after transient errors, honoring a 429 retry-after, then succeeds', async () => {
+    const { clock, runner, logger, events, onProgress } = setup()
+    const limited = new RateLimitError('acme: rate limit or quota reached (429)', { status: 429, retryAfterMs: 4_000 })
+    const { spec, cancelled } = scripted([transient(), limited, new NetworkError('reset'), { state: 'running' }, succeeded()])
+    await expect(clock.run(runner.run(spec, { signal: never, onProgress }))).resolves.toBe('image')
+    expect(clock.pollWaits).toStrictEqual([500, 750, 4_000, 1687.5, 500])
+    expect(logger.warn).toHaveBeenCalledTimes(3)
+    expect(cancelled).toStrictEqual([])
+    // A failed status request is not an observation: no invented "queued" event.
+    expect(events.map((e) => e.type)).toStrictEqual(['submitted', 'running', 'completed'])
+  })
+
+  it('gives up after maxPollFailures consecutive transient errors, cancels the job and throws a non-retryable error', async () => {
+    const { clock, runner, events, onProgress } = setup({ maxPollFailures: 3 })
+    const { spec, calls, cancelled } = scripted([transient()])
+    const error = await clock.run(runner.run(spec, { signal: never, onProgress })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error).toMatchObject({ retryable: false, code: 'LLMKIT_PROVIDER', status: 503 })
+    expect(calls.filter((c) => c.startsWith('poll'))).toHaveLength(3)
+    expect(cancelled).toStrictEqual(['job-1'])
+    expect(events.at(-1)?.type).toBe('failed')
+  })
+
+  it('stops at the first non-retryable poll error', async () => {
+    const { clock, runner } = setup()
+    const { spec, calls } = scripted([new LLMKitError('acme: 404 job not found', { status: 404 })])
+    await expect(clock.run(runner.run(spec, { signal: never }))).rejects.toMatchObject({ status: 404, code: 'LLMKIT_ERROR' })
+    expect(calls).toStrictEqual(['submit', 'poll job-1'])
+  })
+
+  it('throws a TimeoutError naming the job id when the job never finishes, after cancelling it', async () => {
+    const { clock, runner, events, onProgress } = setup()
+    const { spec, cancelled } = scripted([{ state: 'running', progress: 0.5 }])
+    const error = await clock.run(runner.run(spec, { signal: never, timeoutMs: 5_000, onProgress })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ code: 'LLMKIT_TIMEOUT', retryable: false, requestId: 'job-1', provider: 'acme', model: 'acme/model' })
+    expect((error as Error).message).toContain('job job-1')
+    expect((error as Error).message).toContain('5000 ms')
+    expect(cancelled).toStrictEqual(['job-1'])
+    expect(clock.pollWaits.reduce((a, b) => a + b, 0)).toBe(5_000)
+    expect(events.at(-1)?.type).toBe('failed')
+  })
+
+  it('uses the runner default deadline when the call gives none', async () => {
+    const { clock, runner } = setup({ timeoutMs: 2_000 })
+    const { spec } = scripted([{ state: 'queued' }])
+    await expect(clock.run(runner.run(spec, { signal: never }))).rejects.toBeInstanceOf(TimeoutError)
+    expect(clock.sleeps[0]).toBe(2_000)
+  })
+
+  it('cuts a status request still in flight at the deadline, so no late result slips through', async () => {
+    const { clock, runner } = setup()
+    const { spec, cancelled } = scripted(['hang', succeeded()])
+    await expect(clock.run(runner.run(spec, { signal: never, timeoutMs: 3_000 }))).rejects.toThrow(/job job-1 did not finish within 3000 ms/)
+    expect(cancelled).toStrictEqual(['job-1'])
+  })
+
+  it('cancels the job remotely and throws AbortError when the caller aborts while waiting', async () => {
+    const { clock, runner, events } = setup()
+    const controller = new AbortController()
+    const { spec, cancelled, calls } = scripted([{ state: 'running' }, succeeded()], { first: { state: 'queued', position: 0 } })
+    const onProgress = (e: ProgressEvent) => {
+      events.push(e)
+      if (e.type === 'running') controller.abort()
+    }
+    const error = await clock.run(runner.run(spec, { signal: controller.signal, onProgress })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AbortError)
+    expect(error).toMatchObject({ code: 'LLMKIT_ABORT', retryable: false })
+    expect(cancelled).toStrictEqual(['job-1'])
+    expect(calls).toStrictEqual(['submit', 'poll job-1'])
+    expect(events.map((e) => e.type)).toStrictEqual(['submitted', 'queued', 'running', 'failed'])
+  })
+
+  it('cancels the job when the caller aborts during a status request', async () => {
+    const { clock, runner } = setup()
+    const controller = new AbortController()
+    const { spec, cancelled } = scripted([])
+    spec.poll = (_id, signal) => {
+      // The caller gives up while the status request is on the wire.
+      queueMicrotask(() => controller.abort())
+      return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new AbortError('aborted')), { once: true }))
+    }
+    await expect(clock.run(runner.run(spec, { signal: controller.signal }))).rejects.toBeInstanceOf(AbortError)
+    expect(cancelled).toStrictEqual(['job-1'])
+  })
+
+  it("passes an llmkit abort reason through (e.g. the timeout middleware's), never as retryable", async () => {
+    const { clock, runner } = setup()
+    const controller = new AbortController()
+    const { spec, cancelled } = scripted([{ state: 'running' }])
+    const run = runner.run(spec, { signal: controller.signal })
+    controller.abort(new TimeoutError('attempt deadline', { retryable: true }))
+    await expect(clock.run(run)).rejects.toMatchObject({ name: 'TimeoutError', message: 'attempt deadline', retryable: false })
+    expect(cancelled).toStrictEqual(['job-1'])
+  })
+
+  it('does not submit when the signal is already aborted', async () => {
+    const { clock, runner } = setup()
+    const controller = new AbortController()
+    controller.abort()
+    const { spec, calls } = scripted([succeeded()])
+    await expect(clock.run(runner.run(spec, { signal: controller.signal }))).rejects.toBeInstanceOf(AbortError)
+    expect(calls).toStrictEqual([])
+  })
+
+  it('makes a failed job error non-retryable, keeping its class, code, message and cause', async () => {
+    const { clock, runner, events, onProgress } = setup()
+    const original = new ProviderError('acme acme/model: GPU fell over (500)', { status: 500, requestId: 'job-1', providerCode: 'gpu' })
+    const { spec, cancelled } = scripted([{ state: 'failed', error: original }])
+    const error = (await clock.run(runner.run(spec, { signal: never, onProgress })).catch((e: unknown) => e)) as LLMKitError
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error).toMatchObject({ code: 'LLMKIT_PROVIDER', retryable: false, message: original.message, status: 500, providerCode: 'gpu', requestId: 'job-1' })
+    expect(error.cause).toBe(original)
+    expect(cancelled).toStrictEqual([])
+    expect(events.map((e) => e.type)).toStrictEqual(['submitted', 'failed'])
+  })
+
+  it('passes a content-policy failure through as it is', async () => {
+    const { clock, runner } = setup()
+    const blocked = new ContentPolicyError('acme acme/model: blocked')
+    const { spec } = scripted([{ state: 'failed', error: blocked }])
+    await expect(clock.run(runner.run(spec, { signal: never }))).rejects.toBe(blocked)
+  })
+
+  it.each([
+    ['failed', /job job-1 failed/],
+    ['canceled', /job job-1 was cancelled by the provider/],
+  ] as const)('throws JobFailedError naming the job when a %s job gives no reason', async (state, message) => {
+    const { clock, runner } = setup()
+    const { spec } = scripted([{ state }])
+    const error = await clock.run(runner.run(spec, { signal: never })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(JobFailedError)
+    expect(error).toMatchObject({ code: 'LLMKIT_JOB_FAILED', retryable: false, requestId: 'job-1' })
+    expect((error as Error).message).toMatch(message)
+  })
+
+  it('throws JobFailedError when a job succeeds without output', async () => {
+    const { clock, runner } = setup()
+    const { spec } = scripted([{ state: 'succeeded' }])
+    await expect(clock.run(runner.run(spec, { signal: never }))).rejects.toThrow(/job job-1 succeeded without output/)
+  })
+
+  it('passes a submit failure through unchanged, retryable as it was, and never polls', async () => {
+    const { clock, runner, events, onProgress } = setup()
+    const limited = new RateLimitError('acme: rate limit or quota reached (429)', { status: 429, retryAfterMs: 1_000 })
+    const { spec, calls } = scripted([succeeded()], { submit: () => Promise.reject(limited) })
+    await expect(clock.run(runner.run(spec, { signal: never, onProgress }))).rejects.toBe(limited)
+    expect(limited.retryable).toBe(true)
+    expect(calls).toStrictEqual([])
+    expect(events).toStrictEqual([])
+  })
+
+  it('ignores a progress listener that throws', async () => {
+    const { clock, runner } = setup()
+    const { spec } = scripted([{ state: 'running' }, succeeded()])
+    const onProgress = () => {
+      throw new Error('listener bug')
+    }
+    await expect(clock.run(runner.run(spec, { signal: never, onProgress }))).resolves.toBe('image')
+  })
+
+  it('logs a failed remote cancel and still throws the timeout', async () => {
+    const { clock, runner, logger } = setup()
+    const { spec } = scripted([{ state: 'running' }], { cancel: () => Promise.reject(new Error('cancel refused')) })
+    await expect(clock.run(runner.run(spec, { signal: never, timeoutMs: 1_000 }))).rejects.toBeInstanceOf(TimeoutError)
+    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.cancel_failed', jobId: 'job-1', reason: 'timeout' }), 'could not cancel job')
+  })
+
+  it('rejects bad options with a TypeError naming the option', async () => {
+    const clock = new FakeClock()
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error() {} }
+    expect(() => createJobRunner({ clock, logger, timeoutMs: -1 })).toThrow(/`timeoutMs`/)
+    expect(() => createJobRunner({ clock, logger, maxPollFailures: 0 })).toThrow(/`maxPollFailures`/)
+    const { spec } = scripted([succeeded()])
+    await expect(createJobRunner({ clock, logger }).run(spec, { signal: never, timeoutMs: Number.NaN })).rejects.toThrow(TypeError)
+  })
+})

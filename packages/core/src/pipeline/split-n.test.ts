@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import { AbortError, InvalidRequestError, ProviderError } from '../errors.js'
+import { fakeClient, fakePlugin } from './__fixtures__/fake.js'
+import { splitN } from './split-n.js'
+
+describe('splitN', () => {
+  it('splits n above the per-call maximum into parallel calls, seeds part i with seed + i, merges in order', async () => {
+    const plugin = fakePlugin()
+    const { client } = fakeClient([plugin])
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 3, seed: 42 })
+    expect(plugin.calls.map((c) => [c.n, c.seed])).toEqual([
+      [1, 42],
+      [1, 43],
+      [1, 44],
+    ])
+    expect(res.images.map((i) => i.seed)).toEqual([42, 43, 44])
+    expect(res.images.map((i) => i.url)).toEqual(['https://img.fake/1-0.png', 'https://img.fake/2-0.png', 'https://img.fake/3-0.png'])
+    expect(res.requestIds).toEqual(['req-1', 'req-2', 'req-3'])
+    expect(res.usage?.credits).toBe(3)
+  })
+
+  it('cuts n by the model maximum (n=6 on a 4-per-call model is 4 + 2)', async () => {
+    const plugin = fakePlugin()
+    const { client } = fakeClient([plugin])
+    const res = await client.generateImage({ model: 'many', prompt: 'cat', n: 6 })
+    expect(plugin.calls.map((c) => c.n)).toEqual([4, 2])
+    expect(res.count).toBe(6)
+  })
+
+  it("'fail' (default): one failed part fails the request and cancels the others", async () => {
+    const aborted: boolean[] = []
+    const plugin = fakePlugin(async (req, options, call) => {
+      if (call === 2) throw new InvalidRequestError('part 2 rejected')
+      await new Promise<void>((resolve) => {
+        options.signal.addEventListener('abort', () => resolve(), { once: true })
+        setTimeout(resolve, 50)
+      })
+      aborted.push(options.signal.aborted)
+      return { images: Array.from({ length: req.n }, () => ({ url: 'https://img.fake/a.png' })) }
+    })
+    const { client } = fakeClient([plugin])
+    await expect(client.generateImage({ model: 'one', prompt: 'cat', n: 3 })).rejects.toThrow('part 2 rejected')
+    expect(aborted).toEqual([true, true])
+  })
+
+  it("'partial': returns what succeeded with a warning per failed part", async () => {
+    const plugin = fakePlugin(async (req, _o, call) => {
+      if (call === 2) throw new InvalidRequestError('part 2 rejected')
+      return { images: Array.from({ length: req.n }, () => ({ url: `https://img.fake/${call}.png` })) }
+    })
+    const { client } = fakeClient([plugin], { splitN: { partialFailure: 'partial' } })
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 3 })
+    expect(res.images.map((i) => i.url)).toEqual(['https://img.fake/1.png', 'https://img.fake/3.png'])
+    expect(res.warnings).toEqual([{ type: 'other', setting: 'n', message: 'part 2 of 3 (1 image(s)) failed: LLMKIT_INVALID_REQUEST: part 2 rejected', requested: 3, used: 2 }])
+  })
+
+  it("'partial' still throws when every part fails", async () => {
+    const plugin = fakePlugin(async () => {
+      throw new InvalidRequestError('nope')
+    })
+    const { client } = fakeClient([plugin], { splitN: { partialFailure: 'partial' } })
+    await expect(client.generateImage({ model: 'one', prompt: 'cat', n: 2 })).rejects.toThrow('nope')
+  })
+
+  it('each part is retried on its own', async () => {
+    const plugin = fakePlugin(async (req, _o, call) => {
+      if (call === 1) throw new ProviderError('flaky', { status: 500 })
+      return { images: Array.from({ length: req.n }, () => ({ url: 'https://img.fake/a.png' })) }
+    })
+    const { client } = fakeClient([plugin])
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 2 })
+    expect(res.count).toBe(2)
+    expect(plugin.calls).toHaveLength(3)
+  })
+
+  it('an abort cancels every part', async () => {
+    const plugin = fakePlugin(
+      (_req, options) => new Promise((_r, reject) => options.signal.addEventListener('abort', () => reject(options.signal.reason), { once: true })),
+    )
+    const { client } = fakeClient([plugin])
+    const controller = new AbortController()
+    const pending = client.generateImage({ model: 'one', prompt: 'cat', n: 2 }, { signal: controller.signal })
+    await new Promise((r) => setTimeout(r, 5))
+    controller.abort()
+    await expect(pending).rejects.toBeInstanceOf(AbortError)
+  })
+
+  it('removing splitN makes an oversized n an UnsupportedCapabilityError', async () => {
+    const { client } = fakeClient([fakePlugin()], { splitN: false })
+    await expect(client.generateImage({ model: 'one', prompt: 'cat', n: 2 })).rejects.toMatchObject({ code: 'LLMKIT_UNSUPPORTED_CAPABILITY' })
+  })
+
+  it('rejects a bad policy with a TypeError naming it', () => {
+    expect(() => splitN({ partialFailure: 'some' as never })).toThrow(new TypeError("Expected `partialFailure` to be one of 'fail', 'partial', got some."))
+  })
+})

@@ -1,0 +1,109 @@
+import { LLMKitError } from '../errors.js'
+import { abortError } from '../http/transport.js'
+import type { ImageGenerationResponse, Usage } from '../response.js'
+import type { Warning } from '../warnings.js'
+import type { Middleware } from './context.js'
+import { checkOneOf } from './options.js'
+
+/** What to do when some parts of a split request fail. */
+export type PartialFailurePolicy = 'fail' | 'partial'
+
+/** Split defaults, written as data. */
+export const DEFAULT_SPLIT_N_OPTIONS = Object.freeze({
+  /** Any failed part fails the request (and cancels the parts still running). */
+  partialFailure: 'fail' as PartialFailurePolicy,
+})
+
+/** Options of {@link splitN}. */
+export interface SplitNOptions {
+  /**
+   * `'fail'`: the first failed part (in order) is thrown and the other parts are cancelled.
+   * `'partial'`: the images of the parts that succeeded are returned, with one `other` warning
+   * per failed part; only when every part fails is the first error thrown.
+   * @defaultValue 'fail'
+   */
+  partialFailure?: PartialFailurePolicy | undefined
+}
+
+function sumUsage(parts: readonly ImageGenerationResponse[]): Usage | undefined {
+  const usages = parts.map((p) => p.usage).filter((u): u is Usage => u !== undefined)
+  if (usages.length === 0) return undefined
+  const sum = (key: 'inputTokens' | 'outputTokens' | 'totalTokens' | 'credits') =>
+    usages.some((u) => u[key] !== undefined) ? usages.reduce((n, u) => n + (u[key] ?? 0), 0) : undefined
+  return { inputTokens: sum('inputTokens'), outputTokens: sum('outputTokens'), totalTokens: sum('totalTokens'), credits: sum('credits'), raw: usages.map((u) => u.raw) }
+}
+
+/** Merges part responses in part order; identical warnings from several parts are kept once. */
+function merge(parts: readonly ImageGenerationResponse[], extra: readonly Warning[]): ImageGenerationResponse {
+  const first = parts[0]!
+  const seen = new Set<string>()
+  const warnings: Warning[] = []
+  for (const w of [...parts.flatMap((p) => p.warnings), ...extra]) {
+    const key = JSON.stringify(w)
+    if (!seen.has(key)) {
+      seen.add(key)
+      warnings.push(w)
+    }
+  }
+  const providerMs = parts.map((p) => p.timings?.providerMs).filter((v): v is number => v !== undefined)
+  return first.with({
+    created: Math.min(...parts.map((p) => p.created)),
+    images: parts.flatMap((p) => p.images),
+    warnings,
+    usage: sumUsage(parts),
+    requestIds: parts.flatMap((p) => p.requestIds),
+    // Parts run in parallel, so the slowest part is the time the caller waited for the provider.
+    timings: { totalMs: Math.max(...parts.map((p) => p.timings?.totalMs ?? 0)), providerMs: providerMs.length ? Math.max(...providerMs) : undefined },
+  })
+}
+
+/**
+ * Splits `n` above the model's `maxImagesPerCall` into parallel calls (each under the
+ * concurrency limit, which sits below), and merges the images in part order. A seeded
+ * request gives part `i` the seed `seed + i`, so images differ and each stays reproducible.
+ *
+ * @throws TypeError naming the bad option; the first failed part's error under `'fail'`.
+ */
+export function splitN(options: SplitNOptions = {}): Middleware {
+  checkOneOf('partialFailure', options.partialFailure, ['fail', 'partial'])
+  const policy = options.partialFailure ?? DEFAULT_SPLIT_N_OPTIONS.partialFailure
+  return async function splitNMiddleware(ctx, next) {
+    const normalized = ctx.normalized
+    if (normalized === undefined) throw new Error('splitN needs ctx.normalized; the validateCapabilities middleware must run first')
+    const max = normalized.capabilities.maxImagesPerCall
+    if (normalized.n <= max) return next()
+    const counts: number[] = []
+    for (let left = normalized.n; left > 0; left -= max) counts.push(Math.min(max, left))
+    // Under 'fail', the first failure cancels the siblings: their images would be paid for and thrown away.
+    const siblings = new AbortController()
+    const signal = AbortSignal.any([ctx.signal, siblings.signal])
+    ctx.logger.debug({ event: 'generation.split', provider: ctx.providerId, model: ctx.model.modelId, n: normalized.n, parts: counts.length }, `split n=${normalized.n} into ${counts.length} calls`)
+    const settled = await Promise.allSettled(
+      counts.map(async (n, i) => {
+        const part = Object.freeze({ ...normalized, n, seed: normalized.seed === undefined ? undefined : normalized.seed + i })
+        try {
+          return await next(ctx.derive({ normalized: part, part: i, signal }))
+        } catch (error) {
+          if (policy === 'fail' && !siblings.signal.aborted) siblings.abort(error)
+          throw error
+        }
+      }),
+    )
+    if (ctx.signal.aborted) throw abortError(ctx.signal)
+    const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+    const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ i, error: s.reason as unknown }] : []))
+    if (failed.length === 0) return merge(ok, [])
+    if (policy === 'fail' || ok.length === 0) {
+      // The sibling cancelled first is the cause; the others only report that cancellation.
+      throw siblings.signal.aborted ? siblings.signal.reason : failed[0]!.error
+    }
+    const warnings: Warning[] = failed.map(({ i, error }) => ({
+      type: 'other',
+      setting: 'n',
+      message: `part ${i + 1} of ${counts.length} (${counts[i]} image(s)) failed: ${LLMKitError.isInstance(error) ? `${error.code}: ${error.message}` : String(error)}`,
+      requested: normalized.n,
+      used: ok.reduce((n, r) => n + r.count, 0),
+    }))
+    return merge(ok, warnings)
+  }
+}

@@ -1,0 +1,104 @@
+import type { ModelCapabilities } from 'llmkit'
+
+/**
+ * fal takes `image_size` as a preset or as any `{width, height}`. Its schema gives no bound,
+ * but FLUX and SD3 are trained on 16-pixel multiples up to about 2048 on a side, so larger or
+ * odd sizes are mapped (with a warning) instead of being rejected or silently resized by fal.
+ */
+const FAL_SIZES = { kind: 'range', minWidth: 256, maxWidth: 2048, minHeight: 256, maxHeight: 2048, step: 16 } as const
+/** fal seeds are integers; a 32-bit unsigned range is what every FLUX/SD3 endpoint accepts. */
+const FAL_SEED = { min: 0, max: 4_294_967_295 } as const
+/** `sync_mode: true` turns `images[].url` into a `data:` URI, so both formats are native. */
+const FAL_FORMATS = ['url', 'b64_json'] as const
+/** FLUX inputs beyond the generic ones (shared/providers/fal.md §3). */
+const FLUX_OPTIONS = ['num_inference_steps', 'guidance_scale', 'enable_safety_checker', 'output_format', 'acceleration'] as const
+
+/**
+ * fal.ai text-to-image models and their true limits (shared/providers/fal.md §3).
+ * `fal-ai/stable-diffusion-3` is the seed's name; fal's application id is
+ * `fal-ai/stable-diffusion-v3-medium`, which is also accepted as an alias.
+ */
+export const falModels = [
+  {
+    id: 'fal-ai/flux/dev',
+    wireId: 'fal-ai/flux/dev',
+    displayName: 'FLUX.1 [dev]',
+    mode: 'async',
+    maxImagesPerCall: 4,
+    sizes: FAL_SIZES,
+    defaultSize: '1024x768',
+    qualities: [],
+    styles: [],
+    negativePrompt: false,
+    seed: FAL_SEED,
+    formats: FAL_FORMATS,
+    outputMimeTypes: ['image/jpeg', 'image/png'],
+    providerOptions: FLUX_OPTIONS,
+    source: 'https://fal.ai/models/fal-ai/flux/dev/api',
+  },
+  {
+    id: 'fal-ai/flux/schnell',
+    wireId: 'fal-ai/flux/schnell',
+    displayName: 'FLUX.1 [schnell]',
+    mode: 'async',
+    maxImagesPerCall: 4,
+    sizes: FAL_SIZES,
+    defaultSize: '1024x768',
+    qualities: [],
+    styles: [],
+    negativePrompt: false,
+    seed: FAL_SEED,
+    formats: FAL_FORMATS,
+    outputMimeTypes: ['image/jpeg', 'image/png'],
+    // guidance_scale means nothing to the distilled schnell model, so it is not offered.
+    providerOptions: ['num_inference_steps', 'enable_safety_checker', 'output_format', 'acceleration'],
+    source: 'https://fal.ai/models/fal-ai/flux/schnell/api',
+  },
+  {
+    id: 'fal-ai/stable-diffusion-3',
+    aliases: ['fal-ai/stable-diffusion-v3-medium'],
+    wireId: 'fal-ai/stable-diffusion-v3-medium',
+    displayName: 'Stable Diffusion 3 Medium',
+    mode: 'async',
+    maxImagesPerCall: 4,
+    sizes: FAL_SIZES,
+    defaultSize: '1024x1024',
+    qualities: [],
+    styles: [],
+    negativePrompt: true,
+    seed: FAL_SEED,
+    formats: FAL_FORMATS,
+    // SD3 has no output_format input: it answers in whatever format the app emits.
+    providerOptions: ['num_inference_steps', 'guidance_scale', 'enable_safety_checker', 'prompt_expansion'],
+    source: 'https://fal.ai/models/fal-ai/stable-diffusion-v3-medium/api',
+  },
+] as const satisfies readonly ModelCapabilities[]
+
+/** Model ids in the table, plus any other fal application id. */
+export type FalImageModelId = (typeof falModels)[number]['id'] | (string & {})
+
+/** fal application ids: `owner/alias[/subpath]` (owners such as `fal-ai`, `workflows`, `comfy`). */
+const FAL_APP_ID = /^[a-z0-9][\w.-]*\/[\w.-]+(\/[\w.-]+)*$/i
+
+/**
+ * Conservative capabilities for a fal application outside the table (`fal:fal-ai/flux-pro/v1.1`):
+ * one image per call, no negative prompt, and the common FLUX-style inputs as provider options.
+ * Returns undefined for an id that is not a fal application id.
+ */
+export function openFalModel(id: string): ModelCapabilities | undefined {
+  if (!FAL_APP_ID.test(id)) return undefined
+  return {
+    id,
+    wireId: id,
+    mode: 'async',
+    maxImagesPerCall: 1,
+    sizes: FAL_SIZES,
+    qualities: [],
+    styles: [],
+    negativePrompt: false,
+    seed: FAL_SEED,
+    formats: FAL_FORMATS,
+    providerOptions: ['num_inference_steps', 'guidance_scale', 'enable_safety_checker', 'output_format'],
+    source: 'https://fal.ai/models',
+  }
+}

@@ -1,0 +1,225 @@
+import type { ModelCapabilities } from 'llmkit'
+
+/** Aspect ratios of flux-schnell, flux-dev and SD 3.5 (replicate.md §3). */
+const FLUX_ASPECTS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21']
+/** FLUX pro models drop the 21:9 / 9:21 extremes (their `custom` ratio is not a ratio, so it is not listed). */
+const FLUX_PRO_ASPECTS = ['1:1', '16:9', '3:2', '2:3', '4:5', '5:4', '9:16', '3:4', '4:3']
+/** Ideogram v2's `aspect_ratio` enum on Replicate. */
+const IDEOGRAM_ASPECTS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '16:10', '10:16', '3:1', '1:3']
+/** Recraft v3's `size` enum on Replicate (the Recraft API's own sizes). */
+const RECRAFT_SIZES = [
+  '1024x1024', '1365x1024', '1024x1365', '1536x1024', '1024x1536', '1820x1024', '1024x1820', '1024x2048',
+  '2048x1024', '1434x1024', '1024x1434', '1024x1280', '1280x1024', '1024x1707', '1707x1024',
+]
+/** Cog models take any integer seed; llmkit's own range is 0..2^32-1. */
+const UINT32_SEED = { min: 0, max: 4_294_967_295 }
+/** Ideogram rejects seeds above a signed 32-bit int. */
+const INT32_SEED = { min: 0, max: 2_147_483_647 }
+/** Outputs llmkit asks for: png by default (see `output_format` in the README), webp and jpg on request. */
+const FLUX_MIME_TYPES = ['image/png', 'image/webp', 'image/jpeg']
+const FLUX_OPTIONS = ['output_format', 'output_quality', 'megapixels', 'num_inference_steps', 'go_fast', 'disable_safety_checker']
+const FLUX_PRO_OPTIONS = ['output_format', 'output_quality', 'safety_tolerance', 'prompt_upsampling', 'image_prompt']
+const SD35_OPTIONS = ['output_format', 'output_quality', 'cfg', 'steps', 'image', 'prompt_strength']
+
+/**
+ * Official SDXL on Replicate is a community model, so it needs a pinned version (replicate.md §2).
+ * This is `latest_version.id` of `stability-ai/sdxl`.
+ */
+export const SDXL_VERSION = '7762fd07cf82c948538e41f63f77d685e02b063e37e496e96eefd46c929f9bdc'
+
+function officialFlux(id: string, displayName: string, extraOptions: readonly string[]): ModelCapabilities {
+  return {
+    id,
+    wireId: id,
+    displayName,
+    mode: 'async',
+    maxImagesPerCall: 4,
+    sizes: { kind: 'aspect', values: FLUX_ASPECTS },
+    defaultSize: '1:1',
+    qualities: [],
+    styles: [],
+    negativePrompt: false,
+    seed: UINT32_SEED,
+    formats: ['url'],
+    outputMimeTypes: FLUX_MIME_TYPES,
+    providerOptions: [...FLUX_OPTIONS, ...extraOptions],
+    source: `https://replicate.com/${id}/api/schema`,
+  }
+}
+
+function fluxPro(id: string, displayName: string): ModelCapabilities {
+  return {
+    id,
+    wireId: id,
+    displayName,
+    mode: 'async',
+    maxImagesPerCall: 1,
+    sizes: { kind: 'aspect', values: FLUX_PRO_ASPECTS },
+    defaultSize: '1:1',
+    qualities: [],
+    styles: [],
+    negativePrompt: false,
+    seed: UINT32_SEED,
+    formats: ['url'],
+    outputMimeTypes: FLUX_MIME_TYPES,
+    providerOptions: FLUX_PRO_OPTIONS,
+    source: `https://replicate.com/${id}/api/schema`,
+  }
+}
+
+function sd35(id: string, displayName: string): ModelCapabilities {
+  return {
+    id,
+    wireId: id,
+    displayName,
+    mode: 'async',
+    maxImagesPerCall: 1,
+    sizes: { kind: 'aspect', values: FLUX_ASPECTS },
+    defaultSize: '1:1',
+    qualities: [],
+    styles: [],
+    negativePrompt: false,
+    seed: UINT32_SEED,
+    formats: ['url'],
+    outputMimeTypes: FLUX_MIME_TYPES,
+    providerOptions: SD35_OPTIONS,
+    source: `https://replicate.com/${id}/api/schema`,
+  }
+}
+
+function ideogram(id: string, displayName: string): ModelCapabilities {
+  return {
+    id,
+    wireId: id,
+    displayName,
+    mode: 'async',
+    maxImagesPerCall: 1,
+    sizes: { kind: 'aspect', values: IDEOGRAM_ASPECTS },
+    defaultSize: '1:1',
+    qualities: [],
+    styles: [],
+    negativePrompt: true,
+    seed: INT32_SEED,
+    formats: ['url'],
+    outputMimeTypes: ['image/png'],
+    providerOptions: ['style_type', 'magic_prompt_option', 'resolution'],
+    source: `https://replicate.com/${id}/api/schema`,
+  }
+}
+
+/**
+ * Well-known Replicate image models and their true inputs. Ids are Replicate's own model
+ * references (`owner/name`), which never clash with another provider's ids; `replicate:<id>`
+ * works too. How a row maps onto the wire follows from its data: an `aspect` size spec sends
+ * `aspect_ratio`, a `range` spec `width`/`height`, a `list` spec `size`; `maxImagesPerCall` above
+ * one sends `num_outputs`; a `wireId` with `:<version>` uses `POST /predictions`.
+ */
+export const replicateModels = [
+  officialFlux('black-forest-labs/flux-schnell', 'FLUX.1 [schnell] on Replicate', []),
+  officialFlux('black-forest-labs/flux-dev', 'FLUX.1 [dev] on Replicate', ['guidance', 'image', 'prompt_strength']),
+  fluxPro('black-forest-labs/flux-pro', 'FLUX.1 [pro] on Replicate'),
+  fluxPro('black-forest-labs/flux-1.1-pro', 'FLUX1.1 [pro] on Replicate'),
+  {
+    id: 'stability-ai/sdxl',
+    wireId: `stability-ai/sdxl:${SDXL_VERSION}`,
+    displayName: 'Stable Diffusion XL on Replicate',
+    mode: 'async',
+    maxImagesPerCall: 4,
+    // Free integers on the wire; multiples of 8 are what the UNet takes without cropping.
+    sizes: { kind: 'range', minWidth: 256, maxWidth: 2048, minHeight: 256, maxHeight: 2048, step: 8 },
+    defaultSize: '1024x1024',
+    qualities: [],
+    styles: [],
+    negativePrompt: true,
+    seed: UINT32_SEED,
+    formats: ['url'],
+    outputMimeTypes: ['image/png'],
+    providerOptions: ['num_inference_steps', 'guidance_scale', 'scheduler', 'refine', 'high_noise_frac', 'apply_watermark', 'disable_safety_checker', 'lora_scale', 'image', 'mask', 'prompt_strength'],
+    source: 'https://replicate.com/stability-ai/sdxl/api/schema',
+  },
+  sd35('stability-ai/stable-diffusion-3.5-large', 'Stable Diffusion 3.5 Large on Replicate'),
+  sd35('stability-ai/stable-diffusion-3.5-large-turbo', 'Stable Diffusion 3.5 Large Turbo on Replicate'),
+  sd35('stability-ai/stable-diffusion-3.5-medium', 'Stable Diffusion 3.5 Medium on Replicate'),
+  {
+    id: 'recraft-ai/recraft-v3',
+    wireId: 'recraft-ai/recraft-v3',
+    displayName: 'Recraft V3 on Replicate',
+    mode: 'async',
+    maxImagesPerCall: 1,
+    sizes: { kind: 'list', values: RECRAFT_SIZES },
+    defaultSize: '1024x1024',
+    qualities: [],
+    styles: [],
+    negativePrompt: false,
+    seed: null,
+    formats: ['url'],
+    outputMimeTypes: ['image/webp'],
+    // Recraft's `style` enum (realistic_image, digital_illustration, ...) is not llmkit's vivid/natural.
+    providerOptions: ['style'],
+    source: 'https://replicate.com/recraft-ai/recraft-v3/api/schema',
+  },
+  ideogram('ideogram-ai/ideogram-v2', 'Ideogram v2 on Replicate'),
+  ideogram('ideogram-ai/ideogram-v2-turbo', 'Ideogram v2 Turbo on Replicate'),
+] as const satisfies readonly ModelCapabilities[]
+
+/** Model ids in the table, plus any other `owner/name` or `owner/name:version`. */
+export type ReplicateImageModelId = (typeof replicateModels)[number]['id'] | (string & {})
+
+/** `owner/name` with Replicate's allowed characters, optionally `:<64-hex version>`. */
+const MODEL_REFERENCE = /^([a-z0-9][\w.-]*)\/([a-z0-9][\w.-]*)(?::([0-9a-f]{64}))?$/i
+const PINNED_VERSION = /^[a-z0-9][\w.-]*\/[a-z0-9][\w.-]*:[0-9a-f]{64}$/i
+
+/** A parsed model reference. */
+export interface ReplicateModelReference {
+  /** Model owner. */
+  owner: string
+  /** Model name. */
+  name: string
+  /** 64-hex version id, when pinned. */
+  version: string | undefined
+}
+
+/** Parses `owner/name` or `owner/name:<version>`; undefined for anything else. */
+export function parseModelReference(ref: string): ReplicateModelReference | undefined {
+  const m = MODEL_REFERENCE.exec(ref)
+  return m ? { owner: m[1]!, name: m[2]!, version: m[3]?.toLowerCase() } : undefined
+}
+
+/**
+ * Whether an id is a pinned Replicate version. Only these are claimed without a prefix: a bare
+ * `owner/name` also looks like fal's `fal-ai/...` ids, so it must be written `replicate:owner/name`.
+ */
+export function isPinnedVersion(id: string): boolean {
+  return PINNED_VERSION.test(id)
+}
+
+/** Options most Cog text-to-image models take; any other key is warned about and dropped. */
+const OPEN_MODEL_OPTIONS = [
+  'aspect_ratio', 'negative_prompt', 'num_outputs', 'num_inference_steps', 'guidance_scale', 'guidance', 'scheduler',
+  'output_format', 'output_quality', 'disable_safety_checker', 'megapixels', 'go_fast', 'lora_scale', 'image', 'prompt_strength',
+]
+
+/**
+ * Conservative capabilities for any model outside the table: one image per call (the core splits
+ * `n`), `width`/`height`, a seed, no negative prompt (pass `negative_prompt` as a provider option
+ * when the model has one). Undefined when the id is not a model reference.
+ */
+export function openReplicateModel(id: string): ModelCapabilities | undefined {
+  const ref = parseModelReference(id)
+  if (ref === undefined) return undefined
+  return {
+    id,
+    wireId: id,
+    displayName: `${ref.owner}/${ref.name} on Replicate`,
+    mode: 'async',
+    maxImagesPerCall: 1,
+    sizes: { kind: 'range', minWidth: 64, maxWidth: 2048, minHeight: 64, maxHeight: 2048, step: 8 },
+    qualities: [],
+    styles: [],
+    negativePrompt: false,
+    seed: UINT32_SEED,
+    formats: ['url'],
+    providerOptions: OPEN_MODEL_OPTIONS,
+    source: `https://replicate.com/${ref.owner}/${ref.name}/api/schema`,
+  }
+}

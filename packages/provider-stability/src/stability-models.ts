@@ -1,0 +1,115 @@
+import type { ModelCapabilities } from 'llmkit'
+
+/** The nine sizes SDXL 1.0 accepts on v1; any other `width`x`height` is a 400 `invalid_height_or_width`. */
+export const SDXL_SIZES = ['1024x1024', '1152x896', '896x1152', '1216x832', '832x1216', '1344x768', '768x1344', '1536x640', '640x1536'] as const
+/** The nine `aspect_ratio` values of the v2beta Stable Image endpoints. */
+export const STABLE_IMAGE_ASPECT_RATIOS = ['16:9', '1:1', '21:9', '2:3', '3:2', '4:5', '5:4', '9:16', '9:21'] as const
+/** `style_preset` values of both APIs (v1 added them after its published spec). */
+export const STYLE_PRESETS = [
+  '3d-model',
+  'analog-film',
+  'anime',
+  'cinematic',
+  'comic-book',
+  'digital-art',
+  'enhance',
+  'fantasy-art',
+  'isometric',
+  'line-art',
+  'low-poly',
+  'modeling-compound',
+  'neon-punk',
+  'origami',
+  'photographic',
+  'pixel-art',
+  'tile-texture',
+] as const
+
+const V1_SOURCE = 'https://platform.stability.ai/docs/api-reference#tag/SDXL-1.0-and-SD1.6/operation/textToImage'
+const SD3_SOURCE = 'https://platform.stability.ai/docs/api-reference#tag/Generate/paths/~1v2beta~1stable-image~1generate~1sd3/post'
+const CORE_SOURCE = 'https://platform.stability.ai/docs/api-reference#tag/Generate/paths/~1v2beta~1stable-image~1generate~1core/post'
+const ULTRA_SOURCE = 'https://platform.stability.ai/docs/api-reference#tag/Generate/paths/~1v2beta~1stable-image~1generate~1ultra/post'
+
+/** Options every v2beta endpoint takes as form fields. */
+const STABLE_IMAGE_OPTIONS = ['output_format', 'style_preset']
+/** v2beta seeds stop one below v1's: 4294967294 (0 means random). */
+const STABLE_IMAGE_SEED = { min: 0, max: 4_294_967_294 }
+
+/**
+ * A v2beta Stable Image row: one image per call (the core splits `n` and gives part i the seed
+ * seed + i), aspect ratios only, bytes only (the core makes `data:` URLs when a URL is asked for).
+ */
+function stableImage<const Id extends string>(
+  id: Id,
+  wireId: string,
+  displayName: string,
+  extra: { negativePrompt: boolean; providerOptions: readonly string[]; source: string; aliases?: readonly string[] },
+): ModelCapabilities & { readonly id: Id } {
+  return {
+    id,
+    ...(extra.aliases ? { aliases: extra.aliases } : {}),
+    wireId,
+    displayName,
+    mode: 'sync',
+    maxImagesPerCall: 1,
+    sizes: { kind: 'aspect', values: STABLE_IMAGE_ASPECT_RATIOS },
+    defaultSize: '1:1',
+    qualities: [],
+    styles: [],
+    negativePrompt: extra.negativePrompt,
+    seed: STABLE_IMAGE_SEED,
+    formats: ['b64_json'],
+    outputMimeTypes: ['image/png', 'image/jpeg', 'image/webp'],
+    maxPromptLength: 10_000,
+    providerOptions: extra.providerOptions,
+    source: extra.source,
+  }
+}
+
+const SD3_OPTIONS = [...STABLE_IMAGE_OPTIONS, 'cfg_scale']
+
+/**
+ * Stability AI text-to-image models (shared/providers/stability.md). The wire id picks the
+ * endpoint: `core` and `ultra` are v2beta paths, `sd3.5-*` is the `model` field of
+ * `/generate/sd3`, anything else is a v1 engine id.
+ *
+ * `stability-ai/stable-diffusion-3` (the seed's id) is an alias of `stability-ai/sd3.5-large`,
+ * the model `/generate/sd3` runs by default: the SD3.0 models it once named are retired.
+ */
+export const stabilityModels = [
+  {
+    id: 'stability-ai/stable-diffusion-xl',
+    wireId: 'stable-diffusion-xl-1024-v1-0',
+    displayName: 'Stable Diffusion XL 1.0',
+    mode: 'sync',
+    // v1 returns up to 10 `samples` per call, but only with `Accept: application/json` (always sent).
+    maxImagesPerCall: 10,
+    sizes: { kind: 'list', values: SDXL_SIZES },
+    // v1 defaults to 512x512, which SDXL rejects, so a size is always sent.
+    defaultSize: '1024x1024',
+    qualities: [],
+    styles: [],
+    negativePrompt: true,
+    seed: { min: 0, max: 4_294_967_295 },
+    formats: ['b64_json'],
+    outputMimeTypes: ['image/png'],
+    maxPromptLength: 2000,
+    providerOptions: ['cfg_scale', 'steps', 'sampler', 'clip_guidance_preset', 'style_preset'],
+    source: V1_SOURCE,
+  },
+  stableImage('stability-ai/sd3.5-large', 'sd3.5-large', 'Stable Diffusion 3.5 Large', {
+    negativePrompt: true,
+    providerOptions: SD3_OPTIONS,
+    source: SD3_SOURCE,
+    aliases: ['stability-ai/stable-diffusion-3'],
+  }),
+  // Turbo models ignore negative_prompt (stability.md), so the core warns instead of sending it.
+  stableImage('stability-ai/sd3.5-large-turbo', 'sd3.5-large-turbo', 'Stable Diffusion 3.5 Large Turbo', { negativePrompt: false, providerOptions: SD3_OPTIONS, source: SD3_SOURCE }),
+  stableImage('stability-ai/sd3.5-medium', 'sd3.5-medium', 'Stable Diffusion 3.5 Medium', { negativePrompt: true, providerOptions: SD3_OPTIONS, source: SD3_SOURCE }),
+  stableImage('stability-ai/sd3.5-flash', 'sd3.5-flash', 'Stable Diffusion 3.5 Flash', { negativePrompt: true, providerOptions: SD3_OPTIONS, source: SD3_SOURCE }),
+  stableImage('stability-ai/stable-image-core', 'core', 'Stable Image Core', { negativePrompt: true, providerOptions: STABLE_IMAGE_OPTIONS, source: CORE_SOURCE }),
+  stableImage('stability-ai/stable-image-ultra', 'ultra', 'Stable Image Ultra', { negativePrompt: true, providerOptions: STABLE_IMAGE_OPTIONS, source: ULTRA_SOURCE }),
+] as const satisfies readonly ModelCapabilities[]
+
+/** Model ids in the table, plus any other string for newer models. */
+export type StabilityImageModelId = (typeof stabilityModels)[number]['id'] | 'stability-ai/stable-diffusion-3' | (string & {})
