@@ -29,7 +29,13 @@ const workspaceAliases = [
  */
 export function packageTestConfig(overrides: ViteUserConfig = {}, options: { emulator?: boolean } = {}): ViteUserConfig {
   const emulator = options.emulator
-    ? { globalSetup: [`${root}test/emulator-global-setup.ts`], setupFiles: ['reflect-metadata', `${root}test/emulator-env.ts`] }
+    ? {
+        globalSetup: [`${root}test/emulator-global-setup.ts`],
+        setupFiles: ['reflect-metadata', `${root}test/emulator-env.ts`],
+        // The files of a project share one emulator and its fault queue: one file's injected
+        // 429 must not reach another file's request, so they run one after the other.
+        fileParallelism: false,
+      }
     : { setupFiles: ['reflect-metadata'] }
   return defineConfig({
     oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },

@@ -6,6 +6,8 @@ export interface Fault {
   pathPrefix?: string | undefined
   /** Only this method. */
   method?: string | undefined
+  /** Only requests whose body contains this text (e.g. a test's own prompt), so parallel tests sharing one emulator do not take each other's faults. */
+  bodyIncludes?: string | undefined
   /** Answer with this status... */
   status?: number | undefined
   /** ...these headers (e.g. `retry-after`)... */
@@ -40,8 +42,13 @@ export class FaultQueue {
   }
 
   /** Takes the first fault matching the request, if any. */
-  take(method: string, path: string): Fault | undefined {
-    const index = this.#faults.findIndex(({ fault }) => (!fault.pathPrefix || path.startsWith(fault.pathPrefix)) && (!fault.method || fault.method === method))
+  take(method: string, path: string, body = ''): Fault | undefined {
+    const index = this.#faults.findIndex(
+      ({ fault }) =>
+        (!fault.pathPrefix || path.startsWith(fault.pathPrefix)) &&
+        (!fault.method || fault.method === method) &&
+        (!fault.bodyIncludes || body.includes(fault.bodyIncludes)),
+    )
     if (index < 0) return undefined
     const entry = this.#faults[index]!
     entry.left -= 1

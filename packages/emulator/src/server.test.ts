@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { pngSize } from './png.js'
 import { startEmulator } from './server.js'
 import type { RunningEmulator } from './types.js'
@@ -18,6 +18,7 @@ async function generate(body: unknown, key = KEY) {
 beforeAll(async () => {
   emulator = await startEmulator()
 })
+afterEach(() => emulator.faults.clear())
 afterAll(() => emulator.close())
 
 describe('startEmulator', () => {
@@ -107,9 +108,13 @@ describe('fault injection', () => {
 
   it('hangs until the client gives up', async () => {
     emulator.faults.inject({ pathPrefix: '/openai/', hang: true })
-    await expect(
-      fetch(`${emulator.url}/openai/v1/images/generations`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(50) }),
-    ).rejects.toThrow()
+    const controller = new AbortController()
+    const pending = fetch(`${emulator.url}/openai/v1/images/generations`, { method: 'POST', body: '{}', signal: controller.signal })
+    // Abort only once the server holds the request, so a slow machine cannot leave the fault unused.
+    for (let i = 0; i < 200 && emulator.faults.pending > 0; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(emulator.faults.pending).toBe(0)
+    controller.abort()
+    await expect(pending).rejects.toThrow()
   })
 
   it('takes faults over HTTP and counts requests', async () => {

@@ -85,7 +85,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         send(res, json(200, { pending: faults.pending }))
         return
       }
-      const fault = faults.take(method, url.pathname)
+      const fault = faults.take(method, url.pathname, body.toString('utf8'))
       if (fault) {
         if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs))
         if (fault.reset) {

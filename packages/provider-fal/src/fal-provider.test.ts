@@ -19,7 +19,8 @@ import {
   resolveModel,
   systemClock,
 } from 'llmkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { headersOf, useNock } from '../../../test/nock.js'
 import { fal, falAppId, falModels } from './index.js'
 
 const BASE = 'https://queue.fal.test'
@@ -57,7 +58,7 @@ function record(scope: nock.Scope): Call[] {
   const calls: Call[] = []
   scope.on('request', (req: { method: string; url: string; headers: Record<string, string> | Headers }, _interceptor: unknown, body: string) => {
     const h = req.headers
-    const headers = typeof (h as Headers).entries === 'function' ? Object.fromEntries((h as Headers).entries()) : (h as Record<string, string>)
+    const headers = headersOf(h)
     calls.push({ method: req.method, path: new URL(req.url).pathname, headers, body: body ? JSON.parse(body) : undefined })
   })
   return calls
@@ -94,12 +95,7 @@ function quickJob(model: string, result: { status: number; body: unknown; header
   return { scope, calls: record(scope) }
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+useNock()
 
 describe('capability table', () => {
   it('parses every row with the ModelCapabilities schema and has unique ids and aliases', () => {

@@ -17,7 +17,8 @@ import {
   RateLimitError,
   modelCapabilitiesSchema,
 } from 'llmkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { headersOf, useNock } from '../../../test/nock.js'
 import { openai, openaiModels } from './index.js'
 
 const BASE = 'https://api.openai.test'
@@ -42,18 +43,13 @@ function expectCall(reply: { status: number; body: unknown; headers?: Record<str
     .reply(reply.status, reply.body as nock.Body, { 'x-request-id': 'req_123', ...reply.headers })
   scope.on('request', (req: { headers: Record<string, string> | Headers }, _interceptor: unknown, body: string) => {
     const h = req.headers
-    seen.headers = typeof (h as Headers).entries === 'function' ? Object.fromEntries((h as Headers).entries()) : (h as Record<string, string>)
+    seen.headers = headersOf(h)
     seen.body = JSON.parse(body)
   })
   return seen
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+useNock()
 
 describe('capability table', () => {
   it('parses every row with the ModelCapabilities schema and has unique ids', () => {

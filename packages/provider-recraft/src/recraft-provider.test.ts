@@ -17,7 +17,8 @@ import {
   RateLimitError,
   modelCapabilitiesSchema,
 } from 'llmkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { headersOf, useNock } from '../../../test/nock.js'
 import { recraft, recraftModels } from './index.js'
 
 const BASE = 'https://external.api.recraft.test'
@@ -50,7 +51,7 @@ function expectCalls(...replies: { status: number; body: unknown; headers?: Reco
       .reply(reply.status, reply.body as nock.Body, { 'x-request-id': 'req_rc_1', ...reply.headers })
     scope.on('request', (req: { headers: Record<string, string> | Headers }, _interceptor: unknown, body: string) => {
       const h = req.headers
-      entry.headers = typeof (h as Headers).entries === 'function' ? Object.fromEntries((h as Headers).entries()) : (h as Record<string, string>)
+      entry.headers = headersOf(h)
       entry.body = JSON.parse(body) as Record<string, unknown>
     })
   }
@@ -63,12 +64,7 @@ function forbidCall() {
   return nock(BASE).post('/v1/images/generations').reply(200, fixture('recraftv3-url.json') as nock.Body)
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+useNock()
 
 describe('capability table', () => {
   it('parses every row with the ModelCapabilities schema and has unique ids owned by recraft alone', () => {

@@ -17,7 +17,8 @@ import {
   modelCapabilitiesSchema,
   resolveModel,
 } from 'llmkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { headersOf, useNock } from '../../../test/nock.js'
 import { SDXL_VERSION, isPinnedVersion, openReplicateModel, replicate, replicateModels } from './index.js'
 
 const BASE = 'https://api.replicate.test'
@@ -102,17 +103,12 @@ function record(scope: nock.Scope, seen: Seen[]): void {
   scope.on('request', (req: { method: string; path?: string; url?: string; headers: Record<string, string> | Headers }, _interceptor: unknown, body: string) => {
     const h = req.headers
     const path = req.path ?? new URL(req.url ?? '/', BASE).pathname
-    const headers = typeof (h as Headers).entries === 'function' ? Object.fromEntries((h as Headers).entries()) : (h as Record<string, string>)
+    const headers = headersOf(h)
     seen.push({ method: req.method, path, body: body ? JSON.parse(body) : undefined, headers })
   })
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+useNock()
 
 describe('capability table', () => {
   it('parses every row with the ModelCapabilities schema and has unique, namespaced ids', () => {

@@ -12,7 +12,8 @@ import {
   modelCapabilitiesSchema,
   type ProgressEvent,
 } from 'llmkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { headersOf, useNock } from '../../../test/nock.js'
 import { runway, runwayModels } from './index.js'
 
 const BASE = 'https://api.runway.test'
@@ -42,7 +43,7 @@ function record(scope: nock.Scope): Seen[] {
   scope.on('request', (req: { method: string; path?: string; url?: string; headers: Record<string, string> | Headers }, _interceptor: unknown, body: string) => {
     const h = req.headers
     const path = req.path ?? new URL(req.url ?? '/', BASE).pathname
-    const headers = typeof (h as Headers).entries === 'function' ? Object.fromEntries((h as Headers).entries()) : (h as Record<string, string>)
+    const headers = headersOf(h)
     seen.push({ method: req.method, path, headers, body: body ? (JSON.parse(body) as unknown) : undefined })
   })
   return seen
@@ -59,12 +60,7 @@ function taskScope(polls: unknown[]) {
 
 const succeeded = () => fixture('task-succeeded.json')
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+useNock()
 
 describe('plugin', () => {
   it('names the official key variable first, then RUNWAY_API_KEY, and the dev API host', () => {

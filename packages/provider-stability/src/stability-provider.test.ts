@@ -15,7 +15,8 @@ import {
   RateLimitError,
   modelCapabilitiesSchema,
 } from 'llmkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { headersOf, useNock } from '../../../test/nock.js'
 import { fromStabilityResponse, stability, stabilityModels } from './index.js'
 
 const BASE = 'https://api.stability.test'
@@ -55,7 +56,7 @@ function expectCall(path: string, reply: { status: number; body: unknown; header
     .reply(reply.status, reply.body as nock.Body, { 'x-request-id': 'req_stab_1', 'content-type': 'application/json', ...reply.headers })
   scope.on('request', (req: { headers: Record<string, string> | Headers }, _interceptor: unknown, body: string) => {
     const h = req.headers
-    seen.headers = typeof (h as Headers).entries === 'function' ? Object.fromEntries((h as Headers).entries()) : (h as Record<string, string>)
+    seen.headers = headersOf(h)
     seen.raw = body
     const contentType = seen.headers['content-type'] ?? ''
     if (contentType.startsWith('application/json')) seen.json = JSON.parse(body)
@@ -69,12 +70,7 @@ function expectCall(path: string, reply: { status: number; body: unknown; header
   return { seen, parsed: () => parsing }
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+useNock()
 
 describe('plugin and capability table', () => {
   it('parses every row with the ModelCapabilities schema and has unique ids and aliases', () => {

@@ -63,7 +63,7 @@ describe('every runnable TypeScript snippet of the seed, unchanged, against the 
 
   it('batch generation with retry: returns after a provider error on the first attempt', async () => {
     const out = captureConsole()
-    await injectFault({ pathPrefix: '/openai/', status: 500, body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } } })
+    await injectFault({ pathPrefix: '/openai/', bodyIncludes: 'A cat in space', status: 500, body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } } })
     await expect(import(materialize(runnable[3]!, 'batch-with-retry'))).resolves.toBeDefined()
     // The core's retry middleware (or, without it, the snippet's own loop) absorbs the 500.
     expect(out.errors().length).toBeLessThanOrEqual(1)
@@ -80,6 +80,7 @@ describe('every runnable TypeScript snippet of the seed, unchanged, against the 
     const out = captureConsole()
     await injectFault({
       pathPrefix: '/openai/',
+      bodyIncludes: 'Generate image',
       count: 5,
       status: 429,
       body: { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } },

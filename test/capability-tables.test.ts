@@ -1,0 +1,51 @@
+import { fal } from '@llmkit/provider-fal'
+import { openai } from '@llmkit/provider-openai'
+import { recraft } from '@llmkit/provider-recraft'
+import { replicate } from '@llmkit/provider-replicate'
+import { runway } from '@llmkit/provider-runway'
+import { stability } from '@llmkit/provider-stability'
+import { KNOWN_PROVIDER_PACKAGES, LLMKitClient, modelCapabilitiesSchema, resolveModel } from 'llmkit'
+import { describe, expect, it } from 'vitest'
+
+const plugins = [openai(), fal(), stability(), recraft(), runway(), replicate()]
+const SEED_MODELS = ['dall-e-3', 'dall-e-2', 'fal-ai/flux/dev', 'fal-ai/flux/schnell', 'fal-ai/stable-diffusion-3', 'stability-ai/stable-diffusion-xl', 'stability-ai/stable-diffusion-3', 'recraft-v3']
+
+describe('the six capability tables together', () => {
+  it('parse with the ModelCapabilities schema, every row', () => {
+    for (const plugin of plugins) {
+      for (const row of plugin.models) {
+        const parsed = modelCapabilitiesSchema.safeParse(row)
+        expect(parsed.success, `${plugin.id} ${row.id}: ${parsed.error?.message}`).toBe(true)
+      }
+    }
+  })
+
+  it('have ids and aliases unique across all plugins (a client with all six registers)', () => {
+    const ids = plugins.flatMap((p) => p.models.flatMap((m) => [m.id, ...(m.aliases ?? [])]))
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(() => new LLMKitClient({ providers: plugins })).not.toThrow()
+  })
+
+  it('resolve every seed model id to the provider the seed names', () => {
+    const owner = Object.fromEntries(SEED_MODELS.map((id) => [id, resolveModel(plugins, id).plugin.id]))
+    expect(owner).toStrictEqual({
+      'dall-e-3': 'openai',
+      'dall-e-2': 'openai',
+      'fal-ai/flux/dev': 'fal',
+      'fal-ai/flux/schnell': 'fal',
+      'fal-ai/stable-diffusion-3': 'fal',
+      'stability-ai/stable-diffusion-xl': 'stability',
+      'stability-ai/stable-diffusion-3': 'stability',
+      'recraft-v3': 'recraft',
+    })
+  })
+
+  it('match the package names discovery imports', () => {
+    for (const plugin of plugins) expect(KNOWN_PROVIDER_PACKAGES.find((k) => k.id === plugin.id)?.packageName).toBe(plugin.packageName)
+  })
+
+  it('declare a documented rate limit where the provider publishes one', () => {
+    const limits = Object.fromEntries(plugins.map((p) => [p.id, p.rateLimit]))
+    expect(limits['stability']).toStrictEqual({ requests: 150, intervalMs: 10_000 })
+  })
+})

@@ -1,0 +1,20 @@
+import nock from 'nock'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+
+/**
+ * Provider unit tests run with nock and no network: every unmatched request fails, every
+ * test starts with no interceptors left over, and nock is removed when the file ends.
+ */
+export function useNock(): void {
+  beforeAll(() => nock.disableNetConnect())
+  afterEach(() => nock.cleanAll())
+  afterAll(() => {
+    nock.enableNetConnect()
+    nock.restore()
+  })
+}
+
+/** Request headers as a plain object: nock 15 hands undici requests over with a Fetch `Headers`. */
+export function headersOf(headers: Headers | Record<string, string>): Record<string, string> {
+  return typeof (headers as Headers).entries === 'function' ? Object.fromEntries((headers as Headers).entries()) : (headers as Record<string, string>)
+}
