@@ -1,4 +1,4 @@
-// Runs the whole test suite: build (nx, cached), package checks (publint), then every
+// Runs the whole test suite: build (nx, cached), type checks, package checks (publint), then every
 // package's vitest tests in one vitest run, and prints the plain total CI reads:
 // "N passed, N failed" (", N skipped" if any). A skipped or todo test fails the run.
 import { spawnSync } from 'node:child_process'
@@ -14,6 +14,9 @@ if (npx(['nx', 'run-many', '-t', 'build', '--outputStyle=static']).status !== 0)
   console.error('build failed')
   process.exit(1)
 }
+// Sources and tests are type-checked too (the build only compiles src/ without tests).
+if (npx(['nx', 'run-many', '-t', 'typecheck', '--outputStyle=static']).status !== 0) failedSteps++
+if (npx(['tsc', '-p', 'test/tsconfig.json']).status !== 0) failedSteps++
 if (run(process.execPath, ['scripts/publint-all.mjs']).status !== 0) failedSteps++
 
 const outDir = join(root, '.vitest-results')
