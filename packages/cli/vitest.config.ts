@@ -1,3 +1,4 @@
 import { packageTestConfig } from '../../vitest.shared.js'
 
-export default packageTestConfig()
+// Each test file starts its own emulator: fault injection must not leak between parallel files.
+export default packageTestConfig({ test: { testTimeout: 60_000 } })

@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-console.error('llmkit CLI: not implemented yet')
-process.exit(1)
+import { run } from './program.js'
+
+// Exit explicitly: keep-alive sockets of the HTTP agent must not hold a finished command open.
+process.exit(await run(process.argv))

@@ -8,7 +8,7 @@ const URL_TTL_MS = 24 * 60 * 60 * 1000
 /**
  * Maps a normalized request to the JSON body of `POST /images/generations`.
  *
- * @throws {@link InvalidRequestError} for provider options Recraft would reject: a malformed
+ * @throws {@link llmkit!InvalidRequestError} for provider options Recraft would reject: a malformed
  * value, `style` with `style_id`, any style on a V4 model, a substyle of another family.
  */
 export function toRecraftRequest(req: NormalizedRequest): RecraftImagesRequest {

@@ -23,7 +23,7 @@ export const runwayTaskSchema = z.object({
   /** FAILED only: machine-readable code such as `SAFETY.INPUT.TEXT`. */
   failureCode: z.string().nullish(),
 })
-/** See {@link runwayTaskSchema}. */
+/** See `runwayTaskSchema`. */
 export type RunwayTask = z.infer<typeof runwayTaskSchema>
 
 /** Error bodies are `{ "error": "<message naming the field>" }` (docs.dev.runwayml.com/api-details/errors). */

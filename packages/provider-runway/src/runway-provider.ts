@@ -38,7 +38,7 @@ function outputSize(req: NormalizedRequest): { width: number; height: number } |
 
 /**
  * Maps a normalized request to the JSON body of `POST /v1/text_to_image`.
- * @throws {@link InvalidRequestError} when `provider_options.referenceImages` is malformed.
+ * @throws {@link llmkit!InvalidRequestError} when `provider_options.referenceImages` is malformed.
  */
 export function toRunwayRequest(req: NormalizedRequest): RunwayTextToImageRequest {
   const size = outputSize(req)

@@ -101,7 +101,7 @@ function unexpected(what: string, requestId: string | undefined): InvalidRequest
  * headers are both read. A `CONTENT_FILTERED` image is flagged, never returned silently: the core
  * turns it into a ContentPolicyError or a warning by the client's `contentFilter` policy.
  *
- * @throws {@link ProviderError} when a v1 artifact finished with `ERROR`; {@link InvalidRequestError} on an unknown shape.
+ * @throws {@link llmkit!ProviderError} when a v1 artifact finished with `ERROR`; {@link InvalidRequestError} on an unknown shape.
  */
 export function fromStabilityResponse(res: Pick<HttpResponse, 'headers' | 'body' | 'json'>, modelId: string): ProviderResult {
   const requestId = res.headers['x-request-id']

@@ -1,0 +1,35 @@
+import type { ModelListing, SizeSpec } from 'llmkit'
+
+/** Most sizes or ratios listed in a table cell before the rest are counted. */
+const MAX_LISTED = 4
+
+/** A short description of a model's sizes for a table cell. */
+export function describeSizes(sizes: SizeSpec): string {
+  switch (sizes.kind) {
+    case 'list':
+    case 'aspect': {
+      const shown = sizes.values.slice(0, MAX_LISTED).join(', ')
+      const more = sizes.values.length - MAX_LISTED
+      const label = sizes.kind === 'aspect' ? 'ratios ' : ''
+      return `${label}${shown}${more > 0 ? ` +${more}` : ''}`
+    }
+    case 'range': {
+      const w = sizes.minWidth === sizes.maxWidth ? `${sizes.minWidth}` : `${sizes.minWidth}-${sizes.maxWidth}`
+      const h = sizes.minHeight === sizes.maxHeight ? `${sizes.minHeight}` : `${sizes.minHeight}-${sizes.maxHeight}`
+      return `${w} x ${h} step ${sizes.step}`
+    }
+  }
+}
+
+/** The row of `llmkit models` for one model, in {@link MODEL_TABLE_HEADER} order. */
+export function modelRow(listing: ModelListing): string[] {
+  const c = listing.capabilities
+  const seed = c.seed === null ? 'no' : 'yes'
+  const mimes = (c.outputMimeTypes ?? []).map((m) => m.replace(/^image\//, '').replace('svg+xml', 'svg'))
+  const formats = [...c.formats.map((f) => (f === 'b64_json' ? 'b64' : f)), ...(mimes.length > 0 ? [`(${mimes.join('/')})`] : [])].join(' ')
+  const key = listing.configured ? 'set' : `missing: ${listing.envKeys[0] ?? 'no key variable'}`
+  return [c.id, listing.provider, String(c.maxImagesPerCall), describeSizes(c.sizes), c.negativePrompt ? 'yes' : 'no', seed, formats, c.mode, key]
+}
+
+/** Column titles of `llmkit models`. */
+export const MODEL_TABLE_HEADER = ['MODEL', 'PROVIDER', 'MAX N', 'SIZES', 'NEGATIVE', 'SEED', 'FORMATS', 'MODE', 'KEY'] as const

@@ -1,0 +1,210 @@
+import { writeFile, mkdir } from 'node:fs/promises'
+import { join, relative, resolve, isAbsolute } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { type ImageGenerationRequestInit, type ImageGenerationResponse, type ImageQuality, type ImageStyle, LLMKitClient, type Warning } from 'llmkit'
+import type { CliContext } from './context.js'
+import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'
+import { describeFailure, jsonFailure } from './errors-output.js'
+import { EXIT_CODES, exitCodeFor, type ExitCode } from './exit-codes.js'
+import { extensionFor, imageBaseName } from './file-names.js'
+import { createProgressReporter } from './progress.js'
+import { formatBytes, formatMs } from './table.js'
+
+/** Options of `llmkit generate`, as parsed from the command line. */
+export interface GenerateCommandOptions {
+  /** Model id, alias or `provider:model`. */
+  model: string
+  /** Number of images. */
+  n?: number | undefined
+  /** `'WxH'`, already expanded from presets. */
+  size?: string | undefined
+  /** Quality tier. */
+  quality?: ImageQuality | undefined
+  /** Style. */
+  style?: ImageStyle | undefined
+  /** Negative prompt. */
+  negative?: string | undefined
+  /** Seed. */
+  seed?: number | undefined
+  /** What the provider is asked to return. @defaultValue 'url' */
+  format?: 'url' | 'b64' | undefined
+  /** Output folder. @defaultValue the current folder */
+  output?: string | undefined
+  /** Print one machine-readable JSON document on stdout. */
+  json?: boolean | undefined
+  /** Run against an in-process emulator. */
+  emulate?: boolean | undefined
+}
+
+/** One saved image in the `--json` result. */
+export interface SavedImage {
+  /** Path written, relative to the current folder when inside it. */
+  path: string
+  /** File size in bytes. */
+  bytes: number
+  /** MIME type sniffed from the bytes. */
+  mimeType: string | undefined
+  /** Pixel width, when known. */
+  width?: number | undefined
+  /** Pixel height, when known. */
+  height?: number | undefined
+  /** Seed of the image, when reported. */
+  seed?: number | undefined
+  /** Provider URL (absent for byte-only providers and with `--format b64`). */
+  url?: string | undefined
+  /** The prompt the model actually used. */
+  revised_prompt?: string | undefined
+}
+
+/** The `--json` document of a successful `llmkit generate`. */
+export interface GenerateResult {
+  ok: true
+  model: string | undefined
+  provider: string | undefined
+  prompt: string
+  images: SavedImage[]
+  warnings: readonly Warning[]
+  usage: ImageGenerationResponse['usage']
+  requestIds: readonly string[]
+  timings: { totalMs: number; generateMs: number; providerMs?: number | undefined; downloadMs?: number | undefined; saveMs: number }
+}
+
+/** Writes bytes to `<dir>/<base>.<ext>`, adding `-2`, `-3`... instead of overwriting an existing file. */
+async function writeUnique(dir: string, base: string, ext: string, bytes: Uint8Array): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const path = join(dir, `${base}${attempt === 1 ? '' : `-${attempt}`}.${ext}`)
+    try {
+      await writeFile(path, bytes, { flag: 'wx' })
+      return path
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 999) throw error
+    }
+  }
+}
+
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path)
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
+}
+
+function describeWarning(w: Warning): string {
+  return `warning: ${w.message}`
+}
+
+/**
+ * `llmkit generate`: generates images, saves them with names from model, prompt and seed and the
+ * extension their bytes call for, and prints paths, warnings and timings (or one JSON document).
+ * Returns the exit code; never calls `process.exit`.
+ */
+export async function runGenerate(prompt: string, options: GenerateCommandOptions, ctx: CliContext): Promise<ExitCode> {
+  const started = performance.now()
+  const controller = new AbortController()
+  const reporter = createProgressReporter(ctx.stderr)
+  let interrupts = 0
+  const offInterrupt = ctx.onInterrupt(() => {
+    interrupts++
+    if (interrupts === 1) {
+      reporter.cancelling()
+      controller.abort()
+    } else {
+      // A second Ctrl-C means "now": give up on cancelling remote jobs.
+      reporter.stop()
+      ctx.stderr.write('Interrupted twice: exiting without waiting for cancellation.\n')
+      process.exit(EXIT_CODES.interrupted)
+    }
+  })
+  let emulator: EmulatorHandle | undefined
+  try {
+    if (options.emulate) emulator = await startInProcessEmulator()
+    const client = LLMKitClient.fromEnv({ env: environmentWith(ctx.env, emulator) })
+    const init: ImageGenerationRequestInit = {
+      model: options.model,
+      prompt,
+      n: options.n,
+      size: options.size,
+      quality: options.quality,
+      style: options.style,
+      negative_prompt: options.negative,
+      seed: options.seed,
+      format: options.format === 'b64' ? 'b64_json' : options.format === 'url' ? 'url' : undefined,
+    }
+    const count = options.n ?? 1
+    reporter.start(options.model, count)
+    const response = await client.generateImage(init, {
+      signal: controller.signal,
+      onProgress: (event) => reporter.event(event),
+    })
+    const generatedAt = performance.now()
+    for (const w of response.warnings) reporter.log(describeWarning(w))
+
+    const dir = resolve(ctx.cwd, options.output ?? '.')
+    await mkdir(dir, { recursive: true })
+    const images: SavedImage[] = []
+    for (const [index, image] of response.images.entries()) {
+      const bytes = await image.bytes({ signal: controller.signal })
+      const ext = extensionFor(bytes, image.mimeType)
+      const path = await writeUnique(dir, imageBaseName(response.model ?? options.model, prompt, index, image.seed), ext, bytes)
+      const shown = displayPath(ctx.cwd, path)
+      reporter.saved(index, shown)
+      images.push({
+        path: shown,
+        bytes: bytes.byteLength,
+        mimeType: extensionMime(ext),
+        width: image.width,
+        height: image.height,
+        seed: image.seed,
+        url: image.url?.startsWith('data:') ? undefined : image.url,
+        revised_prompt: image.revised_prompt,
+      })
+    }
+    reporter.stop()
+    const done = performance.now()
+    const result: GenerateResult = {
+      ok: true,
+      model: response.model,
+      provider: response.provider,
+      prompt,
+      images,
+      warnings: response.warnings,
+      usage: response.usage,
+      requestIds: response.requestIds,
+      timings: {
+        totalMs: Math.round(done - started),
+        generateMs: Math.round(response.timings?.totalMs ?? generatedAt - started),
+        providerMs: response.timings?.providerMs,
+        downloadMs: response.timings?.downloadMs,
+        saveMs: Math.round(done - generatedAt),
+      },
+    }
+    if (options.json) {
+      ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+    } else {
+      for (const image of images) ctx.stdout.write(`${image.path}\n`)
+      const sizes = images.map((i) => formatBytes(i.bytes)).join(', ')
+      ctx.stderr.write(
+        `Generated ${images.length} image(s) with ${result.model ?? options.model} (${result.provider ?? '?'}) in ${formatMs(result.timings.totalMs)}` +
+          ` [generate ${formatMs(result.timings.generateMs)}, save ${formatMs(result.timings.saveMs)}]: ${sizes}\n`,
+      )
+    }
+    return EXIT_CODES.ok
+  } catch (error) {
+    reporter.stop()
+    const interrupted = controller.signal.aborted
+    const code = interrupted ? EXIT_CODES.interrupted : exitCodeFor(error)
+    if (options.json) {
+      ctx.stdout.write(`${JSON.stringify({ ...jsonFailure(error), exitCode: code }, null, 2)}\n`)
+    } else if (interrupted) {
+      ctx.stderr.write('Interrupted: remote jobs were cancelled.\n')
+    } else {
+      for (const line of describeFailure(error)) ctx.stderr.write(`${line}\n`)
+    }
+    return code
+  } finally {
+    offInterrupt()
+    await emulator?.close()
+  }
+}
+
+function extensionMime(ext: string): string | undefined {
+  return { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', svg: 'image/svg+xml' }[ext]
+}

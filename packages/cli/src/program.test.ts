@@ -1,0 +1,88 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { startEmulator, type RunningEmulator } from '@llmkit/emulator'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CliContext } from './context.js'
+import { run } from './program.js'
+
+function capture() {
+  let text = ''
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString()
+      done()
+    },
+  })
+  return { stream, text: () => text }
+}
+
+let emulator: RunningEmulator
+let cwd: string
+
+beforeAll(async () => {
+  emulator = await startEmulator({ jobTiming: { queuedMs: 50, runningMs: 100 } })
+  cwd = mkdtempSync(join(tmpdir(), 'llmkit-cli-run-'))
+})
+afterAll(async () => {
+  await emulator?.close()
+  rmSync(cwd, { recursive: true, force: true })
+})
+
+function context(overrides: Partial<CliContext> = {}) {
+  const stdout = capture()
+  const stderr = capture()
+  let interrupt: (() => void) | undefined
+  const ctx: CliContext = {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env: { ...emulator.env },
+    cwd,
+    onInterrupt(handler) {
+      interrupt = handler
+      return () => (interrupt = undefined)
+    },
+    ...overrides,
+  }
+  return { ctx, stdout: stdout.text, stderr: stderr.text, interrupt: () => interrupt?.() }
+}
+
+describe('run (in-process)', () => {
+  it('generates into the output folder and returns 0', async () => {
+    const c = context()
+    const code = await run(['node', 'llmkit', 'generate', 'A lighthouse', '-m', 'dall-e-3', '-o', 'inproc'], c.ctx)
+    expect(code).toBe(0)
+    expect(readdirSync(join(cwd, 'inproc'))).toEqual(['dall-e-3-a-lighthouse-1.png'])
+    expect(c.stdout()).toBe(`${join('inproc', 'dall-e-3-a-lighthouse-1.png')}\n`)
+  })
+
+  it('cancels on the first Ctrl-C and returns 130', async () => {
+    emulator.faults.inject({ pathPrefix: '/openai/', hang: true })
+    const c = context()
+    const pending = run(['node', 'llmkit', 'generate', 'A slow one', '-m', 'dall-e-3', '-o', 'cancelled'], c.ctx)
+    await expect.poll(() => c.stderr()).toContain('generating')
+    c.interrupt()
+    expect(await pending).toBe(130)
+    expect(c.stderr()).toContain('Interrupted: cancelling remote jobs...')
+    expect(c.stderr()).toContain('Interrupted: remote jobs were cancelled.')
+    emulator.faults.clear()
+  })
+
+  it('cancels the remote job of an async provider on Ctrl-C', async () => {
+    const c = context()
+    // The emulator's fal queue never finishes a job whose prompt holds this trigger.
+    const pending = run(['node', 'llmkit', 'generate', 'A fox emulator:never', '-m', 'fal-ai/flux/schnell', '-o', 'never'], c.ctx)
+    await expect.poll(() => c.stderr(), { timeout: 10_000 }).toMatch(/image 1\/1 (queued|running)/)
+    c.interrupt()
+    expect(await pending).toBe(130)
+    const cancels = [...emulator.requests.keys()].filter((key) => key.startsWith('PUT /fal/') && key.endsWith('/cancel'))
+    expect(cancels).toHaveLength(1)
+  })
+
+  it('lists models without keys as missing', async () => {
+    const c = context({ env: {} })
+    expect(await run(['node', 'llmkit', 'models'], c.ctx)).toBe(0)
+    expect(c.stdout()).toMatch(/dall-e-2\s+openai\s+10\s.*missing: OPENAI_API_KEY/)
+  })
+})

@@ -1,0 +1,139 @@
+import { basename } from 'node:path'
+import cliProgress from 'cli-progress'
+import type { ProgressEvent } from 'llmkit'
+
+/** Receives what the `generate` command is doing, and shows it. */
+export interface ProgressReporter {
+  /** A generation of `count` images of `model` began. */
+  start(model: string, count: number): void
+  /** A job state from an async provider (submitted, queued, running, completed, failed). */
+  event(event: ProgressEvent): void
+  /** Image `index` (0-based) was written to `path`. */
+  saved(index: number, path: string): void
+  /** A line that must not tear the bars (warnings, notices). */
+  log(line: string): void
+  /** Ctrl-C was pressed: remote jobs are being cancelled. */
+  cancelling(): void
+  /** Removes the bars and restores the cursor; safe to call twice. */
+  stop(): void
+}
+
+/** A stream progress can be written to; `isTTY` picks bars or plain lines. */
+export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean | undefined; columns?: number | undefined }
+
+/** Options of {@link createProgressReporter}. */
+export interface ProgressOptions {
+  /** Bars (true) or plain lines (false). @defaultValue `stream.isTTY` */
+  tty?: boolean | undefined
+  /** Print nothing (e.g. `--json` into a pipe). @defaultValue false */
+  quiet?: boolean | undefined
+}
+
+/** Describes an event's state in a few words: `queued (#2)`, `running 40%`. */
+export function describeEvent(event: ProgressEvent): string {
+  switch (event.type) {
+    case 'queued':
+      return event.position !== undefined ? `queued (#${event.position + 1} in line)` : 'queued'
+    case 'running':
+      return event.progress !== undefined ? `running ${Math.round(event.progress * 100)}%` : 'running'
+    default:
+      return event.type
+  }
+}
+
+/** Indexes of the images an event concerns: its part when `n` was split, else all of them. */
+function targets(event: ProgressEvent, count: number): number[] {
+  if (event.part !== undefined && event.part < count) return [event.part]
+  return Array.from({ length: count }, (_, i) => i)
+}
+
+/**
+ * Progress on a terminal: one cli-progress bar per image with its job state and elapsed time.
+ * Elsewhere (CI logs, pipes): one plain line per state change, since redraws turn into noise.
+ */
+export function createProgressReporter(stream: ProgressStream, options: ProgressOptions = {}): ProgressReporter {
+  if (options.quiet) return quietReporter
+  return (options.tty ?? stream.isTTY === true) ? barReporter(stream) : lineReporter(stream)
+}
+
+const quietReporter: ProgressReporter = { start() {}, event() {}, saved() {}, log() {}, cancelling() {}, stop() {} }
+
+function lineReporter(stream: ProgressStream): ProgressReporter {
+  let model = ''
+  let count = 0
+  const last = new Map<number, string>()
+  const write = (line: string) => stream.write(`${line}\n`)
+  return {
+    start(m, c) {
+      model = m
+      count = c
+      write(`${model}: generating ${count} image(s)...`)
+    },
+    event(event) {
+      const state = describeEvent(event)
+      // Polling repeats the same state; a log line per poll would bury the useful ones.
+      for (const i of targets(event, count)) {
+        if (last.get(i) === state) continue
+        last.set(i, state)
+        write(`${model}: image ${i + 1}/${count} ${state}${event.jobId !== undefined ? ` (job ${event.jobId})` : ''}`)
+      }
+    },
+    saved(i, path) {
+      write(`${model}: image ${i + 1}/${count} saved ${path}`)
+    },
+    log: write,
+    cancelling() {
+      write('Interrupted: cancelling remote jobs...')
+    },
+    stop() {},
+  }
+}
+
+function barReporter(stream: ProgressStream): ProgressReporter {
+  const multibar = new cliProgress.MultiBar(
+    {
+      stream,
+      format: ' {label} {bar} {state} | {duration_formatted}',
+      barsize: 20,
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      // We stop the bars ourselves on SIGINT, after cancelling the remote jobs.
+      gracefulExit: false,
+      autopadding: true,
+    },
+    cliProgress.Presets.shades_classic,
+  )
+  let bars: cliProgress.SingleBar[] = []
+  let count = 0
+  let stopped = false
+  return {
+    start(model, c) {
+      count = c
+      bars = Array.from({ length: c }, (_, i) => multibar.create(100, 0, { label: `${model} #${i + 1}`, state: 'waiting' }))
+    },
+    event(event) {
+      const state = describeEvent(event)
+      for (const i of targets(event, count)) {
+        const value = event.type === 'completed' ? 100 : event.progress !== undefined ? Math.round(event.progress * 100) : undefined
+        if (value !== undefined) bars[i]?.update(value, { state })
+        else bars[i]?.update({ state })
+      }
+    },
+    saved(i, path) {
+      // The full path is printed on stdout; the bar has room for the file name only.
+      bars[i]?.update(100, { state: `saved ${basename(path)}` })
+    },
+    log(line) {
+      multibar.log(`${line}\n`)
+    },
+    cancelling() {
+      for (const bar of bars) bar.update({ state: 'cancelling...' })
+    },
+    stop() {
+      if (stopped) return
+      stopped = true
+      multibar.stop()
+    },
+  }
+}
