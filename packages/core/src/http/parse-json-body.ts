@@ -1,13 +1,15 @@
 import { isAscii } from 'node:buffer'
-import { randomBytes } from 'node:crypto'
 
 /** String values at least this long (in bytes) are lifted out of the body before JSON.parse. */
 export const LARGE_JSON_STRING_BYTES = 64 * 1024
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
-/** Unique per process, so a placeholder can never equal a value a server sent. */
-const NONCE = randomBytes(8).toString('hex')
+/**
+ * Random per process, so a placeholder cannot match a value the server sent. A server that
+ * guessed it could only move one of its own strings to another field of its own answer.
+ */
+const NONCE = Math.random().toString(36).slice(2, 12)
 
 /**
  * Parses a JSON response body held in a Buffer, like `JSON.parse(body.toString('utf8'))`, but
