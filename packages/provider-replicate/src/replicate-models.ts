@@ -27,14 +27,17 @@ const SD35_OPTIONS = ['output_format', 'output_quality', 'cfg', 'steps', 'image'
  */
 export const SDXL_VERSION = '7762fd07cf82c948538e41f63f77d685e02b063e37e496e96eefd46c929f9bdc'
 
-function officialFlux(id: string, displayName: string, extraOptions: readonly string[]): ModelCapabilities {
+/**
+ * A table row with what every Replicate model here shares: async predictions, URL output,
+ * one image per call, no quality or style tier; each model states only how it differs.
+ */
+function replicateModel(id: string, displayName: string, differences: Partial<ModelCapabilities> & Pick<ModelCapabilities, 'sizes'>): ModelCapabilities {
   return {
     id,
     wireId: id,
     displayName,
     mode: 'async',
-    maxImagesPerCall: 4,
-    sizes: { kind: 'aspect', values: FLUX_ASPECTS },
+    maxImagesPerCall: 1,
     defaultSize: '1:1',
     qualities: [],
     styles: [],
@@ -42,69 +45,31 @@ function officialFlux(id: string, displayName: string, extraOptions: readonly st
     seed: UINT32_SEED,
     formats: ['url'],
     outputMimeTypes: FLUX_MIME_TYPES,
-    providerOptions: [...FLUX_OPTIONS, ...extraOptions],
     source: `https://replicate.com/${id}/api/schema`,
+    ...differences,
   }
+}
+
+function officialFlux(id: string, displayName: string, extraOptions: readonly string[]): ModelCapabilities {
+  return replicateModel(id, displayName, { maxImagesPerCall: 4, sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: [...FLUX_OPTIONS, ...extraOptions] })
 }
 
 function fluxPro(id: string, displayName: string): ModelCapabilities {
-  return {
-    id,
-    wireId: id,
-    displayName,
-    mode: 'async',
-    maxImagesPerCall: 1,
-    sizes: { kind: 'aspect', values: FLUX_PRO_ASPECTS },
-    defaultSize: '1:1',
-    qualities: [],
-    styles: [],
-    negativePrompt: false,
-    seed: UINT32_SEED,
-    formats: ['url'],
-    outputMimeTypes: FLUX_MIME_TYPES,
-    providerOptions: FLUX_PRO_OPTIONS,
-    source: `https://replicate.com/${id}/api/schema`,
-  }
+  return replicateModel(id, displayName, { sizes: { kind: 'aspect', values: FLUX_PRO_ASPECTS }, providerOptions: FLUX_PRO_OPTIONS })
 }
 
 function sd35(id: string, displayName: string): ModelCapabilities {
-  return {
-    id,
-    wireId: id,
-    displayName,
-    mode: 'async',
-    maxImagesPerCall: 1,
-    sizes: { kind: 'aspect', values: FLUX_ASPECTS },
-    defaultSize: '1:1',
-    qualities: [],
-    styles: [],
-    negativePrompt: false,
-    seed: UINT32_SEED,
-    formats: ['url'],
-    outputMimeTypes: FLUX_MIME_TYPES,
-    providerOptions: SD35_OPTIONS,
-    source: `https://replicate.com/${id}/api/schema`,
-  }
+  return replicateModel(id, displayName, { sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: SD35_OPTIONS })
 }
 
 function ideogram(id: string, displayName: string): ModelCapabilities {
-  return {
-    id,
-    wireId: id,
-    displayName,
-    mode: 'async',
-    maxImagesPerCall: 1,
+  return replicateModel(id, displayName, {
     sizes: { kind: 'aspect', values: IDEOGRAM_ASPECTS },
-    defaultSize: '1:1',
-    qualities: [],
-    styles: [],
     negativePrompt: true,
     seed: INT32_SEED,
-    formats: ['url'],
     outputMimeTypes: ['image/png'],
     providerOptions: ['style_type', 'magic_prompt_option', 'resolution'],
-    source: `https://replicate.com/${id}/api/schema`,
-  }
+  })
 }
 
 /**
