@@ -3,7 +3,7 @@ import { LLMKitClient } from './client.js'
 import { ProviderNotConfiguredError } from './errors.js'
 import type { Middleware } from './pipeline/context.js'
 import type { ModelCapabilities } from './registry/capabilities.js'
-import type { NormalizedRequest, ProviderPlugin } from './registry/plugin.js'
+import type { CallOptions, NormalizedRequest, ProviderPlugin } from './registry/plugin.js'
 
 const PNG_1x1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC'
 
@@ -93,6 +93,19 @@ describe('LLMKitClient with explicit providers', () => {
     })
     await client.generateImage({ model: 'fake-1', prompt: 'a fox' })
     expect(seen[0]?.prompt).toBe('watercolor, a fox')
+  })
+
+  it('passes the per-call job deadline and progress listener to the provider', async () => {
+    const seen: CallOptions[] = []
+    const plugin: ProviderPlugin = { ...fakePlugin(), create: () => ({ generate: async (_req, options) => (seen.push(options), { images: [{ b64: PNG_1x1 }] }) }) }
+    const client = new LLMKitClient({ providers: [plugin], env: { FAKE_KEY: 'k' } })
+    const onProgress = () => {}
+    await client.generateImage({ model: 'fake-1', prompt: 'p' }, { jobTimeoutMs: 1234, onProgress })
+    await client.generateImage({ model: 'fake-1', prompt: 'p' })
+    expect(seen[0]?.jobTimeoutMs).toBe(1234)
+    expect(typeof seen[0]?.onProgress).toBe('function')
+    expect(seen[1]?.jobTimeoutMs).toBeUndefined()
+    expect(seen[1]?.onProgress).toBeUndefined()
   })
 
   it('lists models with their configuration state and resolves capabilities', async () => {

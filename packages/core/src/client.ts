@@ -47,6 +47,8 @@ export interface GenerateOptions {
   signal?: AbortSignal | undefined
   /** Receives job progress (queued, running, completed) from async providers. */
   onProgress?: ProgressListener | undefined
+  /** Deadline of an async job for this call, in milliseconds (the job is cancelled after it). @defaultValue the client's `jobTimeoutMs` (600000) */
+  jobTimeoutMs?: number | undefined
 }
 
 const neverAborts = new AbortController().signal
@@ -149,6 +151,7 @@ export class LLMKitClient {
       logger: this.#logger,
       clock: this.#clock,
       onProgress: options.onProgress,
+      jobTimeoutMs: options.jobTimeoutMs,
       part: undefined,
       metadata: {},
       resolve: (id) => registry.resolve(id),

@@ -44,6 +44,7 @@ export function callProvider(options: CallProviderOptions): Terminal {
     const result = await provider.generate(normalized, {
       signal: ctx.signal,
       onProgress: ctx.onProgress && ((event) => ctx.onProgress?.({ ...event, part: ctx.part })),
+      jobTimeoutMs: ctx.jobTimeoutMs,
     })
     const providerMs = ctx.clock.now() - started
     const warnings: Warning[] = [...(result.warnings ?? [])]

@@ -25,6 +25,8 @@ export interface GenerationContext {
   readonly clock: Clock
   /** Progress listener of the caller, if any. */
   readonly onProgress: ProgressListener | undefined
+  /** Deadline of an async job for this call, in milliseconds; undefined: the client's `jobTimeoutMs`. */
+  readonly jobTimeoutMs: number | undefined
   /** Which part of a split request this context is (0-based); undefined when not split. */
   readonly part: number | undefined
   /** Per-middleware scratch space: write only under your middleware's own name. */
