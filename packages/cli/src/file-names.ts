@@ -1,4 +1,4 @@
-import { IMAGE_EXTENSIONS, sniffImageType } from 'llmkit'
+import { imageExtension } from 'llmkit'
 
 /** Longest prompt part of a file name, in characters; keeps names readable and under path limits. */
 const MAX_PROMPT_SLUG = 48
@@ -20,9 +20,7 @@ export function slugify(text: string, maxLength = MAX_PROMPT_SLUG): string {
  * a `.png` URL may serve WebP or JPEG, and vector models return SVG.
  */
 export function extensionFor(bytes: Uint8Array, mimeType?: string | undefined): string {
-  const type = sniffImageType(bytes) ?? mimeType
-  const ext = type === undefined ? undefined : (IMAGE_EXTENSIONS as Readonly<Record<string, string>>)[type]
-  return ext ?? 'bin'
+  return imageExtension(bytes, mimeType) ?? 'bin'
 }
 
 /**

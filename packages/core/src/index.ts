@@ -41,7 +41,7 @@ export {
   MAX_ERROR_BODY_CHARS,
 } from './errors.js'
 export { type Logger, type Clock, silentLogger, systemClock } from './logger.js'
-export { sniffImageType, IMAGE_EXTENSIONS, base64DecodedLength, parseDataUrl, type ImageMimeType } from './media.js'
+export { sniffImageType, sniffBase64Type, imageExtension, IMAGE_EXTENSIONS, base64DecodedLength, parseDataUrl, type ImageMimeType } from './media.js'
 export {
   modelCapabilitiesSchema,
   sizeSpecSchema,

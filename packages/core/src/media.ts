@@ -25,6 +25,20 @@ export function sniffImageType(bytes: Uint8Array): ImageMimeType | undefined {
   return undefined
 }
 
+/** {@link sniffImageType} of base64 data, decoding only its head (enough for an SVG's first 512 characters). */
+export function sniffBase64Type(b64: string): ImageMimeType | undefined {
+  return sniffImageType(Buffer.from(b64.slice(0, 700), 'base64'))
+}
+
+/**
+ * The file extension an image calls for: its bytes win over the provider's MIME type, because a
+ * `.png` URL may serve WebP and vector models return SVG. Undefined for an unknown type.
+ */
+export function imageExtension(bytes: Uint8Array, mimeType?: string | undefined): string | undefined {
+  const type = sniffImageType(bytes) ?? mimeType
+  return type === undefined ? undefined : (IMAGE_EXTENSIONS as Readonly<Record<string, string>>)[type]
+}
+
 /** Number of bytes a base64 string decodes to, without decoding it. */
 export function base64DecodedLength(b64: string): number {
   let padding = 0

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, extname } from 'node:path'
 import { InvalidRequestError } from './errors.js'
 import { downloadImage } from './http/download.js'
-import { base64DecodedLength, IMAGE_EXTENSIONS, parseDataUrl, sniffImageType } from './media.js'
+import { base64DecodedLength, imageExtension, parseDataUrl, sniffBase64Type } from './media.js'
 import type { Warning } from './warnings.js'
 
 /** Fields of a {@link GeneratedImage}. */
@@ -105,8 +105,7 @@ export class GeneratedImage {
    */
   async save(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
     const bytes = await this.bytes(options)
-    const type = sniffImageType(bytes) ?? this.mimeType
-    const ext = type !== undefined ? IMAGE_EXTENSIONS[type as keyof typeof IMAGE_EXTENSIONS] : undefined
+    const ext = imageExtension(bytes, this.mimeType)
     const target = extname(path) === '' && ext !== undefined ? `${path}.${ext}` : path
     await mkdir(dirname(target), { recursive: true })
     await writeFile(target, bytes)
@@ -126,7 +125,7 @@ export class GeneratedImage {
 function mimeFromData(init: GeneratedImageInit): string | undefined {
   const data = init.url === undefined ? undefined : parseDataUrl(init.url)
   if (data !== undefined) return data.mimeType
-  if (init.b64_json !== undefined) return sniffImageType(Buffer.from(init.b64_json.slice(0, 700), 'base64'))
+  if (init.b64_json !== undefined) return sniffBase64Type(init.b64_json)
   return undefined
 }
 

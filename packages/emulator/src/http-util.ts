@@ -33,7 +33,7 @@ export function sizeForAspect(ratio: string, megapixels = 1): { width: number; h
   return { width, height }
 }
 
-/** Sleeps. */
+/** Sleeps; the timer is unref'd so a held request never keeps a closing process alive. */
 export function delay(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve()
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { FaultQueue } from './faults.js'
 import { FileStore } from './files.js'
-import { json } from './http-util.js'
+import { delay, json } from './http-util.js'
 import type { JobTiming } from './jobs.js'
 import { emulatedProviders } from './providers/index.js'
 import type { EmulatorContext, EmulatorOptions, EmulatorReply, EmulatorRequest, RunningEmulator } from './types.js'
@@ -87,7 +87,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
       const fault = faults.take(method, url.pathname, body.toString('utf8'))
       if (fault) {
-        if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs))
+        if (fault.delayMs) await delay(fault.delayMs)
         if (fault.reset) {
           req.socket.destroy()
           return

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import type * as Undici from 'undici'
 import type { Dispatcher } from 'undici'
 import { AbortError, LLMKitError, NetworkError, TimeoutError } from '../errors.js'
+import { checkPositive } from '../option-checks.js'
 import { parseJsonBody } from './parse-json-body.js'
 
 const requireCjs = createRequire(import.meta.url)
@@ -119,10 +120,7 @@ export class HttpTransport {
   readonly #userAgent: string | undefined
 
   constructor(options: TransportOptions = {}) {
-    for (const key of ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'maxResponseBytes'] as const) {
-      const v = options[key]
-      if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new TypeError(`Expected \`${key}\` to be a positive number, got ${String(v)}.`)
-    }
+    for (const key of ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'maxResponseBytes'] as const) checkPositive(key, options[key])
     this.#maxBytes = options.maxResponseBytes ?? DEFAULT_TRANSPORT_OPTIONS.maxResponseBytes
     this.#headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_TRANSPORT_OPTIONS.headersTimeoutMs
     this.#bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_TRANSPORT_OPTIONS.bodyTimeoutMs

@@ -3,6 +3,7 @@ import { MAX_RETRY_AFTER_MS } from '../http/retry-after.js'
 import { abortError } from '../http/transport.js'
 import type { Clock, Logger } from '../logger.js'
 import type { ProgressEvent, ProgressListener } from '../progress.js'
+import { checkInteger, checkPositive } from '../option-checks.js'
 
 /** Job polling defaults, written as data. */
 export const DEFAULT_JOB_OPTIONS = Object.freeze({
@@ -128,10 +129,6 @@ function boundHint(ms: number | undefined): number | undefined {
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(DEFAULT_JOB_OPTIONS.minPollIntervalMs, ms))
 }
 
-function positive(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new TypeError(`Expected \`${name}\` to be a positive number of milliseconds, got ${String(value)}.`)
-}
-
 /**
  * The core's one job loop, shared by every async provider: providers describe submit, poll and
  * cancel; this owns the waiting, the backoff, the deadline, cancellation and progress events.
@@ -141,15 +138,15 @@ function positive(name: string, value: number | undefined): void {
  */
 export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
   const { clock, logger } = runnerOptions
-  positive('timeoutMs', runnerOptions.timeoutMs)
+  checkPositive('timeoutMs', runnerOptions.timeoutMs, 'number of milliseconds')
   const maxPollFailures = runnerOptions.maxPollFailures ?? DEFAULT_JOB_OPTIONS.maxPollFailures
-  if (!(Number.isInteger(maxPollFailures) && maxPollFailures >= 1)) throw new TypeError(`Expected \`maxPollFailures\` to be a positive integer, got ${String(maxPollFailures)}.`)
+  checkInteger('maxPollFailures', maxPollFailures, 1)
   return {
     async run<T>(spec: JobSpec<T>, options: JobRunOptions): Promise<T> {
       const { signal } = options
       const timeoutMs = options.timeoutMs ?? runnerOptions.timeoutMs ?? DEFAULT_JOB_OPTIONS.timeoutMs
-      positive('timeoutMs', timeoutMs)
-      positive('pollIntervalMs', spec.pollIntervalMs)
+      checkPositive('timeoutMs', timeoutMs, 'number of milliseconds')
+      checkPositive('pollIntervalMs', spec.pollIntervalMs, 'number of milliseconds')
       if (signal.aborted) throw abortError(signal)
       const submitted = await spec.submit(signal)
       const id = submitted.id

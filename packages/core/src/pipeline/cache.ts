@@ -5,7 +5,7 @@ import { abortError } from '../http/transport.js'
 import { GeneratedImage, type GeneratedImageInit, ImageGenerationResponse, type Usage } from '../response.js'
 import type { Warning } from '../warnings.js'
 import type { GenerationContext, Middleware } from './context.js'
-import { checkInteger, checkNumber } from './options.js'
+import { checkInteger, checkNumber } from '../option-checks.js'
 
 /** Cache defaults, written as data. */
 export const DEFAULT_CACHE_OPTIONS = Object.freeze({

@@ -1,7 +1,7 @@
 import { ContentPolicyError, UnsupportedCapabilityError } from '../errors.js'
 import { downloadImage } from '../http/download.js'
 import type { HttpTransport } from '../http/transport.js'
-import { parseDataUrl, sniffImageType } from '../media.js'
+import { parseDataUrl, sniffBase64Type } from '../media.js'
 import type { ProviderImage } from '../registry/plugin.js'
 import type { ProviderRegistry } from '../registry/provider-registry.js'
 import { GeneratedImage, ImageGenerationResponse } from '../response.js'
@@ -92,7 +92,7 @@ async function toGeneratedImage(image: ProviderImage, wanted: 'url' | 'b64_json'
     b64 = downloaded.bytes.toString('base64')
     mimeType = downloaded.mimeType ?? mimeType
   }
-  if (b64 !== undefined && mimeType === undefined) mimeType = sniffImageType(Buffer.from(b64.slice(0, 700), 'base64'))
+  if (b64 !== undefined && mimeType === undefined) mimeType = sniffBase64Type(b64)
   if (wanted === 'url' && url === undefined && b64 !== undefined) url = `data:${mimeType ?? 'application/octet-stream'};base64,${b64}`
   return new GeneratedImage({
     url,

@@ -1,6 +1,6 @@
 import { abortError } from '../http/transport.js'
 import type { Middleware } from './context.js'
-import { checkInteger } from './options.js'
+import { checkInteger } from '../option-checks.js'
 
 /** Concurrency defaults, written as data. */
 export const DEFAULT_CONCURRENCY_OPTIONS = Object.freeze({

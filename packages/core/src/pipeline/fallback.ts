@@ -1,6 +1,6 @@
 import { LLMKitError } from '../errors.js'
 import type { Middleware } from './context.js'
-import { checkFunction } from './options.js'
+import { checkFunction } from '../option-checks.js'
 
 /** Fallback defaults, written as data: no fallback models, fall back on retryable errors only. */
 export const DEFAULT_FALLBACK_OPTIONS = Object.freeze({

@@ -1,7 +1,7 @@
 import { LLMKitError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { Middleware } from './context.js'
-import { checkOneOf } from './options.js'
+import { checkOneOf } from '../option-checks.js'
 
 /** Log levels, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'

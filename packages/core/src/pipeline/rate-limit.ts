@@ -2,7 +2,7 @@ import { abortError } from '../http/transport.js'
 import type { Clock } from '../logger.js'
 import type { RateLimit } from '../registry/plugin.js'
 import type { Middleware } from './context.js'
-import { checkInteger, checkNumber } from './options.js'
+import { checkInteger, checkNumber } from '../option-checks.js'
 
 /** Rate-limit defaults, written as data: no limit unless the plugin or the user declares one. */
 export const DEFAULT_RATE_LIMIT_OPTIONS = Object.freeze({

@@ -1,7 +1,7 @@
 import { LLMKitError } from '../errors.js'
 import { abortError } from '../http/transport.js'
 import type { Middleware } from './context.js'
-import { checkFunction, checkInteger, checkNumber } from './options.js'
+import { checkFunction, checkInteger, checkNumber } from '../option-checks.js'
 
 /** Retry defaults, written as data (openai-node: 0.5 s doubling to 8 s, two retries). */
 export const DEFAULT_RETRY_OPTIONS = Object.freeze({

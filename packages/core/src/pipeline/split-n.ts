@@ -3,7 +3,7 @@ import { abortError } from '../http/transport.js'
 import type { ImageGenerationResponse, Usage } from '../response.js'
 import type { Warning } from '../warnings.js'
 import type { Middleware } from './context.js'
-import { checkOneOf } from './options.js'
+import { checkOneOf } from '../option-checks.js'
 
 /** What to do when some parts of a split request fail. */
 export type PartialFailurePolicy = 'fail' | 'partial'

@@ -2,7 +2,7 @@ import { TimeoutError } from '../errors.js'
 import { abortError } from '../http/transport.js'
 import type { ImageGenerationResponse } from '../response.js'
 import type { GenerationContext, Middleware } from './context.js'
-import { checkNumber } from './options.js'
+import { checkNumber } from '../option-checks.js'
 
 /** Timeout defaults, written as data. */
 export const DEFAULT_TIMEOUT_OPTIONS = Object.freeze({

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto'
 import { type EmulatedJob, JobStore, type JobTiming } from '../jobs.js'
-import { bearer, json, parseSize, sizeForAspect } from '../http-util.js'
+import { bearer, delay, json, parseSize, sizeForAspect } from '../http-util.js'
 import { renderPng } from '../png.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
 
@@ -186,11 +186,6 @@ function preferWait(header: string | string[] | undefined): number | undefined {
   return Math.min(60, m[1] === undefined ? 60 : Number(m[1]))
 }
 
-/** Sleeps without keeping the process alive (a held request must not delay the emulator's shutdown). */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref())
-}
-
 /** Waits until the job ends or the wait runs out, never longer than the job needs. */
 async function holdFor(job: EmulatedJob<PredictionInput, unknown>, seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000
@@ -198,7 +193,7 @@ async function holdFor(job: EmulatedJob<PredictionInput, unknown>, seconds: numb
   const until = Math.min(deadline, ends)
   // A timer may fire a millisecond before Date.now() reaches its target; a short, bounded
   // loop makes sure a job that ends within the wait is answered as finished.
-  for (let i = 0; i < 5 && Date.now() <= until; i++) await sleep(until - Date.now() + 1)
+  for (let i = 0; i < 5 && Date.now() <= until; i++) await delay(until - Date.now() + 1)
 }
 
 type Predictions = JobStore<PredictionInput, unknown>

@@ -1,5 +1,6 @@
 /**
- * Option checks shared by the built-in middleware: they fail at construction with a TypeError
+ * Option checks shared by the transport, the job runner and the built-in middleware: they fail
+ * at construction with a TypeError
  * naming the option (p-retry style), so a typo never surfaces as odd behaviour mid-batch.
  */
 
@@ -16,6 +17,12 @@ export function checkNumber(name: string, value: unknown, min = 0, allowInfinity
   if (value === undefined) return
   const ok = typeof value === 'number' && !Number.isNaN(value) && value >= min && (allowInfinity || Number.isFinite(value))
   if (!ok) throw new TypeError(`Expected \`${name}\` to be a ${allowInfinity ? '' : 'finite '}number of at least ${min}, got ${String(value)}.`)
+}
+
+/** @throws TypeError unless `value` is undefined or a finite number above 0 (`unit` names what it counts). */
+export function checkPositive(name: string, value: unknown, unit = 'number'): void {
+  if (value === undefined) return
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`Expected \`${name}\` to be a positive ${unit}, got ${String(value)}.`)
 }
 
 /** @throws TypeError unless `value` is undefined or a function. */
