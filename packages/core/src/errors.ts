@@ -31,6 +31,30 @@ export interface LLMKitErrorOptions {
   retryable?: boolean | undefined
   /** The underlying error. */
   cause?: unknown
+  /**
+   * The request reached the provider in full and no status came back (a timeout or a reset after
+   * the body was sent), or a response followed such a retry: the provider may have charged for it.
+   */
+  mayHaveBeenCharged?: boolean | undefined
+  /** What the provider was paid for and could not be delivered (URLs, job id, seeds). */
+  paid?: PaidWork | undefined
+}
+
+/**
+ * Work a provider finished (and billed) that llmkit could not hand over, kept as data so it is
+ * never lost: URLs can still be fetched before they expire, a job id can be looked up.
+ */
+export interface PaidWork {
+  /** Provider id. */
+  readonly provider: string
+  /** Model id. */
+  readonly model: string
+  /** The provider's job or prediction id, for async providers. */
+  readonly jobId?: string | undefined
+  /** Provider request id. */
+  readonly requestId?: string | undefined
+  /** Every image the provider returned, in order; `url` is undefined for byte-only images. */
+  readonly images: readonly { readonly url?: string | undefined; readonly seed?: number | undefined; readonly mimeType?: string | undefined }[]
 }
 
 /**
@@ -64,6 +88,10 @@ export class LLMKitError extends Error {
   readonly body: string | undefined
   /** Server-suggested wait before a retry, in milliseconds. */
   readonly retryAfterMs: number | undefined
+  /** The provider may have charged for this call although no answer came back (see {@link LLMKitErrorOptions.mayHaveBeenCharged}). */
+  readonly mayHaveBeenCharged: boolean
+  /** Paid work that could not be delivered, when there was some. */
+  readonly paid: PaidWork | undefined
   /** @internal */
   readonly [ERROR_MARKER] = true
 
@@ -80,6 +108,8 @@ export class LLMKitError extends Error {
     this.param = options.param
     this.body = options.body === undefined ? undefined : options.body.slice(0, MAX_ERROR_BODY_CHARS)
     this.retryAfterMs = options.retryAfterMs
+    this.mayHaveBeenCharged = options.mayHaveBeenCharged ?? false
+    this.paid = options.paid
   }
 
   /** True for any llmkit error, even one thrown by another installed copy of the core. */
@@ -100,6 +130,8 @@ export class LLMKitError extends Error {
       requestId: this.requestId,
       providerCode: this.providerCode,
       param: this.param,
+      mayHaveBeenCharged: this.mayHaveBeenCharged || undefined,
+      paid: this.paid,
     }
   }
 }
@@ -143,5 +175,11 @@ export class NetworkError extends defineError('NetworkError', 'LLMKIT_NETWORK', 
 export class ProviderError extends defineError('ProviderError', 'LLMKIT_PROVIDER', true) {}
 /** An asynchronous job ended in failure or was cancelled on the provider's side. */
 export class JobFailedError extends defineError('JobFailedError', 'LLMKIT_JOB_FAILED', false) {}
+/**
+ * The provider finished (and billed) the work, but its images could not be downloaded or failed
+ * the output checks. Never retried, so nothing is generated twice; `paid` holds the URLs, job id
+ * and seeds so the caller can fetch or look them up.
+ */
+export class DeliveryError extends defineError('DeliveryError', 'LLMKIT_DELIVERY', false) {}
 /** The caller's `AbortSignal` fired. */
 export class AbortError extends defineError('AbortError', 'LLMKIT_ABORT', false) {}

@@ -36,8 +36,10 @@ export {
   NetworkError,
   ProviderError,
   JobFailedError,
+  DeliveryError,
   AbortError,
   type LLMKitErrorOptions,
+  type PaidWork,
   MAX_ERROR_BODY_CHARS,
 } from './errors.js'
 export { type Logger, type Clock, silentLogger, systemClock } from './logger.js'

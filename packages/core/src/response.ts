@@ -171,6 +171,10 @@ export interface ImageGenerationResponseInit {
   timings?: Timings | undefined
   /** Provider request ids, one per provider call. */
   requestIds?: readonly string[] | undefined
+  /** Provider attempts made (retries included; the largest over split parts). @defaultValue 1 */
+  attempts?: number | undefined
+  /** An attempt before the one that succeeded had an ambiguous outcome, so the provider may have charged twice. @defaultValue false */
+  mayHaveBeenCharged?: boolean | undefined
 }
 
 /**
@@ -193,6 +197,13 @@ export class ImageGenerationResponse {
   readonly timings: Timings | undefined
   /** Provider request ids. */
   readonly requestIds: readonly string[]
+  /** Provider attempts made, retries included (for a split request, the most any part needed). */
+  readonly attempts: number
+  /**
+   * True when a retry followed an attempt whose outcome was ambiguous (sent in full, no answer):
+   * the provider may have charged for that attempt too. A batch reports it.
+   */
+  readonly mayHaveBeenCharged: boolean
 
   constructor(init: ImageGenerationResponseInit) {
     this.created = init.created
@@ -203,6 +214,8 @@ export class ImageGenerationResponse {
     this.usage = init.usage
     this.timings = init.timings
     this.requestIds = Object.freeze([...(init.requestIds ?? [])])
+    this.attempts = init.attempts ?? 1
+    this.mayHaveBeenCharged = init.mayHaveBeenCharged ?? false
     Object.freeze(this)
   }
 
@@ -234,6 +247,8 @@ export class ImageGenerationResponse {
       usage: this.usage,
       timings: this.timings,
       requestIds: this.requestIds,
+      attempts: this.attempts,
+      mayHaveBeenCharged: this.mayHaveBeenCharged,
       ...changes,
     })
   }
