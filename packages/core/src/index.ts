@@ -103,6 +103,7 @@ export { concurrency, DEFAULT_CONCURRENCY_OPTIONS, type ConcurrencyOptions } fro
 export { rateLimit, TokenBucket, DEFAULT_RATE_LIMIT_OPTIONS, type RateLimitOptions } from './pipeline/rate-limit.js'
 export { splitN, DEFAULT_SPLIT_N_OPTIONS, type SplitNOptions, type PartialFailurePolicy } from './pipeline/split-n.js'
 export { fallback, DEFAULT_FALLBACK_OPTIONS, type FallbackOptions } from './pipeline/fallback.js'
+export { createMemoryBudgetStore, toMicroUsd, fromMicroUsd, type BudgetStore } from './pipeline/budget.js'
 export { normalizeRequest, nearestAspectRatio, nearestListedSize, type UnsupportedPolicy } from './pipeline/normalize-request.js'
 export type { ContentFilterPolicy } from './pipeline/call-provider.js'
 export {
