@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe'
 import { ProviderNotConfiguredError } from '../errors.js'
 import { type ErrorContext, errorFromResponse } from '../http/error-body.js'
-import { HttpTransport } from '../http/transport.js'
+import { HttpTransport, type HttpResponse } from '../http/transport.js'
 import { createJobRunner } from '../jobs/poll-job.js'
 import type { Clock, Logger } from '../logger.js'
 import { type ModelCapabilities, parseModelCapabilities } from './capabilities.js'
@@ -26,6 +26,8 @@ export interface RegistrySettings {
   baseUrls: Readonly<Record<string, string | undefined>>
   /** Default async job deadline in milliseconds. */
   jobTimeoutMs: number | undefined
+  /** Sees every provider answer (the rate limiter learns `Retry-After` and `x-ratelimit-*` from it); must not throw. */
+  onResponse?: ((plugin: ProviderPlugin, res: HttpResponse) => void) | undefined
 }
 
 /** A model row with the provider's configuration state, for listings. */
@@ -129,6 +131,7 @@ export class ProviderRegistry {
       request: async (req) => {
         const url = req.url ?? `${baseUrl}${req.path ?? ''}`
         const res = await this.transport.request({ ...req, url })
+        this.settings.onResponse?.(plugin, res)
         if ((res.status >= 200 && res.status < 300) || req.acceptStatus?.includes(res.status)) return res
         let parsed = {}
         try {
