@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import type * as Undici from 'undici'
 import type { Dispatcher } from 'undici'
-import { AbortError, LLMKitError, NetworkError, TimeoutError } from '../errors.js'
+import { AbortError, LLMKitError, type LLMKitErrorOptions, NetworkError, TimeoutError } from '../errors.js'
 import { checkPositive } from '../option-checks.js'
 import { parseJsonBody } from './parse-json-body.js'
 
@@ -111,6 +111,10 @@ export function getSharedDispatcher(): Dispatcher {
 /**
  * The one HTTP client of llmkit, on undici. It never throws for an HTTP status (the caller
  * maps statuses); it throws {@link NetworkError}, {@link TimeoutError} or {@link AbortError}.
+ * A POST/PUT/DELETE that was written in full and then got no status (reset, headers timeout,
+ * deadline or abort after sending), or a 2xx whose body did not arrive whole, throws with
+ * `mayHaveBeenCharged: true`: the provider may have done the work. A body over the cap throws a
+ * non-retryable NetworkError.
  */
 export class HttpTransport {
   readonly #dispatcher: Dispatcher | undefined
@@ -157,66 +161,166 @@ export class HttpTransport {
     const deadline = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs)
     const signal = combineSignals(req.signal, deadline)
     if (req.signal?.aborted) throw abortError(req.signal)
+    const progress: SendProgress = { sent: false, status: undefined }
     try {
       const res = await undici().request(req.url, {
         method: req.method,
         headers,
         body: body as Dispatcher.DispatchOptions['body'],
         signal,
-        dispatcher: this.#dispatcher ?? getSharedDispatcher(),
+        dispatcher: trackSending(this.#dispatcher ?? getSharedDispatcher(), progress),
         headersTimeout: this.#headersTimeoutMs,
         bodyTimeout: this.#bodyTimeoutMs,
       })
+      progress.status = res.statusCode
       const flat = flattenHeaders(res.headers)
       const declared = Number(flat['content-length'])
       if (Number.isFinite(declared) && declared > maxBytes) {
         res.body.destroy()
-        throw new NetworkError(`Response from ${safeOrigin(req.url)} is ${declared} bytes, over the ${maxBytes}-byte cap (raise maxResponseBytes)`)
+        throw overCap(req, `is ${declared} bytes, over`, maxBytes)
       }
-      const received = await readBody(res.body, declared, maxBytes, req.url)
+      const received = await readBody(res.body, declared, maxBytes, req)
       return makeResponse(res.statusCode, flat, received, req.url)
     } catch (error) {
-      throw toTransportError(error, req, deadline)
+      const mapped = toTransportError(error, req, deadline)
+      throw isAmbiguous(req, progress) ? markMayHaveBeenCharged(mapped) : mapped
     }
   }
 }
 
-/** Bodies at least this large are copied into one buffer sized from content-length as they arrive. */
-const PREALLOCATE_FROM_BYTES = 64 * 1024
+/** What the transport knows about one request while it runs. */
+interface SendProgress {
+  /** undici finished writing the whole request (headers and body) to the socket. */
+  sent: boolean
+  /** Status of the response, once its headers arrived. */
+  status: number | undefined
+}
+
+/** GET and HEAD are safe (RFC 9110 §9.2.1): nothing is created, so nothing can be charged twice. */
+const SAFE_METHODS = new Set<HttpRequest['method']>(['GET', 'HEAD'])
 
 /**
- * Reads a whole body, capped. With a large declared length the chunks are copied into one
- * buffer as they arrive, so a 5 MB image never sits in memory twice (chunks, then their
- * concatenation). Events rather than `for await`: no promise per chunk on the hot path.
+ * An outcome is ambiguous when a request that can create paid work was written in full and
+ * then failed with no status (a reset, a headers timeout, a deadline or an abort after the
+ * body was sent), or with a 2xx status whose body never arrived whole: the provider may have
+ * done, and billed, the work. A failure before the request was fully written (DNS, refused,
+ * connect timeout, reset mid-body) or after a non-2xx status is not: nothing was accepted.
  */
-function readBody(body: Dispatcher.ResponseData['body'], declared: number, maxBytes: number, url: string): Promise<Buffer> {
+function isAmbiguous(req: HttpRequest, progress: SendProgress): boolean {
+  if (SAFE_METHODS.has(req.method) || !progress.sent) return false
+  return progress.status === undefined || (progress.status >= 200 && progress.status < 300)
+}
+
+/**
+ * A dispatcher that forwards to `base` and records when undici has written the whole request.
+ * This is undici's own signal (the dispatch handler's `onRequestSent`, called by the h1 and h2
+ * clients once the last body byte was handed to the socket), not a guess from error codes: a
+ * reset reports the same `UND_ERR_SOCKET` whether it came before or after the body. "Handed to
+ * the socket" can precede the kernel flushing a large upload, so a reset in that window counts
+ * as ambiguous: the error errs towards "may have been charged", never towards paying twice.
+ */
+function trackSending(base: Dispatcher, progress: SendProgress): Dispatcher {
+  return {
+    dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      return base.dispatch(opts, sentObserver(handler, progress))
+    },
+  } as unknown as Dispatcher
+}
+
+/**
+ * Wraps a dispatch handler: every hook goes to the original, called on the original (undici's
+ * request handler keeps state on itself and the abort wiring holds the original object), and
+ * `onRequestSent` also marks the request as sent.
+ */
+function sentObserver(handler: Dispatcher.DispatchHandler, progress: SendProgress): Dispatcher.DispatchHandler {
+  const target = handler as unknown as Record<PropertyKey, unknown>
+  return new Proxy(target, {
+    get(object, key) {
+      if (key === 'onRequestSent') {
+        return (...args: unknown[]) => {
+          progress.sent = true
+          return (object['onRequestSent'] as ((...a: unknown[]) => unknown) | undefined)?.apply(object, args)
+        }
+      }
+      const value = object[key]
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(object) : value
+    },
+    has(object, key) {
+      return key === 'onRequestSent' || key in object
+    },
+  }) as unknown as Dispatcher.DispatchHandler
+}
+
+/**
+ * A copy of `error` marked {@link LLMKitError.mayHaveBeenCharged}, same class, code and fields;
+ * `error` itself when it is marked already.
+ */
+export function markMayHaveBeenCharged(error: LLMKitError): LLMKitError {
+  if (error.mayHaveBeenCharged) return error
+  return rebuild(error, { mayHaveBeenCharged: true })
+}
+
+/** A copy of an llmkit error with some options changed; the class and code stay. */
+export function rebuild(error: LLMKitError, changes: LLMKitErrorOptions): LLMKitError {
+  const Ctor = error.constructor as new (message: string, options: LLMKitErrorOptions, code?: string) => LLMKitError
+  // The base class takes the code as a third argument; subclasses ignore it and keep their own.
+  const copy = new Ctor(error.message, { ...error, cause: error.cause, ...changes }, error.code)
+  if (error.stack !== undefined) copy.stack = error.stack
+  return copy
+}
+
+/**
+ * The error for a body over the cap. Not retryable: a retry would download the same body again
+ * (and, for a generation, pay for it again).
+ */
+function overCap(req: HttpRequest, what: string, maxBytes: number): NetworkError {
+  return new NetworkError(`Response from ${safeOrigin(req.url)} ${what} the ${maxBytes}-byte cap (raise maxResponseBytes)`, { retryable: false })
+}
+
+/** First buffer of a body, in bytes; it doubles as data arrives. */
+const INITIAL_BODY_BYTES = 64 * 1024
+
+/**
+ * Reads a whole body, capped while reading. Chunks are copied into one buffer that doubles as
+ * bytes arrive (never beyond the cap, nor beyond a declared length the body keeps to), so a
+ * 5 MB image does not sit in memory twice (chunks, then their concatenation), and a server
+ * declaring 100 MB and sending 1 KB costs 64 KB, not 100 MB: memory follows the bytes received.
+ * Events rather than `for await`: no promise per chunk on the hot path.
+ */
+function readBody(body: Dispatcher.ResponseData['body'], declared: number, maxBytes: number, req: HttpRequest): Promise<Buffer> {
+  const expected = Number.isFinite(declared) && declared >= 0 ? declared : undefined
   return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let into = Number.isFinite(declared) && declared >= PREALLOCATE_FROM_BYTES ? Buffer.allocUnsafe(declared) : undefined
+    let into: Buffer | undefined
     let size = 0
     const onData = (chunk: Buffer): void => {
-      if (size + chunk.length > maxBytes) {
+      const needed = size + chunk.length
+      if (needed > maxBytes) {
         body.off('data', onData)
         body.destroy()
-        reject(new NetworkError(`Response from ${safeOrigin(url)} exceeded the ${maxBytes}-byte cap (raise maxResponseBytes)`))
+        reject(overCap(req, 'exceeded', maxBytes))
         return
       }
-      if (into !== undefined && size + chunk.length <= into.length) chunk.copy(into, size)
-      else {
-        // Longer than declared (a lying server): collect chunks instead.
-        if (into !== undefined) chunks.push(into.subarray(0, size))
-        into = undefined
-        chunks.push(chunk)
+      if (into === undefined || needed > into.length) {
+        let capacity = Math.max(INITIAL_BODY_BYTES, (into?.length ?? 0) * 2, needed)
+        // Room for exactly the declared length when the body keeps to it; a longer body just grows.
+        if (expected !== undefined && needed <= expected) capacity = Math.min(capacity, expected)
+        capacity = Math.min(capacity, maxBytes)
+        const grown = Buffer.allocUnsafe(capacity)
+        if (into !== undefined) into.copy(grown, 0, 0, size)
+        into = grown
       }
-      size += chunk.length
+      chunk.copy(into, size)
+      size = needed
     }
     let ended = false
     body.on('data', onData)
     body.once('error', reject)
     body.once('end', () => {
       ended = true
-      if (into !== undefined) resolve(size === into.length ? into : into.subarray(0, size))
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+      if (into === undefined) resolve(Buffer.alloc(0))
+      else if (size === into.length) resolve(into)
+      // Up to half the buffer can be spare after a doubling: copy out rather than keep it alive.
+      else resolve(into.length - size > INITIAL_BODY_BYTES ? Buffer.from(into.subarray(0, size)) : into.subarray(0, size))
     })
     // A stream destroyed without an error would otherwise leave the call waiting forever.
     body.once('close', () => {
