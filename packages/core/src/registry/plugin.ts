@@ -1,5 +1,7 @@
+import type { ModelPrice } from '../cost/price.js'
 import type { ParsedProviderError } from '../http/error-body.js'
 import type { HttpRequest, HttpResponse } from '../http/transport.js'
+import type { JournalBinding } from '../jobs/job-journal.js'
 import type { JobRunner } from '../jobs/poll-job.js'
 import type { Clock, Logger } from '../logger.js'
 import type { ProgressListener } from '../progress.js'
@@ -80,14 +82,30 @@ export interface ProviderResult {
   created?: number | undefined
 }
 
-/** Per-call options given to `generate`. */
+/**
+ * Per-call options given to `generate`. Async providers pass them whole to
+ * `ctx.jobs.run(spec, options)`, so a field added here reaches the job runner without
+ * touching any provider.
+ */
 export interface CallOptions {
   /** Aborts the call (and, for async providers, cancels the job). */
   readonly signal: AbortSignal
+  /**
+   * Aborts the submit of an async job only: it also fires at the attempt deadline
+   * (`attemptTimeoutMs`), so a hung submit is given up and retried, while an accepted job is
+   * bounded by `jobTimeoutMs` instead. Undefined: `signal` alone bounds the submit.
+   */
+  readonly submitSignal?: AbortSignal | undefined
   /** Progress listener, for async providers through `ctx.jobs`. */
   readonly onProgress?: ProgressListener | undefined
   /** Deadline for an async job, in milliseconds. */
   readonly jobTimeoutMs?: number | undefined
+  /**
+   * The job journal of this call, set when the client has a `jobJournal` and the caller gave an
+   * `idempotencyKey`. Pass it on to `ctx.jobs.run` (with the other options) so the job is recorded
+   * and resumed instead of submitted twice.
+   */
+  readonly journal?: JournalBinding | undefined
 }
 
 /** A request sent through {@link ProviderHttp}: a path is resolved against the base URL. */
@@ -173,6 +191,18 @@ export interface ProviderPlugin {
   readonly models: readonly ModelCapabilities[]
   /** Documented rate limit, respected by the core's limiter. */
   readonly rateLimit?: RateLimit | undefined
+  /**
+   * Whether the core retries an attempt whose outcome was ambiguous (sent in full, no status
+   * back: the provider may have done and billed the work). Users can override it per client
+   * (`retry.ambiguous`). @defaultValue `'retry'` for sync models, `'fail'` for async ones
+   * (see DEFAULT_AMBIGUOUS_RETRY in the core's retry middleware for the reasoning)
+   */
+  readonly ambiguousRetry?: 'retry' | 'fail' | undefined
+  /**
+   * Price per image of the table models, with source and date, for `response.cost`,
+   * `client.estimateCost()` and budgets. A model without a price costs `undefined`.
+   */
+  readonly prices?: readonly ModelPrice[] | undefined
   /** Open-ended ids this plugin takes without a `provider:` prefix (e.g. a pinned Replicate version). */
   claims?(modelId: string): boolean
   /** Capabilities for an id outside the table (given with the prefix, or claimed). */
