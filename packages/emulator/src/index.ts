@@ -1,5 +1,6 @@
 export { startEmulator } from './server.js'
-export { FaultQueue, type Fault } from './faults.js'
+export { FaultQueue, Chaos, FAULT_KINDS, HTML_PAGE, expandFault, type Fault, type FaultKind, type ChaosOptions, type DrawnFault } from './faults.js'
+export { RequestLog, isSubmission, promptOf, type RequestLogEntry } from './request-log.js'
 export { FileStore } from './files.js'
 export { JobStore, type EmulatedJob, type EmulatedJobState, type JobTiming } from './jobs.js'
 export { renderPng, renderSvg, pngSize, seedOf, type RenderOptions } from './png.js'

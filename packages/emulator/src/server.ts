@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { FaultQueue } from './faults.js'
+import { serialize, mutateImages, writeAnswer } from './answer.js'
+import { Chaos, type ChaosOptions, type DrawnFault, FaultQueue } from './faults.js'
 import { FileStore } from './files.js'
 import { delay, json } from './http-util.js'
 import type { JobTiming } from './jobs.js'
 import { emulatedProviders } from './providers/index.js'
+import { isSubmission, promptOf, RequestLog, type RequestLogEntry } from './request-log.js'
+import { seedOf } from './png.js'
 import type { EmulatorContext, EmulatorOptions, EmulatorReply, EmulatorRequest, RunningEmulator } from './types.js'
 
 /** Loopback only: the emulator accepts placeholder keys and must never be reachable from elsewhere. */
@@ -33,18 +36,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function send(res: ServerResponse, reply: EmulatorReply): void {
-  const headers = { ...reply.headers }
-  let body: Buffer | string | undefined
-  if (reply.body === undefined) body = undefined
-  else if (Buffer.isBuffer(reply.body) || typeof reply.body === 'string') body = reply.body
-  else {
-    body = JSON.stringify(reply.body)
-    headers['content-type'] ??= 'application/json'
-  }
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
-  res.writeHead(reply.status, headers)
-  res.end(body)
+  void writeAnswer(res, serialize(reply), undefined)
 }
+
+/** Header that exempts a request from faults and the log (a harness checking what a call returned). */
+const NO_FAULTS_HEADER = 'x-emulator-no-faults'
 
 /**
  * Starts the emulator on 127.0.0.1: one server that speaks all six provider APIs under
@@ -63,69 +59,134 @@ function send(res: ServerResponse, reply: EmulatorReply): void {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const faults = new FaultQueue()
   const requests = new Map<string, number>()
+  const log = new RequestLog(options.logLimit)
   const sockets = new Set<Socket>()
+  let chaos: Chaos | undefined
   let origin = ''
   let jobTiming: JobTiming = { ...DEFAULT_JOB_TIMING, ...options.jobTiming }
   const keys: Record<string, string> = {}
   for (const provider of emulatedProviders) keys[provider.id] = options.keys?.[provider.id] ?? `emulator-${provider.id}-key`
   const files = new FileStore(() => origin)
-  const context = (): EmulatorContext => ({ origin, files, latencyMs: options.latencyMs ?? 0, jobTiming, keys })
+  const variety = options.imageVariety
+  if (variety !== undefined && !(Number.isInteger(variety) && variety >= 1)) throw new TypeError(`Expected \`imageVariety\` to be a whole number of 1 or more, got ${String(variety)}.`)
+  // Rendering is the emulator's main cost (about 70 ms a megapixel); load runs with a unique
+  // prompt per call map every key onto a few cached pictures.
+  const imageKey = variety === undefined ? (key: string) => key : (key: string) => `variety-${seedOf(key) % variety}`
+  const context = (): EmulatorContext => ({ origin, files, latencyMs: options.latencyMs ?? 0, jobTiming, keys, imageKey })
+  const setChaos = (next: ChaosOptions | undefined) => {
+    chaos = next === undefined ? undefined : new Chaos(next)
+  }
+
+  async function control(method: string, path: string, query: URLSearchParams, body: Buffer): Promise<EmulatorReply> {
+    const payload = () => JSON.parse(body.toString('utf8') || '{}')
+    if (path === '/__emulator/faults') {
+      if (method === 'DELETE') faults.clear()
+      else faults.inject(payload())
+      return json(200, { pending: faults.pending })
+    }
+    if (path === '/__emulator/chaos') {
+      setChaos(method === 'DELETE' ? undefined : payload())
+      return json(200, { chaos: chaos?.options ?? null })
+    }
+    if (path === '/__emulator/log') {
+      if (method === 'DELETE') log.clear()
+      const entries = query.get('submissions') === '1' ? log.submissions() : log.entries
+      return json(200, { entries: method === 'DELETE' ? [] : entries, dropped: log.dropped })
+    }
+    return json(404, { error: `no emulator control at ${path}` })
+  }
 
   const server = createServer(async (req, res) => {
+    let entry: RequestLogEntry | undefined
     try {
       const url = new URL(req.url ?? '/', 'http://emulator')
       const method = req.method ?? 'GET'
       const countKey = `${method} ${url.pathname}`
       requests.set(countKey, (requests.get(countKey) ?? 0) + 1)
-      const body = await readBody(req)
-
-      if (url.pathname === '/__emulator/faults') {
-        if (method === 'DELETE') faults.clear()
-        else faults.inject(JSON.parse(body.toString('utf8') || '{}'))
-        send(res, json(200, { pending: faults.pending }))
+      if (url.pathname.startsWith('/__emulator/')) {
+        send(res, await control(method, url.pathname, url.searchParams, await readBody(req)))
         return
       }
-      const fault = faults.take(method, url.pathname, body.toString('utf8'))
-      if (fault) {
+      const provider = emulatedProviders.find((p) => url.pathname === p.prefix || url.pathname.startsWith(`${p.prefix}/`))
+      const providerPath = provider ? url.pathname.slice(provider.prefix.length) || '/' : url.pathname
+      const bypass = req.headers[NO_FAULTS_HEADER] !== undefined
+      if (!bypass) entry = log.add({ method, path: url.pathname, submission: provider !== undefined && isSubmission(method, providerPath) })
+      // One draw per request, made when its head arrives so a reset can come before the body.
+      let drawn: DrawnFault | undefined = bypass ? undefined : (faults.takeBeforeBody(method, url.pathname) ?? chaos?.draw(url.pathname))
+      if (drawn?.fault.resetBeforeBody) {
+        entry!.fault = drawn.name
+        req.socket.destroy()
+        return
+      }
+      const body = await readBody(req)
+      if (entry?.submission) entry.prompt = await promptOf(String(req.headers['content-type'] ?? ''), body)
+      if (!bypass && drawn === undefined) drawn = faults.takeNamed(method, url.pathname, body.toString('utf8'))
+      const fault = drawn?.fault
+      if (entry && drawn) entry.fault = drawn.name
+
+      // Faults played instead of handling: the provider never sees the request.
+      if (fault && !fault.afterHandling) {
         if (fault.delayMs) await delay(fault.delayMs)
-        if (fault.reset) {
+        if (fault.reset || fault.resetBeforeBody) {
           req.socket.destroy()
           return
         }
         if (fault.hang) return // the socket is closed by the client's timeout or by close()
         if (fault.status !== undefined) {
-          send(res, { status: fault.status, headers: fault.headers, body: fault.body as EmulatorReply['body'] })
+          if (entry) entry.status = fault.status
+          const complete = await writeAnswer(res, serialize({ status: fault.status, headers: fault.headers, body: fault.body as EmulatorReply['body'] }), fault)
+          if (entry) entry.complete = complete
           return
         }
       }
+
+      let reply: EmulatorReply
       if (url.pathname.startsWith('/files/')) {
         const file = files.get(url.pathname.slice('/files/'.length))
-        send(res, file ? { status: 200, headers: { 'content-type': file.contentType }, body: file.bytes } : { status: 404, headers: { 'content-type': 'text/plain' }, body: 'expired or unknown file' })
-        return
+        reply = file ? { status: 200, headers: { 'content-type': file.contentType }, body: file.bytes } : { status: 404, headers: { 'content-type': 'text/plain' }, body: 'expired or unknown file' }
+      } else if (!provider) {
+        reply = json(404, { error: `no emulated provider at ${url.pathname}` })
+      } else {
+        const request: EmulatorRequest = {
+          method,
+          path: providerPath,
+          query: url.searchParams,
+          headers: req.headers,
+          body,
+          json: () => {
+            try {
+              return JSON.parse(body.toString('utf8'))
+            } catch {
+              return undefined
+            }
+          },
+          formData: () => new Request('http://emulator/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body }).formData(),
+        }
+        reply = await provider.handle(request, context())
+        if (entry) entry.handled = true
       }
-      const provider = emulatedProviders.find((p) => url.pathname === p.prefix || url.pathname.startsWith(`${p.prefix}/`))
-      if (!provider) {
-        send(res, json(404, { error: `no emulated provider at ${url.pathname}` }))
-        return
+
+      // Faults played on the handled answer: the work is done.
+      if (fault?.afterHandling) {
+        if (fault.delayMs) await delay(fault.delayMs)
+        if (fault.reset) {
+          req.socket.destroy()
+          return
+        }
+        if (fault.hang) return
+        if (fault.status !== undefined) reply = { status: fault.status, headers: fault.headers, body: fault.body as EmulatorReply['body'] }
       }
-      const request: EmulatorRequest = {
-        method,
-        path: url.pathname.slice(provider.prefix.length) || '/',
-        query: url.searchParams,
-        headers: req.headers,
-        body,
-        json: () => {
-          try {
-            return JSON.parse(body.toString('utf8'))
-          } catch {
-            return undefined
-          }
-        },
-        formData: () => new Request('http://emulator/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body }).formData(),
-      }
-      send(res, await provider.handle(request, context()))
+      let answer = serialize(reply)
+      if (fault?.images) answer = mutateImages(answer, fault.images)
+      if (entry) entry.status = answer.status
+      const complete = await writeAnswer(res, answer, fault)
+      if (entry) entry.complete = complete
     } catch (error) {
-      if (!res.headersSent) send(res, json(500, { error: `emulator error: ${String(error)}` }))
+      if (!res.headersSent && !res.destroyed) {
+        if (entry) entry.status = 500
+        send(res, json(500, { error: `emulator error: ${String(error)}` }))
+        if (entry) entry.complete = true
+      }
     }
   })
   server.on('connection', (socket) => {
@@ -146,6 +207,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     env: Object.freeze(env),
     faults,
     requests,
+    log,
+    chaos: setChaos,
     setJobTiming(timing) {
       jobTiming = { ...jobTiming, ...timing }
     },

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { FaultQueue } from './faults.js'
+import type { ChaosOptions, FaultQueue } from './faults.js'
 import type { FileStore } from './files.js'
 import type { JobTiming } from './jobs.js'
+import type { RequestLog } from './request-log.js'
 
 /** A request as a provider module sees it: the path is relative to the provider's prefix. */
 export interface EmulatorRequest {
@@ -43,6 +44,8 @@ export interface EmulatorContext {
   readonly jobTiming: JobTiming
   /** Accepted API key of each provider id. */
   readonly keys: Readonly<Record<string, string>>
+  /** The key to render an image from, given its natural key (prompt, seed, index): the same key unless `imageVariety` is set. */
+  imageKey(key: string): string
 }
 
 /** One emulated provider API. */
@@ -67,6 +70,14 @@ export interface EmulatorOptions {
   jobTiming?: Partial<JobTiming> | undefined
   /** API keys the emulator accepts, by provider id. @defaultValue `emulator-<id>-key` */
   keys?: Partial<Record<string, string>> | undefined
+  /**
+   * Render at most this many different pictures per size, whatever the prompts: for load and
+   * reliability runs that give every call a unique prompt and do not look at the pixels
+   * (rendering costs about 70 ms a megapixel). @defaultValue every prompt its own picture
+   */
+  imageVariety?: number | undefined
+  /** Most entries kept in the request log; the oldest go first. @defaultValue 500000 */
+  logLimit?: number | undefined
 }
 
 /** A running emulator. */
@@ -79,6 +90,10 @@ export interface RunningEmulator {
   readonly faults: FaultQueue
   /** Counts requests by `METHOD path` (for assertions such as "4 calls"). */
   readonly requests: ReadonlyMap<string, number>
+  /** Every request in order with its prompt (submissions), fault and outcome: counts submissions per logical call. Also `GET /__emulator/log`. */
+  readonly log: RequestLog
+  /** Gives each matching request a random fault with a probability (seeded); `undefined` turns it off. Also `POST`/`DELETE /__emulator/chaos`. */
+  chaos(options: ChaosOptions | undefined): void
   /** Changes job timing at run time. */
   setJobTiming(timing: Partial<JobTiming>): void
   /** Stops the server. */

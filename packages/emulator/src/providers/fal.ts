@@ -209,7 +209,7 @@ function output(job: FalJob, ctx: EmulatorContext): EmulatorReply {
   const { input } = job
   const flagged = (i: number) => input.safetyChecker && i === 0 && input.prompt.includes(FAL_TRIGGERS.nsfw)
   const images = Array.from({ length: input.numImages }, (_, i) => {
-    const png = flagged(i) ? blackPng(input.width, input.height) : renderPng(input.width, input.height, `${input.model}|${input.prompt}|${input.seed}|${i}`)
+    const png = flagged(i) ? blackPng(input.width, input.height) : renderPng(input.width, input.height, ctx.imageKey(`${input.model}|${input.prompt}|${input.seed}|${i}`))
     // sync_mode answers data URIs and stores nothing; otherwise the emulator plays the CDN.
     const url = input.syncMode ? `data:image/png;base64,${png.toString('base64')}` : ctx.files.put(png, 'image/png')
     return { url, width: input.width, height: input.height, content_type: 'image/png', file_name: `${randomUUID()}.png`, file_size: png.length }

@@ -99,7 +99,7 @@ export const openaiEmulator: EmulatorProvider = {
     const pixels = parseSize(size === 'auto' ? '1024x1024' : size)!
     const b64 = model.gptImage || responseFormat === 'b64_json'
     const data = Array.from({ length: n }, (_, i) => {
-      const png = renderPng(pixels.width, pixels.height, `${modelId}|${prompt}|${i}`)
+      const png = renderPng(pixels.width, pixels.height, ctx.imageKey(`${modelId}|${prompt}|${i}`))
       const image: Record<string, string> = b64 ? { b64_json: png.toString('base64') } : { url: ctx.files.put(png, 'image/png', 60 * 60 * 1000) }
       if (modelId === 'dall-e-3') image['revised_prompt'] = `A detailed rendering of: ${prompt}`
       return image

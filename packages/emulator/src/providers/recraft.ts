@@ -130,7 +130,7 @@ export const recraftEmulator: EmulatorProvider = {
     await delay(ctx.latencyMs)
     const data = Array.from({ length: n }, (_, i) => {
       const key = `${modelId}|${prompt}|${i}`
-      const bytes = model.vector ? renderSvg(pixels.width, pixels.height, key) : renderPng(pixels.width, pixels.height, key)
+      const bytes = model.vector ? renderSvg(pixels.width, pixels.height, key) : renderPng(pixels.width, pixels.height, ctx.imageKey(key))
       const type = model.vector ? 'image/svg+xml' : 'image/png'
       const image = format === 'b64_json' ? { b64_json: bytes.toString('base64') } : { url: ctx.files.put(bytes, type, 24 * 60 * 60 * 1000) }
       return { ...image, image_id: randomUUID() }

@@ -141,7 +141,7 @@ function outputOf(job: EmulatedJob<PredictionInput, unknown>, ctx: EmulatorConte
   const { rule, input, model, seed } = job.input
   const { width, height } = outputSize(input, rule)
   const count = rule.maxOutputs > 0 ? ((input['num_outputs'] as number | undefined) ?? 1) : 1
-  const urls = Array.from({ length: count }, (_, i) => ctx.files.put(renderPng(width, height, `${model}|${String(input['prompt'])}|${seed}|${i}`), 'image/png'))
+  const urls = Array.from({ length: count }, (_, i) => ctx.files.put(renderPng(width, height, ctx.imageKey(`${model}|${String(input['prompt'])}|${seed}|${i}`)), 'image/png'))
   job.output = rule.maxOutputs > 0 ? urls : urls[0]
   return job.output
 }

@@ -171,7 +171,7 @@ function taskBody(job: EmulatedJob<TaskInput, string[]>, store: JobStore<TaskInp
     case 'succeeded': {
       // Built once, so repeated GETs return the same URLs (the real API re-signs them; the bytes match).
       job.output ??= Array.from({ length: job.input.count }, (_, i) =>
-        ctx.files.put(renderPng(job.input.width, job.input.height, `${job.input.model}|${job.input.prompt}|${job.input.seed ?? 'random'}|${i}`), 'image/png', 24 * 60 * 60 * 1000),
+        ctx.files.put(renderPng(job.input.width, job.input.height, ctx.imageKey(`${job.input.model}|${job.input.prompt}|${job.input.seed ?? 'random'}|${i}`)), 'image/png', 24 * 60 * 60 * 1000),
       )
       return { ...base, status: 'SUCCEEDED', output: job.output }
     }

@@ -142,7 +142,7 @@ async function handleV1(engine: string, req: EmulatorRequest, ctx: EmulatorConte
   const first = pickSeed(seed as number | undefined, `${engine}|${text}`, V1_MAX_SEED)
   const artifacts = Array.from({ length: samples }, (_, i) => {
     const s = ((first + i - 1) % V1_MAX_SEED) + 1
-    return { seed: s, finishReason, png: renderPng(width, height, `${engine}|${text}|${s}`) }
+    return { seed: s, finishReason, png: renderPng(width, height, ctx.imageKey(`${engine}|${text}|${s}`)) }
   })
   if (!json_) {
     const a = artifacts[0]!
@@ -199,7 +199,7 @@ async function handleV2(endpoint: string, req: EmulatorRequest, ctx: EmulatorCon
   await delay(ctx.latencyMs)
   const usedSeed = pickSeed(seed, `${model}|${prompt}`, V2_MAX_SEED)
   const { width, height } = sizeForAspect(aspectRatio)
-  const png = renderPng(width, height, `${model}|${prompt}|${usedSeed}`)
+  const png = renderPng(width, height, ctx.imageKey(`${model}|${prompt}|${usedSeed}`))
   const headers: Record<string, string> = { 'x-request-id': newId() }
   if (outputFormat !== 'png') headers['x-emulator-note'] = `output_format ${outputFormat} is answered as png: the emulator renders PNG only`
   if (acceptsJson(req)) {
