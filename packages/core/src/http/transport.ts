@@ -260,11 +260,12 @@ export function markMayHaveBeenCharged(error: LLMKitError): LLMKitError {
   return rebuild(error, { mayHaveBeenCharged: true })
 }
 
-/** A copy of an llmkit error with some options changed; the class and code stay. */
-export function rebuild(error: LLMKitError, changes: LLMKitErrorOptions): LLMKitError {
+/** A copy of an llmkit error with some options (or its message) changed; the class and code stay. */
+export function rebuild(error: LLMKitError, changes: LLMKitErrorOptions & { message?: string | undefined }): LLMKitError {
   const Ctor = error.constructor as new (message: string, options: LLMKitErrorOptions, code?: string) => LLMKitError
+  const { message = error.message, ...options } = changes
   // The base class takes the code as a third argument; subclasses ignore it and keep their own.
-  const copy = new Ctor(error.message, { ...error, cause: error.cause, ...changes }, error.code)
+  const copy = new Ctor(message, { ...error, cause: error.cause, ...options }, error.code)
   if (error.stack !== undefined) copy.stack = error.stack
   return copy
 }

@@ -19,6 +19,12 @@ export interface GenerationContext {
   readonly attempt: number
   /** Aborts the generation; every wait takes it. */
   readonly signal: AbortSignal
+  /**
+   * Set by `attemptTimeout` for async models: `signal` plus the attempt deadline. It bounds only
+   * the submit of the job (a hung submit is given up and retried); the accepted job is bounded
+   * by `jobTimeoutMs`. Undefined: no attempt deadline.
+   */
+  readonly submitSignal?: AbortSignal | undefined
   /** Logger (redacting; never log keys or image data). */
   readonly logger: Logger
   /** Clock. */

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { AbortError, InvalidRequestError, JobFailedError, NetworkError, ProviderError, RateLimitError, TimeoutError } from '../errors.js'
 import { createJobRunner } from '../jobs/poll-job.js'
 import { fakeClient, fakePlugin, FakeClock } from './__fixtures__/fake.js'
-import { backoffDelayMs, retry } from './retry.js'
+import { backoffDelayMs, DEFAULT_AMBIGUOUS_RETRY, retry } from './retry.js'
 
 const ok = (n = 1) => ({ images: Array.from({ length: n }, () => ({ url: 'https://img.fake/a.png' })) })
 
@@ -167,6 +167,111 @@ describe('retry', () => {
       .run({ provider: 'p', model: 'm', submit: async () => ({ id: 'j' }), poll: async () => ({ state: 'failed', error: new ProviderError('x', { status: 500 }) }) }, { signal: new AbortController().signal })
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ retryable: false })
+  })
+
+  describe('ambiguous outcomes (sent in full, no answer)', () => {
+    const asyncModel = { id: 'slow', wireId: 'slow', mode: 'async', maxImagesPerCall: 1, sizes: { kind: 'list', values: ['1024x1024'] }, qualities: [], styles: [], negativePrompt: false, seed: null, formats: ['url'] } as const
+    const ambiguous = () => new NetworkError('POST https://fake.invalid/images failed: other side closed', { mayHaveBeenCharged: true })
+
+    it('retries an ambiguous failure of a sync model by default and marks the response', async () => {
+      const plugin = fakePlugin(async (_req, _o, call) => {
+        if (call === 1) throw ambiguous()
+        return ok()
+      })
+      const { client, logger } = fakeClient([plugin])
+      const res = await client.generateImage({ model: 'one', prompt: 'cat' })
+      expect(plugin.calls).toHaveLength(2)
+      expect(res.attempts).toBe(2)
+      expect(res.mayHaveBeenCharged).toBe(true)
+      expect(logger.events.find((e) => e.obj['event'] === 'generation.retry')?.obj).toMatchObject({ ambiguous: true })
+    })
+
+    it('counts attempts without marking the response when no attempt was ambiguous', async () => {
+      const plugin = fakePlugin(async (_req, _o, call) => {
+        if (call < 3) throw new ProviderError('boom', { status: 503 })
+        return ok()
+      })
+      const { client } = fakeClient([plugin])
+      const res = await client.generateImage({ model: 'one', prompt: 'cat' })
+      expect(res.attempts).toBe(3)
+      expect(res.mayHaveBeenCharged).toBe(false)
+      const first = await fakeClient([fakePlugin()]).client.generateImage({ model: 'one', prompt: 'cat' })
+      expect(first.attempts).toBe(1)
+      expect(first.mayHaveBeenCharged).toBe(false)
+    })
+
+    it("fails an ambiguous submit of an async model by default, not retryable, so no fallback pays either", async () => {
+      let submits = 0
+      const plugin = fakePlugin(undefined, {
+        models: [asyncModel],
+        create: (ctx) => ({
+          generate: (req, options) =>
+            ctx.jobs.run(
+              {
+                provider: 'fake',
+                model: req.modelId,
+                submit: async () => {
+                  submits++
+                  throw ambiguous()
+                },
+                poll: async () => ({ state: 'running' }),
+              },
+              options,
+            ),
+        }),
+      })
+      const { client } = fakeClient([plugin])
+      const error = await client.generateImage({ model: 'slow', prompt: 'cat' }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(NetworkError)
+      expect(error).toMatchObject({ retryable: false, mayHaveBeenCharged: true })
+      expect((error as Error).message).toMatch(/may have charged for it; it was not retried/)
+      expect(submits).toBe(1)
+    })
+
+    it("honors retry.ambiguous over the default, globally and by provider id", async () => {
+      const failing = () =>
+        fakePlugin(async (_req, _o, call) => {
+          if (call === 1) throw ambiguous()
+          return ok()
+        })
+      const global = failing()
+      await expect(fakeClient([global], { retry: { ambiguous: 'fail' } }).client.generateImage({ model: 'one', prompt: 'cat' })).rejects.toMatchObject({ mayHaveBeenCharged: true, retryable: false })
+      expect(global.calls).toHaveLength(1)
+      const byId = failing()
+      await expect(fakeClient([byId], { retry: { ambiguous: { fake: 'fail' } } }).client.generateImage({ model: 'one', prompt: 'cat' })).rejects.toMatchObject({ mayHaveBeenCharged: true })
+      expect(byId.calls).toHaveLength(1)
+      const other = failing()
+      const res = await fakeClient([other], { retry: { ambiguous: { openai: 'fail' } } }).client.generateImage({ model: 'one', prompt: 'cat' })
+      expect(res.mayHaveBeenCharged).toBe(true)
+      expect(other.calls).toHaveLength(2)
+    })
+
+    it("honors the plugin's ambiguousRetry when the caller says nothing", async () => {
+      const plugin = fakePlugin(
+        async () => {
+          throw ambiguous()
+        },
+        { ambiguousRetry: 'fail' },
+      )
+      await expect(fakeClient([plugin]).client.generateImage({ model: 'one', prompt: 'cat' })).rejects.toMatchObject({ mayHaveBeenCharged: true, retryable: false })
+      expect(plugin.calls).toHaveLength(1)
+    })
+
+    it('marks the final error when an earlier attempt was ambiguous', async () => {
+      const plugin = fakePlugin(async (_req, _o, call) => {
+        if (call === 1) throw ambiguous()
+        throw new InvalidRequestError('bad', { status: 400 })
+      })
+      const error = await fakeClient([plugin]).client.generateImage({ model: 'one', prompt: 'cat' }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(InvalidRequestError)
+      expect(error).toMatchObject({ mayHaveBeenCharged: true })
+    })
+
+    it('states the default per mode as data', () => {
+      expect(DEFAULT_AMBIGUOUS_RETRY).toStrictEqual({ sync: 'retry', async: 'fail' })
+      expect(() => retry({ ambiguous: 'sometimes' as never })).toThrow(new TypeError("Expected `ambiguous` to be one of 'retry', 'fail', got sometimes."))
+      expect(() => retry({ ambiguous: { openai: 'maybe' as never } })).toThrow(TypeError)
+    })
   })
 
   it('computes full-jitter backoff under a doubling, capped ceiling', () => {

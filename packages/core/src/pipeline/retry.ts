@@ -1,7 +1,33 @@
 import { LLMKitError } from '../errors.js'
-import { abortError } from '../http/transport.js'
-import type { Middleware } from './context.js'
-import { checkFunction, checkInteger, checkNumber } from '../option-checks.js'
+import { abortError, markMayHaveBeenCharged, rebuild } from '../http/transport.js'
+import type { GenerationContext, Middleware } from './context.js'
+import { checkFunction, checkInteger, checkNumber, checkOneOf } from '../option-checks.js'
+
+/**
+ * What to do with a failure whose outcome is ambiguous (`error.mayHaveBeenCharged`: the request
+ * was sent in full and no status came back, so the provider may have done and billed the work).
+ * `'retry'`: retry it like any transient failure; the response then says `mayHaveBeenCharged`.
+ * `'fail'`: throw it (not retryable, so no fallback model pays either).
+ */
+export type AmbiguousRetryPolicy = 'retry' | 'fail'
+
+/**
+ * Default {@link AmbiguousRetryPolicy} by model mode, used when neither the caller
+ * (`retry.ambiguous`) nor the plugin (`ambiguousRetry`) says. None of the six providers offers
+ * an idempotency key or a lookup of a job by a client-chosen id (OpenAI's, Runway's and
+ * Replicate's SDKs send none; fal's queue ids are server-made), so a retry cannot be made safe,
+ * only chosen:
+ * - `sync` (OpenAI, Stability, Recraft) retries: the connection is held for the whole
+ *   generation (10-120 s), so most ambiguous failures are a proxy or load balancer dropping a
+ *   long request, after which the caller has nothing; a retry gets the image, at worst paying
+ *   once more, and the response says `mayHaveBeenCharged` so a batch can report it. It is also
+ *   what openai-node does (it retries timeouts and connection errors).
+ * - `async` (fal, Replicate, Runway) fails: the submit answer is a quick acknowledgement, so a
+ *   submit that was sent in full has almost surely created a job that runs and bills whether
+ *   or not its id came back, and without the id it cannot be cancelled; a retry would pay for a
+ *   second job. Replicate's own SDK never retries a create except on 429.
+ */
+export const DEFAULT_AMBIGUOUS_RETRY = Object.freeze({ sync: 'retry', async: 'fail' } as const satisfies Record<'sync' | 'async', AmbiguousRetryPolicy>)
 
 /** Retry defaults, written as data (openai-node: 0.5 s doubling to 8 s, two retries). */
 export const DEFAULT_RETRY_OPTIONS = Object.freeze({
@@ -41,9 +67,17 @@ export interface RetryOptions {
   random?: (() => number) | undefined
   /** Called before each wait (after the retry was logged). */
   onRetry?: ((event: RetryEvent) => void) | undefined
+  /**
+   * Failures whose outcome is ambiguous (`error.mayHaveBeenCharged`): `'retry'` or `'fail'` for
+   * every provider, or a policy by provider id (providers not listed keep their default).
+   * @defaultValue the plugin's `ambiguousRetry`, else {@link DEFAULT_AMBIGUOUS_RETRY} by model
+   * mode: sync providers (openai, stability, recraft) `'retry'`, async ones (fal, replicate,
+   * runway) `'fail'`
+   */
+  ambiguous?: AmbiguousRetryPolicy | Readonly<Record<string, AmbiguousRetryPolicy>> | undefined
 }
 
-type ResolvedRetryOptions = Required<Omit<RetryOptions, 'onRetry'>> & Pick<RetryOptions, 'onRetry'>
+type ResolvedRetryOptions = Required<Omit<RetryOptions, 'onRetry' | 'ambiguous'>> & Pick<RetryOptions, 'onRetry' | 'ambiguous'>
 
 function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   checkInteger('maxRetries', options.maxRetries)
@@ -52,6 +86,10 @@ function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   checkNumber('maxRetryTimeMs', options.maxRetryTimeMs, 0, true)
   checkFunction('random', options.random)
   checkFunction('onRetry', options.onRetry)
+  const ambiguous = options.ambiguous
+  if (typeof ambiguous === 'object' && ambiguous !== null) {
+    for (const [id, policy] of Object.entries(ambiguous)) checkOneOf(`ambiguous.${id}`, policy, ['retry', 'fail'])
+  } else checkOneOf('ambiguous', ambiguous, ['retry', 'fail'])
   return {
     maxRetries: options.maxRetries ?? DEFAULT_RETRY_OPTIONS.maxRetries,
     initialDelayMs: options.initialDelayMs ?? DEFAULT_RETRY_OPTIONS.initialDelayMs,
@@ -59,7 +97,14 @@ function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
     maxRetryTimeMs: options.maxRetryTimeMs ?? DEFAULT_RETRY_OPTIONS.maxRetryTimeMs,
     random: options.random ?? Math.random,
     onRetry: options.onRetry,
+    ambiguous,
   }
+}
+
+/** The ambiguity policy for this call: the caller's, then the plugin's, then the mode default. */
+function ambiguousPolicy(ctx: GenerationContext, option: RetryOptions['ambiguous']): AmbiguousRetryPolicy {
+  const own = typeof option === 'string' ? option : option?.[ctx.providerId]
+  return own ?? ctx.model.plugin.ambiguousRetry ?? DEFAULT_AMBIGUOUS_RETRY[ctx.model.capabilities.mode]
 }
 
 /**
@@ -80,26 +125,48 @@ export function backoffDelayMs(retryNumber: number, options: Pick<ResolvedRetryO
  * and total time are bounded, every retry is logged, and the wait ends when `ctx.signal` aborts.
  * An async job the provider accepted fails with a non-retryable error, so it is never submitted twice.
  *
+ * An ambiguous failure (`mayHaveBeenCharged`) is retried only under the `'retry'` policy (see
+ * {@link RetryOptions.ambiguous}); under `'fail'` it is thrown as not retryable. The response
+ * says how many attempts it took (`attempts`) and whether one of them was ambiguous
+ * (`mayHaveBeenCharged`); so does a final error that followed an ambiguous attempt.
+ *
  * @throws TypeError naming the bad option.
  * @example
  * ```ts
- * new LLMKitClient({ retry: { maxRetries: 5, maxRetryTimeMs: 120_000 } })
+ * new LLMKitClient({ retry: { maxRetries: 5, maxRetryTimeMs: 120_000, ambiguous: { openai: 'fail' } } })
  * ```
  */
 export function retry(options: RetryOptions = {}): Middleware {
   const opts = resolveRetryOptions(options)
   return async function retryMiddleware(ctx, next) {
     const started = ctx.clock.now()
+    // An earlier attempt may have been billed: whatever ends this call must say so.
+    let ambiguousBefore = false
+    const settle = (error: LLMKitError) => (ambiguousBefore ? markMayHaveBeenCharged(error) : error)
     for (let attempt = 1; ; attempt++) {
       try {
-        return await next(attempt === 1 ? ctx : ctx.derive({ attempt }))
+        const response = await next(attempt === 1 ? ctx : ctx.derive({ attempt }))
+        if (attempt === 1 && response.attempts === 1) return response
+        return response.with({ attempts: Math.max(attempt, response.attempts), mayHaveBeenCharged: response.mayHaveBeenCharged || ambiguousBefore })
       } catch (error) {
-        if (!LLMKitError.isInstance(error) || !error.retryable || ctx.signal.aborted) throw error
+        if (!LLMKitError.isInstance(error)) throw error
+        if (!error.retryable || ctx.signal.aborted) throw settle(error)
+        if (error.mayHaveBeenCharged && ambiguousPolicy(ctx, opts.ambiguous) === 'fail') {
+          ctx.logger.warn(
+            { event: 'generation.ambiguous', provider: ctx.providerId, model: ctx.model.modelId, part: ctx.part, attempt, code: error.code, policy: 'fail' },
+            `${ctx.providerId} ${ctx.model.modelId}: attempt ${attempt} was sent and got no answer (${error.code}); not retried, it may have been charged`,
+          )
+          throw rebuild(error, {
+            retryable: false,
+            message: `${error.message}. The request was sent in full and no answer came back, so ${ctx.providerId} may have charged for it; it was not retried (retry.ambiguous is 'fail' for ${ctx.providerId})`,
+          })
+        }
         const retriesLeft = opts.maxRetries - attempt
-        if (retriesLeft < 0) throw error
+        if (retriesLeft < 0) throw settle(error)
         const delayMs = error.retryAfterMs ?? backoffDelayMs(attempt, opts)
         const elapsed = ctx.clock.now() - started
-        if (elapsed + delayMs > opts.maxRetryTimeMs) throw error
+        if (elapsed + delayMs > opts.maxRetryTimeMs) throw settle(error)
+        if (error.mayHaveBeenCharged) ambiguousBefore = true
         ctx.logger.warn(
           {
             event: 'generation.retry',
@@ -112,14 +179,15 @@ export function retry(options: RetryOptions = {}): Middleware {
             code: error.code,
             status: error.status,
             hint: error.retryAfterMs === undefined ? 'backoff' : 'retry-after',
+            ambiguous: error.mayHaveBeenCharged || undefined,
           },
-          `${ctx.providerId} ${ctx.model.modelId}: attempt ${attempt} failed (${error.code}); retrying in ${delayMs} ms`,
+          `${ctx.providerId} ${ctx.model.modelId}: attempt ${attempt} failed (${error.code}${error.mayHaveBeenCharged ? ', may have been charged' : ''}); retrying in ${delayMs} ms`,
         )
         opts.onRetry?.(Object.freeze({ error, attempt, retriesLeft, delayMs }))
         try {
           await ctx.clock.sleep(delayMs, ctx.signal)
         } catch {
-          throw abortError(ctx.signal)
+          throw settle(abortError(ctx.signal))
         }
       }
     }
