@@ -14,6 +14,8 @@ import { type BuiltinOptions, builtinMiddleware } from './pipeline/builtins.js'
 import { type CallProviderOptions, callProvider } from './pipeline/call-provider.js'
 import { compose, type Terminal } from './pipeline/compose.js'
 import { createContext, type Middleware } from './pipeline/context.js'
+import { RateLimiter, rateLimitBucket } from './pipeline/rate-limit.js'
+import type { JobJournal, JournalCallInfo } from './jobs/job-journal.js'
 
 /** Options of {@link LLMKitClient}. */
 export interface LLMKitClientOptions extends BuiltinOptions {
@@ -37,6 +39,13 @@ export interface LLMKitClientOptions extends BuiltinOptions {
   contentFilter?: CallProviderOptions['contentFilter']
   /** Deadline of one async job, in milliseconds. @defaultValue 600000 */
   jobTimeoutMs?: number | undefined
+  /**
+   * Records every async job of a call given an `idempotencyKey` (intent, job id, result), so a
+   * repeated call, another process or {@link LLMKitClient.resumeJobs} resumes the job instead of
+   * paying for it twice. Forms: `createMemoryJobJournal()`, `createFileJobJournal(path)`, and
+   * `createRedisState().jobJournal` from `@llmkit/redis`. @defaultValue none
+   */
+  jobJournal?: JobJournal | undefined
   /** How provider packages are imported during discovery (tests). @internal */
   importer?: ModuleImporter | undefined
 }
@@ -49,6 +58,32 @@ export interface GenerateOptions {
   onProgress?: ProgressListener | undefined
   /** Deadline of an async job for this call, in milliseconds (the job is cancelled after it). @defaultValue the client's `jobTimeoutMs` (600000) */
   jobTimeoutMs?: number | undefined
+  /**
+   * Names this call for the client's `jobJournal`: a call with a key already recorded resumes its
+   * job (or returns its result) instead of submitting again. Parts of a split request are recorded
+   * as `${key}#${part}`. Without a key nothing is recorded: two identical calls are two images.
+   */
+  idempotencyKey?: string | undefined
+}
+
+/** Options of {@link LLMKitClient.resumeJobs}. */
+export interface ResumeJobsOptions {
+  /** `'finish'` waits for each recorded job; `'cancel'` cancels it at the provider. @defaultValue 'finish' */
+  action?: 'finish' | 'cancel' | undefined
+  /** Aborts the waiting. */
+  signal?: AbortSignal | undefined
+  /** Job progress. */
+  onProgress?: ProgressListener | undefined
+}
+
+/** The outcome of one resumed call of {@link LLMKitClient.resumeJobs}. */
+export interface ResumedJob {
+  /** The call's idempotency key. */
+  idempotencyKey: string
+  /** The response, when the call finished. */
+  response?: ImageGenerationResponse | undefined
+  /** Why it did not (a cancelled job gives an `AbortError`). */
+  error?: unknown
 }
 
 const neverAborts = new AbortController().signal
@@ -72,6 +107,7 @@ export class LLMKitClient {
   readonly #userMiddleware: Middleware[] = []
   /** Built once per client: the cache, limiter and breaker state must outlive `use()` calls. */
   readonly #builtins: readonly Middleware[]
+  readonly #rateLimiter: RateLimiter | undefined
   #ready: Promise<void> | undefined
   #pipeline: Terminal | undefined
 
@@ -85,6 +121,15 @@ export class LLMKitClient {
       apiKeys: options.apiKeys ?? {},
       baseUrls: options.baseUrls ?? {},
       jobTimeoutMs: options.jobTimeoutMs,
+      onResponse: (plugin, res) =>
+        this.#rateLimiter?.observe(plugin, res.status, res.headers, (error) =>
+          this.#logger.warn({ event: 'rateLimit.store_error', provider: plugin.id, operation: 'block', error: String(error) }, 'rate-limit store failed'),
+        ),
+    }
+    if (options.jobJournal !== undefined) {
+      for (const method of ['claim', 'accept', 'finish', 'release', 'get', 'pending'] as const) {
+        if (typeof options.jobJournal[method] !== 'function') throw new TypeError(`Expected \`jobJournal\` to have a ${method}() method (a JobJournal).`)
+      }
     }
     const di = rootContainer.createChildContainer()
     di.registerInstance(TOKENS.transport, this.#transport)
@@ -96,7 +141,10 @@ export class LLMKitClient {
       this.#registry.register(options.providers)
       this.#ready = Promise.resolve()
     }
-    this.#builtins = builtinMiddleware(options)
+    // One limiter per client, keyed by provider and a hash of its key, and fed every provider answer.
+    this.#rateLimiter =
+      options.rateLimit === false ? undefined : new RateLimiter({ ...options.rateLimit, bucketOf: (plugin) => rateLimitBucket(plugin.id, this.#registry.apiKeyOf(plugin)) })
+    this.#builtins = builtinMiddleware(options, { rateLimiter: this.#rateLimiter })
     for (const mw of options.middleware ?? []) this.use(mw)
   }
 
@@ -133,6 +181,41 @@ export class LLMKitClient {
    * ```
    */
   async generateImage(request: ImageGenerationRequest | ImageGenerationRequestInit, options: GenerateOptions = {}): Promise<ImageGenerationResponse> {
+    return this.#generate(request, options, 'run')
+  }
+
+  /**
+   * Finishes (or cancels) what a crashed process left in the `jobJournal`: every call with a
+   * recorded intent or job id is run again with its own request and idempotency key, so it
+   * resumes polling the recorded job instead of submitting again (a part with nothing recorded
+   * is submitted, as the crashed call intended). Run it at start-up, or when a process is known
+   * to be gone: a live process's accepted jobs would be polled by both (harmless, but redundant).
+   * @throws TypeError when the client has no `jobJournal`.
+   */
+  async resumeJobs(options: ResumeJobsOptions = {}): Promise<ResumedJob[]> {
+    const journal = this.#options.jobJournal
+    if (journal === undefined) throw new TypeError('resumeJobs() needs a client with a `jobJournal` option.')
+    const calls = new Map<string, { request: ImageGenerationRequestInit; jobTimeoutMs: number | undefined }>()
+    for (const record of await journal.pending()) {
+      if (!calls.has(record.callKey)) calls.set(record.callKey, { request: record.request as ImageGenerationRequestInit, jobTimeoutMs: record.jobTimeoutMs })
+    }
+    const mode = options.action === 'cancel' ? 'cancel' : 'run'
+    return Promise.all(
+      [...calls].map(async ([idempotencyKey, call]): Promise<ResumedJob> => {
+        try {
+          const response = await this.#generate(call.request, { idempotencyKey, jobTimeoutMs: call.jobTimeoutMs, signal: options.signal, onProgress: options.onProgress }, mode)
+          return { idempotencyKey, response }
+        } catch (error) {
+          return { idempotencyKey, error }
+        }
+      }),
+    )
+  }
+
+  async #generate(request: ImageGenerationRequest | ImageGenerationRequestInit, options: GenerateOptions, mode: 'run' | 'cancel'): Promise<ImageGenerationResponse> {
+    if (options.idempotencyKey !== undefined && (typeof options.idempotencyKey !== 'string' || options.idempotencyKey === '')) {
+      throw new TypeError('Expected `idempotencyKey` to be a non-empty string.')
+    }
     const started = this.#clock.now()
     const req = ImageGenerationRequest.from(request)
     await this.#ensureReady()
@@ -153,7 +236,7 @@ export class LLMKitClient {
       onProgress: options.onProgress,
       jobTimeoutMs: options.jobTimeoutMs,
       part: undefined,
-      metadata: {},
+      metadata: options.idempotencyKey === undefined ? {} : { jobJournal: { callKey: options.idempotencyKey, request: req.toJSON(), jobTimeoutMs: options.jobTimeoutMs, mode } satisfies JournalCallInfo },
       resolve: (id) => registry.resolve(id),
     })
     const response = await this.#getPipeline()(ctx)
@@ -195,7 +278,7 @@ export class LLMKitClient {
   #getPipeline(): Terminal {
     this.#pipeline ??= compose(
       [...this.#userMiddleware, ...this.#builtins],
-      callProvider({ registry: this.#registry, transport: this.#transport, contentFilter: this.#options.contentFilter }),
+      callProvider({ registry: this.#registry, transport: this.#transport, contentFilter: this.#options.contentFilter, jobJournal: this.#options.jobJournal }),
     )
     return this.#pipeline
   }

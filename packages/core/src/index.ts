@@ -1,7 +1,7 @@
 // tsyringe's decorators need the Reflect metadata API before any decorated class loads.
 import 'reflect-metadata'
 
-export { LLMKitClient, type LLMKitClientOptions, type GenerateOptions } from './client.js'
+export { LLMKitClient, type LLMKitClientOptions, type GenerateOptions, type ResumeJobsOptions, type ResumedJob } from './client.js'
 export {
   ImageGenerationRequest,
   ImageSize,
@@ -100,7 +100,36 @@ export {
   type TotalTimeoutOptions,
 } from './pipeline/timeout.js'
 export { concurrency, DEFAULT_CONCURRENCY_OPTIONS, type ConcurrencyOptions } from './pipeline/concurrency.js'
-export { rateLimit, TokenBucket, DEFAULT_RATE_LIMIT_OPTIONS, type RateLimitOptions } from './pipeline/rate-limit.js'
+export {
+  rateLimit,
+  RateLimiter,
+  TokenBucket,
+  createMemoryRateLimitStore,
+  rateLimitBucket,
+  providerHoldMs,
+  parseResetDuration,
+  RATE_LIMIT_HEADERS,
+  DEFAULT_RATE_LIMIT_OPTIONS,
+  type RateLimitOptions,
+  type RateLimitStore,
+} from './pipeline/rate-limit.js'
+export {
+  createMemoryJobJournal,
+  createFileJobJournal,
+  journaledSpec,
+  journalBinding,
+  claimable,
+  DEFAULT_JOB_JOURNAL_OPTIONS,
+  type JobJournal,
+  type JournalBinding,
+  type JournalCallInfo,
+  type JournalClaim,
+  type JournalContext,
+  type JournalIntent,
+  type JournalRecord,
+  type JournalState,
+  type LocalJobJournalOptions,
+} from './jobs/job-journal.js'
 export { splitN, DEFAULT_SPLIT_N_OPTIONS, type SplitNOptions, type PartialFailurePolicy } from './pipeline/split-n.js'
 export { fallback, DEFAULT_FALLBACK_OPTIONS, type FallbackOptions } from './pipeline/fallback.js'
 export { createMemoryBudgetStore, toMicroUsd, fromMicroUsd, type BudgetStore } from './pipeline/budget.js'

@@ -4,6 +4,7 @@ import { abortError } from '../http/transport.js'
 import type { Clock, Logger } from '../logger.js'
 import type { ProgressEvent, ProgressListener } from '../progress.js'
 import { checkInteger, checkPositive } from '../option-checks.js'
+import { type JournalBinding, journaledSpec } from './job-journal.js'
 
 /** Job polling defaults, written as data. */
 export const DEFAULT_JOB_OPTIONS = Object.freeze({
@@ -81,6 +82,8 @@ export interface JobSpec<T> {
 export interface JobRunOptions {
   /** Aborts waiting and cancels the job remotely. */
   signal: AbortSignal
+  /** Records the job (intent, id, result) so it is resumed instead of submitted twice ({@link journaledSpec}). */
+  journal?: JournalBinding | undefined
   /** Whole-job deadline in milliseconds, counted from the accepted submit. @defaultValue 600000 */
   timeoutMs?: number | undefined
   /** Progress events. */
@@ -143,6 +146,7 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
   checkInteger('maxPollFailures', maxPollFailures, 1)
   return {
     async run<T>(spec: JobSpec<T>, options: JobRunOptions): Promise<T> {
+      if (options.journal !== undefined) spec = journaledSpec(spec, options.journal, { clock, logger })
       const { signal } = options
       const timeoutMs = options.timeoutMs ?? runnerOptions.timeoutMs ?? DEFAULT_JOB_OPTIONS.timeoutMs
       checkPositive('timeoutMs', timeoutMs, 'number of milliseconds')

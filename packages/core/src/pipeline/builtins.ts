@@ -3,7 +3,7 @@ import { type ConcurrencyOptions, concurrency } from './concurrency.js'
 import type { Middleware } from './context.js'
 import { type FallbackOptions, fallback } from './fallback.js'
 import { logging } from './logging.js'
-import { type RateLimitOptions, rateLimit } from './rate-limit.js'
+import { type RateLimitOptions, RateLimiter } from './rate-limit.js'
 import { type RetryOptions, retry } from './retry.js'
 import { type SplitNOptions, splitN } from './split-n.js'
 import { attemptTimeout, type TimeoutOptions, totalTimeout } from './timeout.js'
@@ -28,7 +28,10 @@ export interface BuiltinOptions extends ValidateCapabilitiesOptions {
   concurrency?: ConcurrencyOptions | false | undefined
   /** Retries with backoff; `{ maxRetries: 0 }` or `false` turns it off. @defaultValue {@link DEFAULT_RETRY_OPTIONS} */
   retry?: RetryOptions | false | undefined
-  /** Requests per interval by provider. @defaultValue the plugins' documented limits */
+  /**
+   * Requests per interval by provider (and key); `{ store }` shares the count between processes.
+   * @defaultValue the plugins' documented limits, in memory
+   */
   rateLimit?: RateLimitOptions | false | undefined
 }
 
@@ -59,9 +62,12 @@ export const BUILTIN_ORDER = Object.freeze([
  * - `retry` below `concurrency` (a retry keeps its slot) and above `rateLimit` and
  *   `attemptTimeout` (each attempt takes a token and has its own deadline).
  *
+ * `shared.rateLimiter` is the limiter to use (the client passes one it also feeds provider
+ * answers to); without it one is made from `options.rateLimit`.
+ *
  * @throws TypeError naming a bad option.
  */
-export function builtinMiddleware(options: BuiltinOptions): Middleware[] {
+export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter?: RateLimiter | undefined } = {}): Middleware[] {
   const on = <T>(value: T | false | undefined): value is T | undefined => value !== false
   const stack: Middleware[] = []
   if (options.logging !== false) stack.push(logging())
@@ -72,7 +78,7 @@ export function builtinMiddleware(options: BuiltinOptions): Middleware[] {
   if (on(options.splitN)) stack.push(splitN(options.splitN))
   if (on(options.concurrency)) stack.push(concurrency(options.concurrency))
   if (on(options.retry)) stack.push(retry(options.retry))
-  if (on(options.rateLimit)) stack.push(rateLimit(options.rateLimit))
+  if (on(options.rateLimit)) stack.push((shared.rateLimiter ?? new RateLimiter(options.rateLimit)).middleware)
   if (on(options.timeout)) stack.push(attemptTimeout(options.timeout))
   return stack
 }

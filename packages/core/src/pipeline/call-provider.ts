@@ -3,6 +3,7 @@ import { downloadImage } from '../http/download.js'
 import type { HttpTransport } from '../http/transport.js'
 import { parseDataUrl, sniffBase64Type } from '../media.js'
 import type { ProviderImage } from '../registry/plugin.js'
+import { type JobJournal, journalBinding } from '../jobs/job-journal.js'
 import type { ProviderRegistry } from '../registry/provider-registry.js'
 import { GeneratedImage, ImageGenerationResponse } from '../response.js'
 import type { Warning } from '../warnings.js'
@@ -20,6 +21,8 @@ export interface CallProviderOptions {
   transport: HttpTransport
   /** Flagged images: a ContentPolicyError, or kept with a warning. @defaultValue 'error' */
   contentFilter?: ContentFilterPolicy | undefined
+  /** Job journal handed to async providers for calls with an idempotency key. @defaultValue none */
+  jobJournal?: JobJournal | undefined
 }
 
 /**
@@ -41,13 +44,15 @@ export function callProvider(options: CallProviderOptions): Terminal {
     }
     const provider = options.registry.providerFor(ctx.model.plugin, ctx.model.modelId)
     const started = ctx.clock.now()
+    const journal = journalBinding(ctx, options.jobJournal)
     const result = await provider.generate(normalized, {
+      journal,
       signal: ctx.signal,
       onProgress: ctx.onProgress && ((event) => ctx.onProgress?.({ ...event, part: ctx.part })),
       jobTimeoutMs: ctx.jobTimeoutMs,
     })
     const providerMs = ctx.clock.now() - started
-    const warnings: Warning[] = [...(result.warnings ?? [])]
+    const warnings: Warning[] = [...(result.warnings ?? []), ...(journal?.warnings ?? [])]
     const flagged = result.images.filter((image) => image.contentFiltered)
     if (flagged.length > 0) {
       const what = `${flagged.length} of ${result.images.length} image(s) were flagged by ${ctx.providerId}'s safety checker`

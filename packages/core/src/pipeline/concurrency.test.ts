@@ -55,8 +55,9 @@ describe('rateLimit', () => {
     const plugin = fakePlugin()
     const { client, clock } = fakeClient([plugin], { rateLimit: { limits: { fake: { requests: 2, intervalMs: 60_000 } } } })
     for (let i = 0; i < 4; i++) await client.generateImage({ model: 'one', prompt: `p${i}` })
-    // Two immediately, then one token every 30 s.
-    expect(clock.sleeps).toEqual([30_000, 30_000])
+    // Two immediately, then the next two a whole interval after the first two: no 60 s window
+    // ever holds more than 2 requests.
+    expect(clock.sleeps).toEqual([60_000])
   })
 
   it("uses the plugin's documented rate limit when the user gives none", async () => {
