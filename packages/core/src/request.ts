@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { InvalidRequestError } from './errors.js'
+import { InvalidRequestError, LLMKitError } from './errors.js'
 
 /** The five named sizes of the seed API; any other `'WxH'` string is accepted too. */
 export const ImageSize = {
@@ -59,13 +59,37 @@ export type ImageFormat = (typeof ImageFormat)[keyof typeof ImageFormat]
 export const MAX_SEED = 4_294_967_295
 /** Largest side accepted in a `'WxH'` size before any provider is asked. */
 export const MAX_SIDE_PX = 16_384
+/**
+ * Longest model id: a pinned Replicate version (`owner/name:<64 hex>`) is about 200 characters.
+ * The bound also keeps the "did you mean" search of an unknown id cheap.
+ */
+export const MAX_MODEL_ID_LENGTH = 512
+/**
+ * Deepest nesting and most values in `provider_options`: far above any provider's documented
+ * shape (Recraft's `text_layout` is four levels deep), low enough that copying them is cheap.
+ */
+export const MAX_PROVIDER_OPTION_DEPTH = 32
+/** See {@link MAX_PROVIDER_OPTION_DEPTH}. */
+export const MAX_PROVIDER_OPTION_VALUES = 100_000
 
 const sizePattern = /^([1-9]\d{0,4})x([1-9]\d{0,4})$/
+// A lone surrogate cannot be encoded as UTF-8: providers would receive U+FFFD instead of the text.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Text a provider can receive as written: well-formed Unicode without NUL characters. */
+const text = (field: string) =>
+  z
+    .string()
+    .refine((s) => !s.includes('\u0000'), `${field} must not contain NUL characters`)
+    .refine((s) => !loneSurrogate.test(s), `${field} must be well-formed Unicode (it has a lone surrogate, e.g. half of an emoji cut by slicing)`)
 
 /** zod schemas of each field, shared by the builder and the plain-object form. */
 export const requestFieldSchemas = {
-  model: z.string().trim().min(1, 'model must be a non-empty model id such as "dall-e-3"'),
-  prompt: z.string().refine((p) => p.trim().length > 0, 'prompt must not be empty: describe the image to generate'),
+  model: text('model')
+    .trim()
+    .min(1, 'model must be a non-empty model id such as "dall-e-3"')
+    .max(MAX_MODEL_ID_LENGTH, `model must be at most ${MAX_MODEL_ID_LENGTH} characters`),
+  prompt: text('prompt').refine((p) => p.trim().length > 0, 'prompt must not be empty: describe the image to generate'),
   n: z.number().int('n must be a whole number').min(1, 'n must be at least 1').max(10, 'n must be at most 10; make several calls for more images'),
   size: z
     .string()
@@ -82,7 +106,7 @@ export const requestFieldSchemas = {
   format: z.enum(Object.values(ImageFormat) as [ImageFormat, ...ImageFormat[]], {
     error: `format must be 'url' or 'b64_json'`,
   }),
-  negative_prompt: z.string(),
+  negative_prompt: text('negative_prompt'),
   seed: z.number().int('seed must be a whole number').min(0, 'seed must be 0 or more').max(MAX_SEED, `seed must be at most ${MAX_SEED}`),
   provider_options: z.record(z.string(), z.unknown()),
 } as const
@@ -135,9 +159,121 @@ function check<K extends keyof typeof requestFieldSchemas>(field: K, value: unkn
   return parsed.data as z.output<(typeof requestFieldSchemas)[K]>
 }
 
+/** A short description of any value for a message; never throws (a hostile toString, a Proxy). */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-  return String(value)
+  try {
+    if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+    if (typeof value === 'bigint') return `${value}n (a BigInt)`
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value)
+    return Array.isArray(value) ? 'an array' : `a${typeof value === 'function' ? ' function' : 'n object'}`
+  } catch {
+    return 'an unreadable value'
+  }
+}
+
+function invalidOption(path: string, what: string): InvalidRequestError {
+  return new InvalidRequestError(`Invalid ${path}: ${what}; provider options must be plain JSON (strings, finite numbers, booleans, null, arrays, plain objects)`, {
+    param: path,
+  })
+}
+
+/**
+ * A plain JSON copy of `provider_options`, read once: getters, Proxies and later mutation of the
+ * caller's object cannot change what is validated and sent. `__proto__` and other odd keys stay
+ * plain data. `undefined` values are left out, as JSON does.
+ *
+ * @throws {@link InvalidRequestError} naming the path of a value JSON cannot carry (BigInt,
+ * function, symbol, NaN, Infinity, a class instance, a cycle) or that cannot be read.
+ */
+function copyProviderOptions(value: unknown): Record<string, unknown> {
+  let values = 0
+  const ancestors = new Set<object>()
+  const copy = (v: unknown, path: string, depth: number): unknown => {
+    if (++values > MAX_PROVIDER_OPTION_VALUES) throw invalidOption('provider_options', `more than ${MAX_PROVIDER_OPTION_VALUES} values`)
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+      case 'undefined':
+        return v
+      case 'number':
+        if (!Number.isFinite(v)) throw invalidOption(path, `${v} is not a finite number`)
+        return v
+      case 'object':
+        break
+      default:
+        throw invalidOption(path, `${describe(v)} is a ${typeof v}, which JSON cannot carry`)
+    }
+    if (v === null) return null
+    if (depth >= MAX_PROVIDER_OPTION_DEPTH) throw invalidOption(path, `nested deeper than ${MAX_PROVIDER_OPTION_DEPTH} levels`)
+    if (ancestors.has(v)) throw invalidOption(path, 'is circular (it contains itself)')
+    ancestors.add(v)
+    try {
+      if (Array.isArray(v)) {
+        const length = v.length
+        if (length > MAX_PROVIDER_OPTION_VALUES) throw invalidOption(path, `more than ${MAX_PROVIDER_OPTION_VALUES} values`)
+        const out: unknown[] = []
+        // JSON writes undefined array items (and holes) as null.
+        for (let i = 0; i < length; i++) out.push(copy(v[i], `${path}.${i}`, depth + 1) ?? null)
+        return out
+      }
+      const proto: unknown = Object.getPrototypeOf(v)
+      if (proto !== Object.prototype && proto !== null) throw invalidOption(path, `${describe(v)} is not a plain object (a class instance such as a Date, Map or Buffer)`)
+      const out: Record<string, unknown> = {}
+      for (const key of Object.keys(v)) {
+        const item = copy((v as Record<string, unknown>)[key], `${path}.${key}`, depth + 1)
+        // defineProperty keeps a `__proto__` key as data instead of changing the prototype.
+        if (item !== undefined) Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
+      }
+      return out
+    } finally {
+      ancestors.delete(v)
+    }
+  }
+  try {
+    const top = copy(value, 'provider_options', 0)
+    if (top === null || typeof top !== 'object' || Array.isArray(top)) throw invalidOption('provider_options', `expected an object of settings, got ${describe(value)}`)
+    return top as Record<string, unknown>
+  } catch (error) {
+    if (LLMKitError.isInstance(error)) throw error
+    // A throwing getter or Proxy trap.
+    throw invalidOption('provider_options', `could not be read (${errorText(error)})`)
+  }
+}
+
+function errorText(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : describe(error)
+  } catch {
+    return 'unreadable error'
+  }
+}
+
+/**
+ * The caller's plain object read once into a prototype-free record of its own enumerable
+ * fields: inherited keys are ignored, and a throwing getter or Proxy trap becomes an
+ * InvalidRequestError instead of escaping as a TypeError.
+ */
+function readInit(init: unknown): Record<string, unknown> {
+  if (init === null || init === undefined || typeof init !== 'object') {
+    throw new InvalidRequestError(`Invalid request: expected an ImageGenerationRequest or an object such as { model: 'dall-e-3', prompt: 'A cat' }, got ${describe(init)}`)
+  }
+  try {
+    let source = init as Record<string, unknown>
+    // A request built by a second installed copy of llmkit fails instanceof; take its data.
+    const toJSON = source['toJSON']
+    if (typeof toJSON === 'function') {
+      const plain: unknown = toJSON.call(source)
+      if (plain === null || typeof plain !== 'object') throw new InvalidRequestError(`Invalid request: its toJSON() returned ${describe(plain)}, not an object`)
+      source = plain as Record<string, unknown>
+    }
+    if (Array.isArray(source)) throw new InvalidRequestError('Invalid request: expected an object, got an array')
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+    for (const key of Object.keys(source)) Object.defineProperty(out, key, { value: source[key], enumerable: true, writable: true, configurable: true })
+    return out
+  } catch (error) {
+    if (LLMKitError.isInstance(error)) throw error
+    throw new InvalidRequestError(`Invalid request: it could not be read (${errorText(error)}); pass a plain object`)
+  }
 }
 
 /**
@@ -194,9 +330,9 @@ export class ImageGenerationRequest {
    */
   static from(init: ImageGenerationRequestInit | ImageGenerationRequest): ImageGenerationRequest {
     if (init instanceof ImageGenerationRequest) return init
-    // A request built by a second installed copy of llmkit fails instanceof; take its data.
-    if (typeof (init as { toJSON?: unknown }).toJSON === 'function') init = (init as ImageGenerationRequest).toJSON()
-    const parsed = imageGenerationRequestSchema.safeParse(init)
+    const raw = readInit(init)
+    const options = raw['provider_options'] === undefined ? undefined : copyProviderOptions(raw['provider_options'])
+    const parsed = imageGenerationRequestSchema.safeParse({ ...raw, provider_options: undefined })
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const param = issue?.path.join('.') || (issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : undefined)
@@ -214,7 +350,7 @@ export class ImageGenerationRequest {
       format: d.format,
       negative_prompt: d.negative_prompt,
       seed: d.seed,
-      provider_options: d.provider_options,
+      provider_options: options,
     })
   }
 
@@ -255,8 +391,11 @@ export class ImageGenerationRequest {
 
   /** Provider-specific settings, e.g. `{ background: 'transparent' }`; merged with earlier ones. */
   with_provider_options(options: Record<string, unknown>): ImageGenerationRequest {
-    const checked = check('provider_options', options)
-    return copyRequest(this, { provider_options: { ...this.provider_options, ...checked } })
+    const merged = copyProviderOptions(this.provider_options ?? {})
+    for (const [key, value] of Object.entries(copyProviderOptions(options))) {
+      Object.defineProperty(merged, key, { value, enumerable: true, writable: true, configurable: true })
+    }
+    return copyRequest(this, { provider_options: merged })
   }
 
   /** The plain-object form, with unset fields left out. */

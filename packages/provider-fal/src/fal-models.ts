@@ -10,8 +10,14 @@ const FAL_SIZES = { kind: 'range', minWidth: 256, maxWidth: 2048, minHeight: 256
 const FAL_SEED = { min: 0, max: 4_294_967_295 } as const
 /** `sync_mode: true` turns `images[].url` into a `data:` URI, so both formats are native. */
 const FAL_FORMATS = ['url', 'b64_json'] as const
-/** FLUX inputs beyond the generic ones (shared/providers/fal.md §3). */
-const FLUX_OPTIONS = ['num_inference_steps', 'guidance_scale', 'enable_safety_checker', 'output_format', 'acceleration'] as const
+/** FLUX inputs beyond the generic ones, with their types (shared/providers/fal.md §3). */
+const FLUX_OPTIONS = { num_inference_steps: 'integer', guidance_scale: 'number', enable_safety_checker: 'boolean', output_format: 'string', acceleration: 'string' } as const
+/**
+ * fal documents no prompt limit, and a 2 MB prompt was once sent (and billed). FLUX's and SD3's
+ * T5 encoder reads at most 512 tokens (about 2000 characters) and ignores the rest, so 10000
+ * characters, the limit Stability documents for the same SD3 models, rejects only mistakes.
+ */
+const FAL_PROMPT_MAX = 10_000
 
 /**
  * fal.ai text-to-image models and their true limits (shared/providers/fal.md §3).
@@ -33,6 +39,7 @@ export const falModels = [
     seed: FAL_SEED,
     formats: FAL_FORMATS,
     outputMimeTypes: ['image/jpeg', 'image/png'],
+    maxPromptLength: FAL_PROMPT_MAX,
     providerOptions: FLUX_OPTIONS,
     source: 'https://fal.ai/models/fal-ai/flux/dev/api',
   },
@@ -50,8 +57,9 @@ export const falModels = [
     seed: FAL_SEED,
     formats: FAL_FORMATS,
     outputMimeTypes: ['image/jpeg', 'image/png'],
+    maxPromptLength: FAL_PROMPT_MAX,
     // guidance_scale means nothing to the distilled schnell model, so it is not offered.
-    providerOptions: ['num_inference_steps', 'enable_safety_checker', 'output_format', 'acceleration'],
+    providerOptions: { num_inference_steps: 'integer', enable_safety_checker: 'boolean', output_format: 'string', acceleration: 'string' },
     source: 'https://fal.ai/models/fal-ai/flux/schnell/api',
   },
   {
@@ -68,8 +76,9 @@ export const falModels = [
     negativePrompt: true,
     seed: FAL_SEED,
     formats: FAL_FORMATS,
+    maxPromptLength: FAL_PROMPT_MAX,
     // SD3 has no output_format input: it answers in whatever format the app emits.
-    providerOptions: ['num_inference_steps', 'guidance_scale', 'enable_safety_checker', 'prompt_expansion'],
+    providerOptions: { num_inference_steps: 'integer', guidance_scale: 'number', enable_safety_checker: 'boolean', prompt_expansion: 'boolean' },
     source: 'https://fal.ai/models/fal-ai/stable-diffusion-v3-medium/api',
   },
 ] as const satisfies readonly ModelCapabilities[]
@@ -98,7 +107,8 @@ export function openFalModel(id: string): ModelCapabilities | undefined {
     negativePrompt: false,
     seed: FAL_SEED,
     formats: FAL_FORMATS,
-    providerOptions: ['num_inference_steps', 'guidance_scale', 'enable_safety_checker', 'output_format'],
+    maxPromptLength: FAL_PROMPT_MAX,
+    providerOptions: { num_inference_steps: 'integer', guidance_scale: 'number', enable_safety_checker: 'boolean', output_format: 'string' },
     source: 'https://fal.ai/models',
   }
 }

@@ -4,8 +4,10 @@ const GPT_IMAGE_SIZES = { kind: 'list', values: ['1024x1024', '1536x1024', '1024
 const GPT_IMAGE_QUALITIES = ['low', 'medium', 'high', 'auto']
 /** DALL·E 3's tiers onto GPT image's: the closest in cost and detail. */
 const GPT_IMAGE_QUALITY_MAP = { standard: 'medium', hd: 'high' }
-/** GPT image options sent as extra body fields (openai.md: "GPT image only"). */
-const GPT_IMAGE_OPTIONS = ['output_format', 'output_compression', 'background', 'moderation', 'user']
+/** GPT image options sent as extra body fields, with their types (openai.md, `CreateImageRequest`: "GPT image only"). */
+const GPT_IMAGE_OPTIONS = { output_format: 'string', output_compression: 'integer', background: 'string', moderation: 'string', user: 'string' } as const
+/** DALL·E takes only the end-user id beyond llmkit's own fields. */
+const DALL_E_OPTIONS = { user: 'string' } as const
 const SOURCE = 'https://platform.openai.com/docs/api-reference/images/create'
 
 function gptImage(id: string, displayName: string, sizes: ModelCapabilities['sizes'] = GPT_IMAGE_SIZES): ModelCapabilities {
@@ -51,7 +53,7 @@ export const openaiModels = [
     formats: ['url', 'b64_json'],
     outputMimeTypes: ['image/png'],
     maxPromptLength: 4000,
-    providerOptions: ['user'],
+    providerOptions: DALL_E_OPTIONS,
     source: SOURCE,
   },
   {
@@ -69,7 +71,7 @@ export const openaiModels = [
     formats: ['url', 'b64_json'],
     outputMimeTypes: ['image/png'],
     maxPromptLength: 1000,
-    providerOptions: ['user'],
+    providerOptions: DALL_E_OPTIONS,
     source: SOURCE,
   },
   gptImage('gpt-image-1', 'GPT Image 1'),

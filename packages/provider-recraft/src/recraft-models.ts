@@ -19,14 +19,17 @@ const VECTOR_ASPECTS = {
   values: ['1:1', '2:1', '1:2', '3:2', '2:3', '4:3', '3:4', '5:4', '4:5', '6:10', '14:10', '10:14', '16:9', '9:16'],
 } as const
 
-/** Recraft-only settings sent as extra body fields; `text_layout` is recraftv3 only. */
-const V2_OPTIONS = ['style', 'substyle', 'style_id', 'controls']
-const V3_OPTIONS = [...V2_OPTIONS, 'text_layout']
+/**
+ * Recraft-only settings sent as extra body fields, with their JSON types (recraft.md, "Request
+ * fields"); `recraftProviderOptionsSchema` checks their contents. `text_layout` is recraftv3 only.
+ */
+const V2_OPTIONS = { style: 'string', substyle: 'string', style_id: 'string', controls: 'object' } as const
+const V3_OPTIONS = { ...V2_OPTIONS, text_layout: 'array' } as const
 /**
  * V4 takes no styles, but the style keys stay known so the provider can reject them with a clear
  * InvalidRequestError instead of a generic "unknown option" warning.
  */
-const V4_OPTIONS = ['style', 'substyle', 'style_id', 'controls']
+const V4_OPTIONS = V2_OPTIONS
 
 const SOURCE = 'https://www.recraft.ai/docs/api-reference/appendix'
 /** V2/V3 cap prompts at 1000 characters, the V4 family at 10000 (appendix). */

@@ -17,9 +17,17 @@ const UINT32_SEED = { min: 0, max: 4_294_967_295 }
 const INT32_SEED = { min: 0, max: 2_147_483_647 }
 /** Outputs llmkit asks for: png by default (see `output_format` in the README), webp and jpg on request. */
 const FLUX_MIME_TYPES = ['image/png', 'image/webp', 'image/jpeg']
-const FLUX_OPTIONS = ['output_format', 'output_quality', 'megapixels', 'num_inference_steps', 'go_fast', 'disable_safety_checker']
-const FLUX_PRO_OPTIONS = ['output_format', 'output_quality', 'safety_tolerance', 'prompt_upsampling', 'image_prompt']
-const SD35_OPTIONS = ['output_format', 'output_quality', 'cfg', 'steps', 'image', 'prompt_strength']
+/** Model inputs beyond llmkit's own, with their types (each model's schema on Replicate, replicate.md §3). */
+const FLUX_OPTIONS = { output_format: 'string', output_quality: 'integer', megapixels: 'string', num_inference_steps: 'integer', go_fast: 'boolean', disable_safety_checker: 'boolean' } as const
+const FLUX_PRO_OPTIONS = { output_format: 'string', output_quality: 'integer', safety_tolerance: 'integer', prompt_upsampling: 'boolean', image_prompt: 'string' } as const
+const SD35_OPTIONS = { output_format: 'string', output_quality: 'integer', cfg: 'number', steps: 'integer', image: 'string', prompt_strength: 'number' } as const
+/**
+ * Replicate documents no prompt limit (a 2 MB prompt was once sent). The FLUX, SDXL and SD3.5
+ * text encoders read a few hundred tokens at most (CLIP 77, T5 256-512) and ignore the rest, so
+ * 10000 characters, Stability's documented limit for SD3.5, rejects only mistakes. Recraft's
+ * model keeps Recraft's own 1000.
+ */
+const REPLICATE_PROMPT_MAX = 10_000
 
 /**
  * Official SDXL on Replicate is a community model, so it needs a pinned version (replicate.md §2).
@@ -45,13 +53,14 @@ function replicateModel(id: string, displayName: string, differences: Partial<Mo
     seed: UINT32_SEED,
     formats: ['url'],
     outputMimeTypes: FLUX_MIME_TYPES,
+    maxPromptLength: REPLICATE_PROMPT_MAX,
     source: `https://replicate.com/${id}/api/schema`,
     ...differences,
   }
 }
 
-function officialFlux(id: string, displayName: string, extraOptions: readonly string[]): ModelCapabilities {
-  return replicateModel(id, displayName, { maxImagesPerCall: 4, sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: [...FLUX_OPTIONS, ...extraOptions] })
+function officialFlux(id: string, displayName: string, extraOptions: ModelCapabilities['providerOptions'] = {}): ModelCapabilities {
+  return replicateModel(id, displayName, { maxImagesPerCall: 4, sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: { ...FLUX_OPTIONS, ...extraOptions } })
 }
 
 function fluxPro(id: string, displayName: string): ModelCapabilities {
@@ -68,7 +77,7 @@ function ideogram(id: string, displayName: string): ModelCapabilities {
     negativePrompt: true,
     seed: INT32_SEED,
     outputMimeTypes: ['image/png'],
-    providerOptions: ['style_type', 'magic_prompt_option', 'resolution'],
+    providerOptions: { style_type: 'string', magic_prompt_option: 'string', resolution: 'string' },
   })
 }
 
@@ -80,8 +89,8 @@ function ideogram(id: string, displayName: string): ModelCapabilities {
  * one sends `num_outputs`; a `wireId` with `:<version>` uses `POST /predictions`.
  */
 export const replicateModels = [
-  officialFlux('black-forest-labs/flux-schnell', 'FLUX.1 [schnell] on Replicate', []),
-  officialFlux('black-forest-labs/flux-dev', 'FLUX.1 [dev] on Replicate', ['guidance', 'image', 'prompt_strength']),
+  officialFlux('black-forest-labs/flux-schnell', 'FLUX.1 [schnell] on Replicate'),
+  officialFlux('black-forest-labs/flux-dev', 'FLUX.1 [dev] on Replicate', { guidance: 'number', image: 'string', prompt_strength: 'number' }),
   fluxPro('black-forest-labs/flux-pro', 'FLUX.1 [pro] on Replicate'),
   fluxPro('black-forest-labs/flux-1.1-pro', 'FLUX1.1 [pro] on Replicate'),
   {
@@ -99,7 +108,11 @@ export const replicateModels = [
     seed: UINT32_SEED,
     formats: ['url'],
     outputMimeTypes: ['image/png'],
-    providerOptions: ['num_inference_steps', 'guidance_scale', 'scheduler', 'refine', 'high_noise_frac', 'apply_watermark', 'disable_safety_checker', 'lora_scale', 'image', 'mask', 'prompt_strength'],
+    maxPromptLength: REPLICATE_PROMPT_MAX,
+    providerOptions: {
+      num_inference_steps: 'integer', guidance_scale: 'number', scheduler: 'string', refine: 'string', high_noise_frac: 'number', apply_watermark: 'boolean',
+      disable_safety_checker: 'boolean', lora_scale: 'number', image: 'string', mask: 'string', prompt_strength: 'number',
+    },
     source: 'https://replicate.com/stability-ai/sdxl/api/schema',
   },
   sd35('stability-ai/stable-diffusion-3.5-large', 'Stable Diffusion 3.5 Large on Replicate'),
@@ -119,8 +132,10 @@ export const replicateModels = [
     seed: null,
     formats: ['url'],
     outputMimeTypes: ['image/webp'],
+    // Recraft's own limit (recraft.md: 1000 for V3).
+    maxPromptLength: 1000,
     // Recraft's `style` enum (realistic_image, digital_illustration, ...) is not llmkit's vivid/natural.
-    providerOptions: ['style'],
+    providerOptions: { style: 'string' },
     source: 'https://replicate.com/recraft-ai/recraft-v3/api/schema',
   },
   ideogram('ideogram-ai/ideogram-v2', 'Ideogram v2 on Replicate'),
@@ -158,11 +173,15 @@ export function isPinnedVersion(id: string): boolean {
   return PINNED_VERSION.test(id)
 }
 
-/** Options most Cog text-to-image models take; any other key is warned about and dropped. */
-const OPEN_MODEL_OPTIONS = [
-  'aspect_ratio', 'negative_prompt', 'num_outputs', 'num_inference_steps', 'guidance_scale', 'guidance', 'scheduler',
-  'output_format', 'output_quality', 'disable_safety_checker', 'megapixels', 'go_fast', 'lora_scale', 'image', 'prompt_strength',
-]
+/**
+ * Options most Cog text-to-image models take, with their types; any other key is warned about and
+ * dropped. `num_outputs` is not among them: the core sets the count from `n` and checks it.
+ */
+const OPEN_MODEL_OPTIONS = {
+  aspect_ratio: 'string', negative_prompt: 'string', num_inference_steps: 'integer', guidance_scale: 'number', guidance: 'number', scheduler: 'string',
+  output_format: 'string', output_quality: 'integer', disable_safety_checker: 'boolean', megapixels: 'string', go_fast: 'boolean', lora_scale: 'number',
+  image: 'string', prompt_strength: 'number',
+} as const
 
 /**
  * Conservative capabilities for any model outside the table: one image per call (the core splits
@@ -184,6 +203,7 @@ export function openReplicateModel(id: string): ModelCapabilities | undefined {
     negativePrompt: false,
     seed: UINT32_SEED,
     formats: ['url'],
+    maxPromptLength: REPLICATE_PROMPT_MAX,
     providerOptions: OPEN_MODEL_OPTIONS,
     source: `https://replicate.com/${ref.owner}/${ref.name}/api/schema`,
   }

@@ -45,7 +45,7 @@ export function toReplicateInput(req: NormalizedRequest): ReplicateInput {
   if (req.negativePrompt !== undefined) input.negative_prompt = req.negativePrompt
   if (req.seed !== undefined) input.seed = req.seed
   // FLUX and SD 3.5 default to webp; llmkit asks for lossless png unless told otherwise.
-  if (caps.providerOptions?.includes('output_format') === true && caps.outputMimeTypes?.[0] === 'image/png') input.output_format = 'png'
+  if (caps.providerOptions?.['output_format'] !== undefined && caps.outputMimeTypes?.[0] === 'image/png') input.output_format = 'png'
   Object.assign(input, req.providerOptions)
   return input
 }

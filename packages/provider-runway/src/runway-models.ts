@@ -59,7 +59,8 @@ function gen4<Id extends string>(id: Id, displayName: string, extra: Partial<Omi
     qualities: [],
     seed: { min: 0, max: 4_294_967_295 },
     maxPromptLength: 1000,
-    providerOptions: ['referenceImages', 'contentModeration'],
+    // The provider checks each reference's shape ({ uri, tag? }); the table gives the JSON type.
+    providerOptions: { referenceImages: 'array', contentModeration: 'object' },
     ...extra,
   }
 }
@@ -79,7 +80,9 @@ function gemini<Id extends string>(id: Id, displayName: string, sizes: readonly 
     defaultSize: '1024x1024',
     qualities: [],
     seed: null,
-    providerOptions: ['referenceImages'],
+    // Runway documents no limit for Gemini; gpt_image_2 on the same endpoint takes 32000.
+    maxPromptLength: 32_000,
+    providerOptions: { referenceImages: 'array' },
   }
 }
 
@@ -102,7 +105,7 @@ export const runwayModels = [
     qualityMap: { standard: 'medium', hd: 'high' },
     seed: null,
     maxPromptLength: 32_000,
-    providerOptions: ['referenceImages', 'background'],
+    providerOptions: { referenceImages: 'array', background: 'string' },
   },
   gemini('gemini_image3_pro', 'Gemini 3 Pro Image (via Runway)', [...GEMINI_1K_SIZES, ...GEMINI_2K_4K_SIZES]),
   gemini('gemini_image3.1_flash', 'Gemini 3.1 Flash Image (via Runway)', [...GEMINI_1K_SIZES, ...GEMINI_2K_4K_SIZES, ...GEMINI_FLASH_EXTRA_SIZES]),

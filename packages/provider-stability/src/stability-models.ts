@@ -30,8 +30,8 @@ const SD3_SOURCE = 'https://platform.stability.ai/docs/api-reference#tag/Generat
 const CORE_SOURCE = 'https://platform.stability.ai/docs/api-reference#tag/Generate/paths/~1v2beta~1stable-image~1generate~1core/post'
 const ULTRA_SOURCE = 'https://platform.stability.ai/docs/api-reference#tag/Generate/paths/~1v2beta~1stable-image~1generate~1ultra/post'
 
-/** Options every v2beta endpoint takes as form fields. */
-const STABLE_IMAGE_OPTIONS = ['output_format', 'style_preset']
+/** Options every v2beta endpoint takes as form fields, with their types (stability.md, "Request fields (v2beta)"). */
+const STABLE_IMAGE_OPTIONS = { output_format: 'string', style_preset: 'string' } as const
 /** v2beta seeds stop one below v1's: 4294967294 (0 means random). */
 const STABLE_IMAGE_SEED = { min: 0, max: 4_294_967_294 }
 
@@ -43,7 +43,7 @@ function stableImage<const Id extends string>(
   id: Id,
   wireId: string,
   displayName: string,
-  extra: { negativePrompt: boolean; providerOptions: readonly string[]; source: string; aliases?: readonly string[] },
+  extra: { negativePrompt: boolean; providerOptions: ModelCapabilities['providerOptions']; source: string; aliases?: readonly string[] },
 ): ModelCapabilities & { readonly id: Id } {
   return {
     id,
@@ -66,7 +66,7 @@ function stableImage<const Id extends string>(
   }
 }
 
-const SD3_OPTIONS = [...STABLE_IMAGE_OPTIONS, 'cfg_scale']
+const SD3_OPTIONS = { ...STABLE_IMAGE_OPTIONS, cfg_scale: 'number' } as const
 
 /**
  * Stability AI text-to-image models (shared/providers/stability.md). The wire id picks the
@@ -94,7 +94,7 @@ export const stabilityModels = [
     formats: ['b64_json'],
     outputMimeTypes: ['image/png'],
     maxPromptLength: 2000,
-    providerOptions: ['cfg_scale', 'steps', 'sampler', 'clip_guidance_preset', 'style_preset'],
+    providerOptions: { cfg_scale: 'number', steps: 'integer', sampler: 'string', clip_guidance_preset: 'string', style_preset: 'string' },
     source: V1_SOURCE,
   },
   stableImage('stability-ai/sd3.5-large', 'sd3.5-large', 'Stable Diffusion 3.5 Large', {

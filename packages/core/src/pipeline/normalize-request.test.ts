@@ -15,7 +15,7 @@ const base: ModelCapabilities = {
   negativePrompt: false,
   seed: null,
   formats: ['url', 'b64_json'],
-  providerOptions: ['user'],
+  providerOptions: { user: 'string' },
 }
 const req = (init: Partial<Parameters<typeof ImageGenerationRequest.from>[0]> = {}) => ImageGenerationRequest.from({ model: 'm', prompt: 'p', ...init })
 
@@ -80,7 +80,7 @@ describe('normalizeRequest', () => {
   })
 
   it('requires declared provider options and enforces the prompt length', () => {
-    const caps: ModelCapabilities = { ...base, providerOptions: ['referenceImages'], requiredProviderOptions: ['referenceImages'], maxPromptLength: 5 }
+    const caps: ModelCapabilities = { ...base, providerOptions: { referenceImages: 'array' }, requiredProviderOptions: ['referenceImages'], maxPromptLength: 5 }
     expect(() => normalizeRequest(req({ prompt: 'short' }), 'm', caps, 'warn')).toThrow(/needs provider option "referenceImages"/)
     expect(() => normalizeRequest(req({ prompt: 'too long', provider_options: { referenceImages: [] } }), 'm', caps, 'warn')).toThrow(/up to 5 characters/)
   })

@@ -1,6 +1,6 @@
 import { InvalidRequestError, UnsupportedCapabilityError } from '../errors.js'
 import type { ImageGenerationRequest } from '../request.js'
-import type { ModelCapabilities, SizeSpec } from '../registry/capabilities.js'
+import { DEFAULT_MAX_PROMPT_LENGTH, type ModelCapabilities, type ProviderOptionType, type SizeSpec } from '../registry/capabilities.js'
 import type { NormalizedRequest } from '../registry/plugin.js'
 import type { Warning } from '../warnings.js'
 
@@ -28,6 +28,45 @@ function parseSize(size: string): Size {
 function parseRatio(ratio: string): number {
   const [w, h] = ratio.split(':').map(Number)
   return w! / h!
+}
+
+/** How each option type reads in a message. */
+const OPTION_TYPE_NAMES: Readonly<Record<ProviderOptionType, string>> = {
+  string: 'a string',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  json: 'a JSON value',
+}
+
+/** Whether a (JSON-only, see request.ts) option value has the type the model's row declares. */
+function hasOptionType(value: unknown, type: ProviderOptionType): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string'
+    case 'integer':
+      return Number.isSafeInteger(value)
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value)
+    case 'boolean':
+      return typeof value === 'boolean'
+    case 'array':
+      return Array.isArray(value)
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+    case 'json':
+      return true
+  }
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return 'an object'
+  const text = typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value)
+  return `${typeof value} ${text}`
 }
 
 /** The listed size closest to the request: first by aspect ratio, then by area. */
@@ -105,11 +144,14 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
     warnings.push({ type: 'mapped', setting, message: `${who} ${why}: used ${String(used)} instead of ${String(requested)}`, requested, used })
   }
 
-  if (caps.maxPromptLength !== undefined && request.prompt.length > caps.maxPromptLength) {
-    throw new InvalidRequestError(`${who} takes prompts up to ${caps.maxPromptLength} characters; this one has ${request.prompt.length}. Shorten it`, {
-      model: modelId,
-      param: 'prompt',
-    })
+  const maxPromptLength = caps.maxPromptLength ?? DEFAULT_MAX_PROMPT_LENGTH
+  for (const [param, text] of [['prompt', request.prompt], ['negative_prompt', request.negative_prompt]] as const) {
+    if (text !== undefined && text.length > maxPromptLength) {
+      throw new InvalidRequestError(`${who} takes prompts up to ${maxPromptLength} characters (maxPromptLength); this ${param} has ${text.length}. Shorten it`, {
+        model: modelId,
+        param,
+      })
+    }
   }
 
   let size: Size | undefined
@@ -164,10 +206,23 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
   }
 
   const providerOptions: Record<string, unknown> = {}
-  const known = new Set(caps.providerOptions ?? [])
+  const known = caps.providerOptions ?? {}
+  const knownNames = Object.keys(known)
   for (const [key, value] of Object.entries(request.provider_options ?? {})) {
-    if (known.has(key)) providerOptions[key] = value
-    else unsupported(`provider_options.${key}`, value, `does not know provider option "${key}"${known.size ? ` (known: ${[...known].join(', ')})` : ''}`)
+    // hasOwn: `constructor` or `toString` must not find Object.prototype's members.
+    const type = Object.hasOwn(known, key) ? known[key] : undefined
+    if (type === undefined) {
+      unsupported(`provider_options.${key}`, value, `does not know provider option "${key}"${knownNames.length ? ` (known: ${knownNames.join(', ')})` : ''}`)
+      continue
+    }
+    if (!hasOptionType(value, type)) {
+      throw new InvalidRequestError(`${who}: provider option "${key}" must be ${OPTION_TYPE_NAMES[type]}, got ${describeJson(value)}`, {
+        model: modelId,
+        param: `provider_options.${key}`,
+      })
+    }
+    // defineProperty: an option named like an Object.prototype member stays plain data.
+    Object.defineProperty(providerOptions, key, { value, enumerable: true, writable: true, configurable: true })
   }
   for (const key of caps.requiredProviderOptions ?? []) {
     if (providerOptions[key] === undefined) {

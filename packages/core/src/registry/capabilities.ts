@@ -25,6 +25,16 @@ export const sizeSpecSchema = z.discriminatedUnion('kind', [
 export type SizeSpec = ModelCapabilities['sizes']
 
 /**
+ * JSON types a provider option may take, as written in the provider's API docs. `integer` is a
+ * safe integer, `number` any finite number, `object` a plain JSON object, `json` any JSON value.
+ * Ranges and enums are left to the provider (its 422 names the field), so a new enum value
+ * never needs a table change.
+ */
+export const PROVIDER_OPTION_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object', 'json'] as const
+/** One of {@link PROVIDER_OPTION_TYPES}. */
+export type ProviderOptionType = (typeof PROVIDER_OPTION_TYPES)[number]
+
+/**
  * One model's capabilities, as data. The core turns this table into validation, warnings,
  * `n` splitting, size mapping and the `llmkit models` listing; providers never branch on it.
  */
@@ -59,15 +69,29 @@ export const modelCapabilitiesSchema = z.strictObject({
   formats: z.array(z.enum(['url', 'b64_json'])).min(1),
   /** MIME types the model can produce, first is the default. */
   outputMimeTypes: z.array(z.string()).optional(),
-  /** Longest prompt, in characters. */
+  /**
+   * Longest prompt in characters (UTF-16 code units, JavaScript's `length`), from the provider's
+   * docs; checked before any call. A model without one gets {@link DEFAULT_MAX_PROMPT_LENGTH}.
+   */
   maxPromptLength: z.number().int().positive().optional(),
-  /** `provider_options` keys the provider understands; any other key is a warning. */
-  providerOptions: z.array(z.string()).optional(),
+  /**
+   * `provider_options` the provider understands, by name, with the JSON type its API docs give.
+   * An unknown name follows the `unsupported` policy; a value of the wrong type is an
+   * InvalidRequestError naming `provider_options.<name>`.
+   */
+  providerOptions: z.record(z.string().min(1), z.enum(PROVIDER_OPTION_TYPES)).optional(),
   /** `provider_options` keys without which the model cannot run (e.g. reference images). */
   requiredProviderOptions: z.array(z.string()).optional(),
   /** Documentation link for the row. */
   source: z.string().optional(),
 })
+
+/**
+ * Prompt limit of a model whose row declares none (third-party plugins): no provider llmkit knows
+ * takes more than 32000 characters (OpenAI's GPT image models), so a longer prompt is a mistake,
+ * not a request worth paying for.
+ */
+export const DEFAULT_MAX_PROMPT_LENGTH = 32_000
 
 /** Deeply readonly, so `as const` capability tables satisfy the type. */
 type ReadonlyDeep<T> = T extends readonly (infer U)[] ? readonly ReadonlyDeep<U>[] : T extends object ? { readonly [K in keyof T]: ReadonlyDeep<T[K]> } : T
