@@ -14,6 +14,10 @@ import { type BuiltinOptions, builtinMiddleware } from './pipeline/builtins.js'
 import { type CallProviderOptions, callProvider } from './pipeline/call-provider.js'
 import { compose, type Terminal } from './pipeline/compose.js'
 import { createContext, type Middleware } from './pipeline/context.js'
+import { type BudgetOptions, createMemoryBudgetStore, DEFAULT_BUDGET_OPTIONS, generationCost, priceFor } from './pipeline/budget.js'
+import { normalizeRequest } from './pipeline/normalize-request.js'
+import { priceRequest } from './cost/estimate.js'
+import type { CostEstimate } from './cost/price.js'
 import { RateLimiter, rateLimitBucket } from './pipeline/rate-limit.js'
 import type { JobJournal, JournalCallInfo } from './jobs/job-journal.js'
 
@@ -112,6 +116,10 @@ export class LLMKitClient {
   #pipeline: Terminal | undefined
 
   constructor(options: LLMKitClientOptions = {}) {
+    // The default budget store is made here, so the client can read and reset the budget it enforces.
+    if (options.budget !== undefined && options.budget !== null && typeof options.budget === 'object' && options.budget.store === undefined) {
+      options = { ...options, budget: { ...options.budget, store: createMemoryBudgetStore() } }
+    }
     this.#options = options
     this.#logger = options.logger ?? silentLogger
     this.#clock = options.clock ?? systemClock
@@ -240,7 +248,58 @@ export class LLMKitClient {
       resolve: (id) => registry.resolve(id),
     })
     const response = await this.#getPipeline()(ctx)
-    return response.with({ timings: { ...response.timings, totalMs: this.#clock.now() - started } })
+    // The ledger holds every charge of this generation: split parts, kept retries, fallback models.
+    return response.with({ cost: generationCost(ctx.metadata), timings: { ...response.timings, totalMs: this.#clock.now() - started } })
+  }
+
+  /**
+   * What a request would cost, from the price tables, without any network call: the request is
+   * normalized as `generateImage` would (size mapped to the model's, quality tiers mapped, `n`
+   * split into provider calls), then priced per image. `usd` is undefined when the model's price
+   * is unknown (`basis` says why).
+   *
+   * @throws {@link InvalidRequestError}, {@link ModelNotFoundError}, {@link UnsupportedCapabilityError} as `generateImage` would.
+   * @example
+   * ```ts
+   * const { usd } = await client.estimateCost({ model: 'dall-e-3', prompt: 'A cat', quality: 'hd', n: 4 }) // 0.32
+   * ```
+   */
+  async estimateCost(request: ImageGenerationRequest | ImageGenerationRequestInit): Promise<CostEstimate> {
+    const req = ImageGenerationRequest.from(request)
+    await this.#ensureReady()
+    const model = this.#registry.resolve(req.model)
+    const { request: normalized, warnings } = normalizeRequest(req, model.modelId, model.capabilities, this.#options.unsupported ?? 'warn')
+    const max = normalized.capabilities.maxImagesPerCall
+    const calls = Math.ceil(normalized.n / max)
+    const price = priceFor({ model, providerId: model.plugin.id }, this.#options.prices)
+    const priced = priceRequest(price, normalized)
+    const base = { provider: model.plugin.id, model: model.modelId, calls, images: normalized.n, price, warnings }
+    if ('unknown' in priced) return { ...base, usd: undefined, estimated: true, basis: priced.unknown }
+    return { ...base, usd: priced.cost.usd, estimated: true, basis: priced.cost.basis }
+  }
+
+  /**
+   * Spend recorded in this client's budget, in US dollars.
+   * @throws TypeError when the client has no `budget`.
+   */
+  async budgetSpentUsd(): Promise<number> {
+    const { store, name } = this.#budgetOrThrow()
+    return store.spent(name)
+  }
+
+  /**
+   * Sets this client's budget back to zero (every client and process sharing the store and name).
+   * @throws TypeError when the client has no `budget`.
+   */
+  async resetBudget(): Promise<void> {
+    const { store, name } = this.#budgetOrThrow()
+    await store.reset(name)
+  }
+
+  #budgetOrThrow(): { store: NonNullable<BudgetOptions['store']>; name: string } {
+    const budget = this.#options.budget
+    if (budget?.store === undefined) throw new TypeError('This client has no `budget`; pass budget: { limitUsd } to the constructor')
+    return { store: budget.store, name: budget.name ?? DEFAULT_BUDGET_OPTIONS.name }
   }
 
   /** Every model of every installed provider, with whether its key is set. */

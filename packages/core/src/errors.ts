@@ -183,3 +183,53 @@ export class JobFailedError extends defineError('JobFailedError', 'LLMKIT_JOB_FA
 export class DeliveryError extends defineError('DeliveryError', 'LLMKIT_DELIVERY', false) {}
 /** The caller's `AbortSignal` fired. */
 export class AbortError extends defineError('AbortError', 'LLMKIT_ABORT', false) {}
+
+/** Why a budget refused a call. */
+export type BudgetRefusal = 'limit' | 'unknown-price' | 'store-unavailable'
+
+/** Fields of a {@link BudgetExceededError} besides the common ones. */
+export interface BudgetExceededErrorOptions extends LLMKitErrorOptions {
+  /** Name of the budget. */
+  budget: string
+  /** The budget's limit in US dollars. */
+  limitUsd: number
+  /** Spend recorded when the call was refused, in US dollars (undefined when the store could not be read). */
+  spentUsd?: number | undefined
+  /** Estimated cost of the refused call, in US dollars (undefined when the price is unknown). */
+  estimateUsd?: number | undefined
+  /** Why the call was refused. */
+  reason: BudgetRefusal
+}
+
+/**
+ * A `budget` refused a call before any provider request: it would have taken the spend past
+ * `limitUsd` (`reason: 'limit'`), the model's price is unknown so the limit cannot be
+ * guaranteed (`'unknown-price'`), or the budget store failed and the budget fails closed
+ * (`'store-unavailable'`). Never retried; nothing was sent or charged.
+ */
+export class BudgetExceededError extends LLMKitError {
+  /** Name of the budget. */
+  readonly budget: string
+  /** The budget's limit in US dollars. */
+  readonly limitUsd: number
+  /** Spend recorded when the call was refused, in US dollars. */
+  readonly spentUsd: number | undefined
+  /** Estimated cost of the refused call, in US dollars. */
+  readonly estimateUsd: number | undefined
+  /** Why the call was refused. */
+  readonly reason: BudgetRefusal
+
+  constructor(message: string, options: BudgetExceededErrorOptions) {
+    super(message, { ...options, retryable: false }, 'LLMKIT_BUDGET_EXCEEDED')
+    this.name = 'BudgetExceededError'
+    this.budget = options.budget
+    this.limitUsd = options.limitUsd
+    this.spentUsd = options.spentUsd
+    this.estimateUsd = options.estimateUsd
+    this.reason = options.reason
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), budget: this.budget, limitUsd: this.limitUsd, spentUsd: this.spentUsd, estimateUsd: this.estimateUsd, reason: this.reason }
+  }
+}

@@ -38,6 +38,9 @@ export {
   JobFailedError,
   DeliveryError,
   AbortError,
+  BudgetExceededError,
+  type BudgetExceededErrorOptions,
+  type BudgetRefusal,
   type LLMKitErrorOptions,
   type PaidWork,
   MAX_ERROR_BODY_CHARS,
@@ -132,7 +135,34 @@ export {
 } from './jobs/job-journal.js'
 export { splitN, DEFAULT_SPLIT_N_OPTIONS, type SplitNOptions, type PartialFailurePolicy } from './pipeline/split-n.js'
 export { fallback, DEFAULT_FALLBACK_OPTIONS, type FallbackOptions } from './pipeline/fallback.js'
-export { createMemoryBudgetStore, toMicroUsd, fromMicroUsd, type BudgetStore } from './pipeline/budget.js'
+export {
+  budget,
+  createMemoryBudgetStore,
+  toMicroUsd,
+  fromMicroUsd,
+  generationCost,
+  DEFAULT_BUDGET_OPTIONS,
+  type BudgetStore,
+  type BudgetOptions,
+  type BudgetMiddlewareOptions,
+  type CostLedger,
+} from './pipeline/budget.js'
+export { priceRequest, estimateRequestCost, costFromUsage, sumCosts, findPrice, type PricedRequest } from './cost/estimate.js'
+export type {
+  Cost,
+  CostEstimate,
+  ModelPrice,
+  ImagePrice,
+  PriceRow,
+  PriceInput,
+  PriceConfidence,
+  PerImagePrice,
+  TablePrice,
+  PerMegapixelPrice,
+  ComputedPrice,
+  UnknownPrice,
+  UsageRates,
+} from './cost/price.js'
 export { normalizeRequest, nearestAspectRatio, nearestListedSize, type UnsupportedPolicy } from './pipeline/normalize-request.js'
 export type { ContentFilterPolicy } from './pipeline/call-provider.js'
 export {

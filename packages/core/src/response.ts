@@ -3,6 +3,7 @@ import { dirname, extname } from 'node:path'
 import { InvalidRequestError } from './errors.js'
 import { downloadImage } from './http/download.js'
 import { base64DecodedLength, imageExtension, parseDataUrl, sniffBase64Type } from './media.js'
+import type { Cost } from './cost/price.js'
 import type { Warning } from './warnings.js'
 
 /** Fields of a {@link GeneratedImage}. */
@@ -175,6 +176,8 @@ export interface ImageGenerationResponseInit {
   attempts?: number | undefined
   /** An attempt before the one that succeeded had an ambiguous outcome, so the provider may have charged twice. @defaultValue false */
   mayHaveBeenCharged?: boolean | undefined
+  /** What the call cost (summed over split parts, retries and fallback models); undefined when the price is unknown. */
+  cost?: Cost | undefined
 }
 
 /**
@@ -204,6 +207,13 @@ export class ImageGenerationResponse {
    * the provider may have charged for that attempt too. A batch reports it.
    */
   readonly mayHaveBeenCharged: boolean
+  /**
+   * What the call cost in US dollars: from the usage the provider reported (`estimated: false`)
+   * or from the price table (`estimated: true`), summed over split parts, and including attempts
+   * that may have been charged (retries after an ambiguous outcome, fallback models). A cache hit
+   * costs 0. Undefined when the model's price is unknown.
+   */
+  readonly cost: Cost | undefined
 
   constructor(init: ImageGenerationResponseInit) {
     this.created = init.created
@@ -216,6 +226,7 @@ export class ImageGenerationResponse {
     this.requestIds = Object.freeze([...(init.requestIds ?? [])])
     this.attempts = init.attempts ?? 1
     this.mayHaveBeenCharged = init.mayHaveBeenCharged ?? false
+    this.cost = init.cost
     Object.freeze(this)
   }
 
@@ -249,6 +260,7 @@ export class ImageGenerationResponse {
       requestIds: this.requestIds,
       attempts: this.attempts,
       mayHaveBeenCharged: this.mayHaveBeenCharged,
+      cost: this.cost,
       ...changes,
     })
   }

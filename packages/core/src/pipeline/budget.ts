@@ -1,3 +1,10 @@
+import { costFromUsage, estimateRequestCost, findPrice, formatUsd, priceRequest, roundUsd, sumCosts } from '../cost/estimate.js'
+import type { Cost, ModelPrice } from '../cost/price.js'
+import { BudgetExceededError, LLMKitError } from '../errors.js'
+import { checkNumber, checkOneOf, checkPositive } from '../option-checks.js'
+import type { Warning } from '../warnings.js'
+import type { GenerationContext, Middleware } from './context.js'
+
 /**
  * Spending limits: a {@link BudgetStore} holds the spend of named budgets; the budget
  * middleware reserves a call's estimated cost there before the network.
@@ -56,5 +63,256 @@ export function createMemoryBudgetStore(): BudgetStore {
       spend.delete(budget)
       return Promise.resolve()
     },
+  }
+}
+
+/** Budget defaults, written as data. */
+export const DEFAULT_BUDGET_OPTIONS = Object.freeze({
+  /** Name of the budget when none is given: one budget per store. */
+  name: 'default',
+  /** A failing store lets calls through (with a warning): Redis down must not stop image generation. */
+  failOpen: true,
+  /** A model without a price is refused under a budget: the limit could not be guaranteed. */
+  unknownPrice: 'error' as 'error' | 'allow',
+  /** Longest wait for the store per operation, in milliseconds; a slower store counts as failing. */
+  storeTimeoutMs: 2_000,
+})
+
+/**
+ * A spending limit (the client's `budget` option). Plain data plus a store, so a child process
+ * can build the same budget from its options and a shared store (e.g. `@llmkit/redis`).
+ */
+export interface BudgetOptions {
+  /** Most US dollars the named budget may spend. `0` refuses every priced call. */
+  limitUsd: number
+  /** Where the spend is counted. @defaultValue one in-memory store per client ({@link createMemoryBudgetStore}) */
+  store?: BudgetStore | undefined
+  /** Name of the budget in the store; clients sharing a store and a name share the limit. @defaultValue 'default' */
+  name?: string | undefined
+  /**
+   * When the store fails or is slower than `storeTimeoutMs`: `true` lets the call through with a
+   * warning (and records its cost later if the store answers), `false` refuses it with a
+   * BudgetExceededError (`reason: 'store-unavailable'`).
+   * @defaultValue true
+   */
+  failOpen?: boolean | undefined
+  /**
+   * A model with no known price (an open model, GPU-time billing): `'error'` refuses the call
+   * (the limit could not be guaranteed), `'allow'` lets it through uncounted with a warning.
+   * Give the price with the client's `prices` option to count it.
+   * @defaultValue 'error'
+   */
+  unknownPrice?: 'error' | 'allow' | undefined
+  /** Longest wait for one store operation, in milliseconds. @defaultValue 2000 */
+  storeTimeoutMs?: number | undefined
+}
+
+/** Options of {@link budget}. */
+export interface BudgetMiddlewareOptions {
+  /** The spending limit; without it the middleware only prices responses (`response.cost`). */
+  budget?: BudgetOptions | undefined
+  /** Prices that beat the plugins' own (negotiated rates, open models), by model id. */
+  prices?: readonly ModelPrice[] | undefined
+}
+
+/** The per-generation record of charges, kept in `ctx.metadata.budget` (one bag per generation). */
+export interface CostLedger {
+  /** Charges of attempts that delivered, or that may have been charged although they failed. */
+  readonly charges: Cost[]
+  /** True when an attempt's price was unknown, so no total can be given. */
+  unknown: boolean
+}
+
+/** The ledger of a generation, created on first use. */
+export function costLedger(metadata: Record<string, unknown>): CostLedger {
+  const existing = metadata[LEDGER_KEY] as CostLedger | undefined
+  if (existing !== undefined) return existing
+  const ledger: CostLedger = { charges: [], unknown: false }
+  metadata[LEDGER_KEY] = ledger
+  return ledger
+}
+
+/** Whether a generation went through the budget middleware at all (false: served by the cache or a middleware). */
+export function hasCostLedger(metadata: Record<string, unknown>): boolean {
+  return metadata[LEDGER_KEY] !== undefined
+}
+
+/**
+ * The cost of a whole generation: every charge the ledger kept (split parts, retries after an
+ * ambiguous outcome, failed fallback models that may have been charged), or 0 when no provider
+ * was called (a cache hit). Undefined when a price was unknown.
+ */
+export function generationCost(metadata: Record<string, unknown>): Cost | undefined {
+  if (!hasCostLedger(metadata)) return { usd: 0, estimated: false, basis: 'no provider call (served from the cache or by a middleware)' }
+  const ledger = costLedger(metadata)
+  if (ledger.unknown) return undefined
+  return sumCosts(ledger.charges) ?? { usd: 0, estimated: false, basis: 'no provider call was charged' }
+}
+
+const LEDGER_KEY = 'budget'
+
+/** The price of the context's model: the client's `prices` first, then the plugin's. */
+export function priceFor(ctx: Pick<GenerationContext, 'model' | 'providerId'>, prices: readonly ModelPrice[] | undefined): ModelPrice | undefined {
+  return findPrice(prices, ctx.model.modelId) ?? findPrice(prices, `${ctx.providerId}:${ctx.model.modelId}`) ?? findPrice(ctx.model.plugin.prices, ctx.model.modelId)
+}
+
+/**
+ * Whether a failed attempt may still be billed, so its reservation is kept: the request reached
+ * the provider with no answer (`mayHaveBeenCharged`), the work was done but not delivered
+ * (`paid`), or an accepted job failed on the provider's side (some providers bill the GPU time).
+ */
+function mayBeBilled(error: unknown): boolean {
+  if (!LLMKitError.isInstance(error)) return false
+  return error.mayHaveBeenCharged || error.paid !== undefined || error.code === 'LLMKIT_JOB_FAILED'
+}
+
+function checkBudgetOptions(options: BudgetOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('Expected `budget` to be an object like { limitUsd: 10 }.')
+  checkNumber('budget.limitUsd', options.limitUsd ?? Number.NaN)
+  checkPositive('budget.storeTimeoutMs', options.storeTimeoutMs, 'number of milliseconds')
+  checkOneOf('budget.unknownPrice', options.unknownPrice, ['error', 'allow'])
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) throw new TypeError('Expected `budget.name` to be a non-empty string.')
+  if (options.failOpen !== undefined && typeof options.failOpen !== 'boolean') throw new TypeError('Expected `budget.failOpen` to be a boolean.')
+  const store = options.store
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.reserve !== 'function' || typeof store.adjust !== 'function')) {
+    throw new TypeError('Expected `budget.store` to be a BudgetStore (reserve, adjust, spent, reset).')
+  }
+}
+
+/** Runs a store operation with a deadline, so a slow store fails like a down one. */
+async function withDeadline<T>(operation: () => Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the budget store did not answer within ${ms} ms`)), ms)
+    timer.unref?.()
+  })
+  try {
+    return await Promise.race([operation(), deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Prices every provider attempt and, with a `budget`, enforces a spending limit.
+ *
+ * It sits per provider attempt, below `retry` and `splitN` and above `rateLimit`: each attempt
+ * (every retry, every split part, every fallback model) reserves its own estimated cost in the
+ * store before the network, atomically (`store.reserve`), so parallel calls and other processes
+ * sharing the store never pass the limit; a refused call throws {@link BudgetExceededError}
+ * before any provider request and before it takes a rate-limit token. After the attempt:
+ * - success: the reservation is adjusted to the actual cost (usage the provider reported, else
+ *   the price table for the images delivered) and `response.cost` is set;
+ * - failure before the provider accepted the work: the reservation is refunded;
+ * - failure that may still be billed (ambiguous outcome, paid work not delivered, an accepted
+ *   job that failed): the charge is kept and counted in the generation's cost.
+ *
+ * Without a `budget` it only prices responses. Store failures follow `budget.failOpen`.
+ *
+ * @throws TypeError naming a bad option; {@link BudgetExceededError} when a call is refused.
+ * @example
+ * ```ts
+ * new LLMKitClient({ budget: { limitUsd: 5 } })                       // one process
+ * new LLMKitClient({ budget: { limitUsd: 5, store: state.budgetStore, name: 'batch-42' } }) // a fleet
+ * ```
+ */
+export function budget(options: BudgetMiddlewareOptions = {}): Middleware {
+  const limit = options.budget
+  if (limit !== undefined) checkBudgetOptions(limit)
+  const prices = options.prices
+  if (prices !== undefined && !Array.isArray(prices)) throw new TypeError('Expected `prices` to be an array of ModelPrice.')
+  const store = limit?.store ?? createMemoryBudgetStore()
+  const name = limit?.name ?? DEFAULT_BUDGET_OPTIONS.name
+  const failOpen = limit?.failOpen ?? DEFAULT_BUDGET_OPTIONS.failOpen
+  const unknownPrice = limit?.unknownPrice ?? DEFAULT_BUDGET_OPTIONS.unknownPrice
+  const storeTimeoutMs = limit?.storeTimeoutMs ?? DEFAULT_BUDGET_OPTIONS.storeTimeoutMs
+
+  return async function budgetMiddleware(ctx, next) {
+    const normalized = ctx.normalized
+    if (normalized === undefined) throw new Error('budget needs ctx.normalized; the validateCapabilities middleware must run first')
+    const ledger = costLedger(ctx.metadata)
+    const price = priceFor(ctx, prices)
+    const priced = priceRequest(price, normalized)
+    const estimate = 'cost' in priced ? priced.cost : undefined
+    const warnings: Warning[] = []
+    const log = { event: 'budget', budget: name, provider: ctx.providerId, model: ctx.model.modelId, part: ctx.part, attempt: ctx.attempt }
+    // What this attempt holds in the store: the reservation, or nothing when not counted.
+    let reserved: number | undefined
+    let storeFailed = false
+
+    if (limit !== undefined) {
+      if (estimate === undefined) {
+        const why = 'unknown' in priced ? priced.unknown : 'no price'
+        if (unknownPrice === 'error') {
+          throw new BudgetExceededError(
+            `Budget "${name}" (limit ${formatUsd(limit.limitUsd)}) cannot guarantee its limit for ${ctx.providerId} ${ctx.model.modelId}: ${why}. ` +
+              `Give its price with the client's \`prices\` option, or pass budget.unknownPrice: 'allow' to run it uncounted`,
+            { budget: name, limitUsd: limit.limitUsd, reason: 'unknown-price', provider: ctx.providerId, model: ctx.model.modelId },
+          )
+        }
+        warnings.push({ type: 'other', setting: 'budget', message: `${ctx.model.modelId} has no known price (${why}); this call is not counted in budget "${name}"` })
+        ctx.logger.warn({ ...log, reason: 'unknown-price' }, `budget "${name}": ${ctx.model.modelId} has no known price; not counted`)
+      } else {
+        let result: { ok: boolean; spentUsd: number } | undefined
+        try {
+          result = await withDeadline(() => store.reserve(name, estimate.usd, limit.limitUsd), storeTimeoutMs)
+        } catch (error) {
+          if (!failOpen) {
+            throw new BudgetExceededError(
+              `Budget "${name}" refused the call because its store failed (${error instanceof Error ? error.message : String(error)}) and the budget fails closed. ` +
+                'Check the store (Redis), or pass budget.failOpen: true to let calls through while it is down',
+              { budget: name, limitUsd: limit.limitUsd, estimateUsd: estimate.usd, reason: 'store-unavailable', provider: ctx.providerId, model: ctx.model.modelId, cause: error },
+            )
+          }
+          storeFailed = true
+          warnings.push({ type: 'other', setting: 'budget', message: `budget "${name}" store failed; the call ran without a reservation (fail-open)` })
+          ctx.logger.warn({ ...log, reason: 'store-unavailable', error: error instanceof Error ? error.message : String(error) }, `budget "${name}": store failed; failing open`)
+        }
+        if (result !== undefined) {
+          if (!result.ok) {
+            throw new BudgetExceededError(
+              `Budget "${name}" would be exceeded: limit ${formatUsd(limit.limitUsd)}, spent ${formatUsd(result.spentUsd)}, this call is estimated at ${formatUsd(estimate.usd)} (${estimate.basis}). ` +
+                `Nothing was sent. Raise budget.limitUsd, or reset the budget (client.resetBudget() or store.reset('${name}'))`,
+              { budget: name, limitUsd: limit.limitUsd, spentUsd: result.spentUsd, estimateUsd: estimate.usd, reason: 'limit', provider: ctx.providerId, model: ctx.model.modelId },
+            )
+          }
+          reserved = estimate.usd
+          ctx.logger.debug({ ...log, reservedUsd: estimate.usd, spentUsd: result.spentUsd }, `budget "${name}": reserved ${formatUsd(estimate.usd)}`)
+        }
+      }
+    }
+
+    /** Best-effort store update after the network: a failure here never fails a paid call. */
+    const settle = async (deltaUsd: number): Promise<void> => {
+      if (limit === undefined || roundUsd(deltaUsd) === 0) return
+      try {
+        await withDeadline(() => store.adjust(name, deltaUsd), storeTimeoutMs)
+      } catch (error) {
+        ctx.logger.warn({ ...log, deltaUsd, error: error instanceof Error ? error.message : String(error) }, `budget "${name}": could not record ${formatUsd(deltaUsd)}`)
+      }
+    }
+
+    let res
+    try {
+      res = await next()
+    } catch (error) {
+      if (mayBeBilled(error)) {
+        // The provider may bill it: the charge stays reserved and counts in the generation's cost.
+        if (estimate === undefined) ledger.unknown = true
+        else ledger.charges.push({ ...estimate, basis: `${estimate.basis}; kept: the failed attempt may have been charged` })
+        if (reserved === undefined && storeFailed && estimate !== undefined) await settle(estimate.usd)
+      } else if (reserved !== undefined) {
+        await settle(-reserved)
+      }
+      throw error
+    }
+    const actual = costFromUsage(price, res.usage) ?? (price === undefined ? undefined : estimateRequestCost(price, normalized, res.count))
+    if (actual === undefined) ledger.unknown = true
+    else ledger.charges.push(actual)
+    if (actual !== undefined) {
+      if (reserved !== undefined) await settle(actual.usd - reserved)
+      else if (storeFailed) await settle(actual.usd)
+    }
+    return res.with({ cost: actual, ...(warnings.length === 0 ? {} : { warnings: [...res.warnings, ...warnings] }) })
   }
 }

@@ -1,3 +1,5 @@
+import type { ModelPrice } from '../cost/price.js'
+import { type BudgetOptions, budget } from './budget.js'
 import { type CacheOptions, cache } from './cache.js'
 import { type ConcurrencyOptions, concurrency } from './concurrency.js'
 import type { Middleware } from './context.js'
@@ -29,6 +31,13 @@ export interface BuiltinOptions extends ValidateCapabilitiesOptions {
   /** Retries with backoff; `{ maxRetries: 0 }` or `false` turns it off. @defaultValue {@link DEFAULT_RETRY_OPTIONS} */
   retry?: RetryOptions | false | undefined
   /**
+   * A spending limit checked before every provider attempt (per client, or per named budget in a
+   * shared store). Without it responses are still priced (`response.cost`). @defaultValue none
+   */
+  budget?: BudgetOptions | undefined
+  /** Prices that beat the plugins' own (negotiated rates, open models), by model id. @defaultValue the plugins' `prices` */
+  prices?: readonly ModelPrice[] | undefined
+  /**
    * Requests per interval by provider (and key); `{ store }` shares the count between processes.
    * @defaultValue the plugins' documented limits, in memory
    */
@@ -45,6 +54,7 @@ export const BUILTIN_ORDER = Object.freeze([
   'splitN',
   'concurrency',
   'retry',
+  'budget',
   'rateLimit',
   'attemptTimeout',
 ] as const)
@@ -60,7 +70,9 @@ export const BUILTIN_ORDER = Object.freeze([
  *   limits (a hit costs no slot);
  * - `splitN` above `concurrency`, so parts run in parallel under the limit;
  * - `retry` below `concurrency` (a retry keeps its slot) and above `rateLimit` and
- *   `attemptTimeout` (each attempt takes a token and has its own deadline).
+ *   `attemptTimeout` (each attempt takes a token and has its own deadline);
+ * - `budget` below `retry` and `splitN` (every attempt and part reserves its own cost) and above
+ *   `rateLimit` (a refused call takes no token); always present, since it also prices responses.
  *
  * `shared.rateLimiter` is the limiter to use (the client passes one it also feeds provider
  * answers to); without it one is made from `options.rateLimit`.
@@ -78,6 +90,7 @@ export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter
   if (on(options.splitN)) stack.push(splitN(options.splitN))
   if (on(options.concurrency)) stack.push(concurrency(options.concurrency))
   if (on(options.retry)) stack.push(retry(options.retry))
+  stack.push(budget({ budget: options.budget, prices: options.prices }))
   if (on(options.rateLimit)) stack.push((shared.rateLimiter ?? new RateLimiter(options.rateLimit)).middleware)
   if (on(options.timeout)) stack.push(attemptTimeout(options.timeout))
   return stack

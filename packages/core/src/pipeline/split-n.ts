@@ -1,3 +1,4 @@
+import { sumCosts } from '../cost/estimate.js'
 import { LLMKitError } from '../errors.js'
 import { abortError } from '../http/transport.js'
 import type { ImageGenerationResponse, Usage } from '../response.js'
@@ -51,6 +52,8 @@ function merge(parts: readonly ImageGenerationResponse[], extra: readonly Warnin
     images: parts.flatMap((p) => p.images),
     warnings,
     usage: sumUsage(parts),
+    // A part without a known cost leaves the total unknown rather than too low.
+    cost: parts.every((p) => p.cost !== undefined) ? sumCosts(parts.map((p) => p.cost!)) : undefined,
     requestIds: parts.flatMap((p) => p.requestIds),
     // Parts run in parallel, so the slowest part is the time the caller waited for the provider.
     timings: { totalMs: Math.max(...parts.map((p) => p.timings?.totalMs ?? 0)), providerMs: providerMs.length ? Math.max(...providerMs) : undefined },
