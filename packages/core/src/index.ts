@@ -74,7 +74,7 @@ export { compose, type Terminal } from './pipeline/compose.js'
 export type { GenerationContext, Middleware, Next } from './pipeline/context.js'
 export { validateCapabilities, type ValidateCapabilitiesOptions } from './pipeline/validate-capabilities.js'
 export { builtinMiddleware, BUILTIN_ORDER, type BuiltinOptions } from './pipeline/builtins.js'
-export { retry, backoffDelayMs, DEFAULT_RETRY_OPTIONS, type RetryOptions, type RetryEvent } from './pipeline/retry.js'
+export { retry, backoffDelayMs, DEFAULT_RETRY_OPTIONS, DEFAULT_AMBIGUOUS_RETRY, type AmbiguousRetryPolicy, type RetryOptions, type RetryEvent } from './pipeline/retry.js'
 export {
   cache,
   cacheKey,
@@ -179,6 +179,7 @@ export { parseRetryAfter, parseShouldRetry, MAX_RETRY_AFTER_MS } from './http/re
 export { downloadImage, type DownloadOptions, type DownloadedImage } from './http/download.js'
 export {
   createJobRunner,
+  pendingCancellations,
   DEFAULT_JOB_OPTIONS,
   type JobRunner,
   type JobSpec,

@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from 'llmkit'
 import { parseFalError } from './fal-errors.js'
 import { falModels, openFalModel } from './fal-models.js'
+import { falPrices } from './fal-prices.js'
 import { createFalProvider } from './fal-provider.js'
 
 /** Options of {@link fal}. */
@@ -37,6 +38,7 @@ export function fal(options: FalProviderOptions = {}): ProviderPlugin {
     baseUrlEnv: ['FAL_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://queue.fal.run',
     models: falModels,
+    prices: falPrices,
     // Ids under fal's own namespace need no prefix; other owners do (`fal:owner/app`).
     claims: (modelId) => modelId.startsWith('fal-ai/') && openFalModel(modelId) !== undefined,
     openModel: openFalModel,
@@ -47,6 +49,7 @@ export function fal(options: FalProviderOptions = {}): ProviderPlugin {
 
 export default fal
 export { falModels, openFalModel, type FalImageModelId } from './fal-models.js'
+export { falPrices } from './fal-prices.js'
 export { parseFalError } from './fal-errors.js'
 export { toFalRequest, fromFalResponse, falAppId } from './fal-provider.js'
 export { FAL_IMAGE_SIZE_PRESETS, type FalInput, type FalImageSizePreset } from './fal-api.js'

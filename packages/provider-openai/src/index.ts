@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from 'llmkit'
 import { parseOpenAIError } from './openai-errors.js'
 import { openaiModels } from './openai-models.js'
+import { openaiPrices } from './openai-prices.js'
 import { createOpenAIProvider } from './openai-provider.js'
 
 /** Options of {@link openai}. */
@@ -29,6 +30,7 @@ export function openai(options: OpenAIProviderOptions = {}): ProviderPlugin {
     baseUrlEnv: ['OPENAI_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://api.openai.com/v1',
     models: openaiModels,
+    prices: openaiPrices,
     parseError: parseOpenAIError,
     create: createOpenAIProvider,
   }
@@ -36,5 +38,6 @@ export function openai(options: OpenAIProviderOptions = {}): ProviderPlugin {
 
 export default openai
 export { openaiModels, type OpenAIImageModelId } from './openai-models.js'
+export { openaiPrices } from './openai-prices.js'
 export { parseOpenAIError } from './openai-errors.js'
 export { toOpenAIRequest, fromOpenAIResponse } from './openai-provider.js'

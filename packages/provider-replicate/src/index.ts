@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from 'llmkit'
 import { parseReplicateError } from './replicate-errors.js'
 import { isPinnedVersion, openReplicateModel, replicateModels } from './replicate-models.js'
+import { replicatePrices } from './replicate-prices.js'
 import { MAX_WAIT_SECONDS, createReplicateProvider } from './replicate-provider.js'
 
 /** Options of {@link replicate}. */
@@ -46,6 +47,7 @@ export function replicate(options: ReplicateProviderOptions = {}): ProviderPlugi
     baseUrlEnv: ['REPLICATE_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://api.replicate.com/v1',
     models: replicateModels,
+    prices: replicatePrices,
     // Documented limit on prediction creates (replicate.md §6); polls have a separate, larger one.
     rateLimit: { requests: 600, intervalMs: 60_000 },
     claims: isPinnedVersion,
@@ -57,5 +59,6 @@ export function replicate(options: ReplicateProviderOptions = {}): ProviderPlugi
 
 export default replicate
 export { replicateModels, isPinnedVersion, openReplicateModel, parseModelReference, SDXL_VERSION, type ReplicateImageModelId, type ReplicateModelReference } from './replicate-models.js'
+export { replicatePrices } from './replicate-prices.js'
 export { parseReplicateError, predictionError } from './replicate-errors.js'
 export { toReplicateInput, toReplicateCreate, toJobSnapshot, fromReplicateOutput } from './replicate-provider.js'

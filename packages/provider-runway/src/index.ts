@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from 'llmkit'
 import { parseRunwayError } from './runway-errors.js'
 import { runwayModels } from './runway-models.js'
+import { runwayPrices } from './runway-prices.js'
 import { createRunwayProvider } from './runway-provider.js'
 
 /** Options of {@link runway}. */
@@ -55,6 +56,7 @@ export function runway(options: RunwayProviderOptions = {}): ProviderPlugin {
     baseUrlEnv: ['RUNWAYML_BASE_URL', 'RUNWAY_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? DEFAULT_RUNWAY_OPTIONS.baseURL,
     models: runwayModels,
+    prices: runwayPrices,
     parseError: parseRunwayError,
     create: (ctx) => createRunwayProvider(ctx, { pollIntervalMs, maxPollIntervalMs }),
   }
@@ -62,6 +64,7 @@ export function runway(options: RunwayProviderOptions = {}): ProviderPlugin {
 
 export default runway
 export { runwayModels, type RunwayImageModelId } from './runway-models.js'
+export { runwayPrices } from './runway-prices.js'
 export { parseRunwayError, taskFailureError, isModerationCode, type TaskFailureContext } from './runway-errors.js'
 export { toRunwayRequest, fromRunwayTask, type RunwayPolling } from './runway-provider.js'
 export { RUNWAY_API_VERSION, type RunwayTextToImageRequest, type RunwayReferenceImage, type RunwayTask } from './runway-api.js'

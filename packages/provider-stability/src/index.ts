@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from 'llmkit'
 import { parseStabilityError } from './stability-errors.js'
 import { stabilityModels } from './stability-models.js'
+import { stabilityPrices } from './stability-prices.js'
 import { createStabilityProvider } from './stability-provider.js'
 
 /** Options of {@link stability}. */
@@ -30,6 +31,7 @@ export function stability(options: StabilityProviderOptions = {}): ProviderPlugi
     baseUrlEnv: ['STABILITY_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://api.stability.ai',
     models: stabilityModels,
+    prices: stabilityPrices,
     // "150 requests within a 10 second period" per account; above it the API answers 429 and may block for about 60 s.
     rateLimit: { requests: 150, intervalMs: 10_000 },
     parseError: parseStabilityError,
@@ -39,5 +41,6 @@ export function stability(options: StabilityProviderOptions = {}): ProviderPlugi
 
 export default stability
 export { stabilityModels, SDXL_SIZES, STABLE_IMAGE_ASPECT_RATIOS, STYLE_PRESETS, type StabilityImageModelId } from './stability-models.js'
+export { stabilityPrices } from './stability-prices.js'
 export { parseStabilityError } from './stability-errors.js'
 export { toStabilityFormFields, toStabilityV1Request, fromStabilityResponse, stabilityEndpoint, type StabilityEndpoint } from './stability-provider.js'
