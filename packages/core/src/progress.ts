@@ -3,9 +3,10 @@ export interface ProgressEvent {
   /**
    * `submitted`: an async job was accepted. `queued`: waiting (with `position` when known).
    * `running`: generating (with `progress` 0-1 when known). `completed`: images ready.
-   * `failed`: the job ended without images.
+   * `failed`: the job ended without images. `cancelled`: the caller aborted and a remote cancel
+   * of the accepted job was requested (it goes on in the background).
    */
-  type: 'submitted' | 'queued' | 'running' | 'completed' | 'failed'
+  type: 'submitted' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled'
   /** Provider id. */
   provider: string
   /** Model id. */

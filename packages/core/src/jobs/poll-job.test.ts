@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { AbortError, ContentPolicyError, JobFailedError, LLMKitError, NetworkError, ProviderError, RateLimitError, TimeoutError } from '../errors.js'
 import type { Clock, Logger } from '../logger.js'
 import type { ProgressEvent } from '../progress.js'
-import { createJobRunner, type JobRunnerOptions, type JobSnapshot, type JobSpec } from './poll-job.js'
+import { createJobRunner, type JobRunnerOptions, type JobSnapshot, type JobSpec, pendingCancellations } from './poll-job.js'
 
 /** A clock whose time moves only when every pending promise has settled and a timer is due. */
 class FakeClock implements Clock {
@@ -229,10 +229,11 @@ describe('createJobRunner', () => {
     }
     const error = await clock.run(runner.run(spec, { signal: controller.signal, onProgress })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AbortError)
-    expect(error).toMatchObject({ code: 'LLMKIT_ABORT', retryable: false })
+    // The job was accepted: the error names it and says it may have been charged.
+    expect(error).toMatchObject({ code: 'LLMKIT_ABORT', retryable: false, requestId: 'job-1', mayHaveBeenCharged: true })
     expect(cancelled).toStrictEqual(['job-1'])
     expect(calls).toStrictEqual(['submit', 'poll job-1'])
-    expect(events.map((e) => e.type)).toStrictEqual(['submitted', 'queued', 'running', 'failed'])
+    expect(events.map((e) => e.type)).toStrictEqual(['submitted', 'queued', 'running', 'cancelled'])
   })
 
   it('cancels the job when the caller aborts during a status request', async () => {
@@ -328,6 +329,143 @@ describe('createJobRunner', () => {
     const { spec } = scripted([{ state: 'running' }], { cancel: () => Promise.reject(new Error('cancel refused')) })
     await expect(clock.run(runner.run(spec, { signal: never, timeoutMs: 1_000 }))).rejects.toBeInstanceOf(TimeoutError)
     expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.cancel_failed', jobId: 'job-1', reason: 'timeout' }), 'could not cancel job')
+  })
+
+  it('treats a garbled status answer (a ProviderError or a parser error) as transient and polls again', async () => {
+    const { clock, runner, logger } = setup()
+    const garbled = new ProviderError('acme: unexpected status shape', { retryable: false })
+    const { spec, calls } = scripted([garbled, new TypeError("Cannot read properties of undefined (reading 'status')"), succeeded()])
+    await expect(clock.run(runner.run(spec, { signal: never }))).resolves.toBe('image')
+    expect(calls.filter((c) => c.startsWith('poll'))).toHaveLength(3)
+    expect(calls.filter((c) => c === 'submit')).toHaveLength(1)
+    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.poll_retry', failures: 2 }), 'status request failed; polling again')
+  })
+
+  it('gives up on a status that stays garbled with a non-retryable ProviderError naming the job', async () => {
+    const { clock, runner } = setup({ maxPollFailures: 2 })
+    const { spec, cancelled } = scripted([new SyntaxError('Unexpected token < in JSON')])
+    const error = await clock.run(runner.run(spec, { signal: never })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error).toMatchObject({ retryable: false, requestId: 'job-1' })
+    expect((error as Error).message).toMatch(/unreadable status of job job-1/)
+    expect(cancelled).toStrictEqual(['job-1'])
+  })
+
+  it('bounds the submit with submitSignal only; polling the accepted job ignores it', async () => {
+    const { clock, runner } = setup()
+    const attempt = new AbortController()
+    const { spec } = scripted([{ state: 'running' }, succeeded()])
+    const submit = spec.submit
+    spec.submit = async (signal) => {
+      const job = await submit(signal)
+      // The attempt deadline fires once the job was accepted: it no longer applies.
+      attempt.abort(new TimeoutError('attempt 1 did not finish'))
+      return job
+    }
+    await expect(clock.run(runner.run(spec, { signal: never, submitSignal: attempt.signal }))).resolves.toBe('image')
+  })
+
+  it('gives up a hung submit when submitSignal fires, with its reason as is (retryable)', async () => {
+    const { clock, runner } = setup()
+    const attempt = new AbortController()
+    const { spec, calls } = scripted([succeeded()])
+    spec.submit = (signal) =>
+      new Promise((_resolve, reject) => {
+        calls.push('submit')
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+        queueMicrotask(() => attempt.abort(new TimeoutError('the submit of attempt 1 got no answer within 1000 ms')))
+      })
+    const error = await clock.run(runner.run(spec, { signal: never, submitSignal: attempt.signal })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ retryable: true })
+    expect(calls).toStrictEqual(['submit'])
+  })
+
+  it('reads the job deadline from jobTimeoutMs, the CallOptions field providers pass whole', async () => {
+    const { clock, runner } = setup()
+    const { spec } = scripted([{ state: 'running' }])
+    const error = await clock.run(runner.run(spec, { signal: never, jobTimeoutMs: 2_000 })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect((error as Error).message).toMatch(/within 2000 ms/)
+  })
+
+  it('rejects an abort at once while a slow remote cancel goes on in the background', async () => {
+    const { runner, logger } = setup()
+    const controller = new AbortController()
+    let finishCancel: () => void = () => {}
+    let cancelSignal: AbortSignal | undefined
+    const { spec } = scripted(['hang'], {
+      cancel: (_id, signal) => {
+        cancelSignal = signal
+        return new Promise<void>((resolve) => (finishCancel = resolve))
+      },
+    })
+    const pending = runner.run(spec, { signal: controller.signal }).catch((e: unknown) => e)
+    await new Promise((r) => setImmediate(r))
+    controller.abort()
+    const error = await pending
+    expect(error).toBeInstanceOf(AbortError)
+    expect((error as Error).message).toMatch(/cancel of job job-1 requested/)
+    // The cancel was requested, is still running, and has its own deadline.
+    expect(cancelSignal).toBeDefined()
+    let drained = false
+    const waiting = pendingCancellations().then(() => (drained = true))
+    await new Promise((r) => setImmediate(r))
+    expect(drained).toBe(false)
+    finishCancel()
+    await waiting
+    expect(logger.info).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.cancelled', jobId: 'job-1', reason: 'abort' }), 'job cancelled')
+  })
+
+  it('logs a background cancel that fails, never as an unhandled rejection', async () => {
+    const { runner, logger } = setup()
+    const controller = new AbortController()
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const { spec } = scripted(['hang'], {
+        cancel: () => {
+          throw new Error('cancel endpoint down')
+        },
+      })
+      const pending = runner.run(spec, { signal: controller.signal }).catch((e: unknown) => e)
+      await new Promise((r) => setImmediate(r))
+      controller.abort()
+      expect(await pending).toBeInstanceOf(AbortError)
+      await pendingCancellations()
+      await new Promise((r) => setImmediate(r))
+      expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.cancel_failed', reason: 'abort' }), 'could not cancel job')
+      expect(unhandled).toStrictEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  it('says no cancel was requested when the provider has no cancel endpoint', async () => {
+    const { runner, events, onProgress } = setup()
+    const controller = new AbortController()
+    const { spec } = scripted(['hang'], { cancel: undefined })
+    const pending = runner.run(spec, { signal: controller.signal, onProgress }).catch((e: unknown) => e)
+    await new Promise((r) => setImmediate(r))
+    controller.abort()
+    const error = await pending
+    expect((error as Error).message).toMatch(/cannot be cancelled/)
+    expect(events.map((e) => e.type)).toStrictEqual(['submitted', 'failed'])
+  })
+
+  it('cancels a submit that a provider ignoring its signal got accepted after it was given up', async () => {
+    const { runner, logger } = setup()
+    const controller = new AbortController()
+    let accept: () => void = () => {}
+    const { spec, cancelled } = scripted([succeeded()])
+    spec.submit = () => new Promise((resolve) => (accept = () => resolve({ id: 'late-job' })))
+    const pending = runner.run(spec, { signal: controller.signal }).catch((e: unknown) => e)
+    controller.abort()
+    expect(await pending).toBeInstanceOf(AbortError)
+    accept()
+    await vi.waitFor(() => expect(cancelled).toStrictEqual(['late-job']))
+    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.late_submit', jobId: 'late-job' }), expect.any(String))
   })
 
   it('rejects bad options with a TypeError naming the option', async () => {

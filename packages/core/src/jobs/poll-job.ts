@@ -1,8 +1,9 @@
-import { AbortError, JobFailedError, LLMKitError, type LLMKitErrorOptions, TimeoutError } from '../errors.js'
+import { AbortError, JobFailedError, LLMKitError, ProviderError, TimeoutError } from '../errors.js'
 import { MAX_RETRY_AFTER_MS } from '../http/retry-after.js'
-import { abortError } from '../http/transport.js'
+import { abortError, markMayHaveBeenCharged, rebuild } from '../http/transport.js'
 import type { Clock, Logger } from '../logger.js'
-import type { ProgressEvent, ProgressListener } from '../progress.js'
+import type { ProgressEvent } from '../progress.js'
+import type { CallOptions } from '../registry/plugin.js'
 import { checkInteger, checkPositive } from '../option-checks.js'
 import { type JournalBinding, journaledSpec } from './job-journal.js'
 
@@ -20,8 +21,16 @@ export const DEFAULT_JOB_OPTIONS = Object.freeze({
   timeoutMs: 600_000,
   /** Consecutive failed status requests tolerated before the job is given up. */
   maxPollFailures: 5,
-  /** Deadline of the best-effort cancel call made after an abort or a timeout. */
+  /**
+   * Deadline of the best-effort cancel call made after an abort or a timeout. The cancel runs in
+   * the background: the caller's promise never waits for it.
+   */
   cancelTimeoutMs: 10_000,
+  /**
+   * How long a submit cut short by its signal gets to report how it ended (the transport marks
+   * a request sent in full) before the runner stops waiting for a provider that ignores it.
+   */
+  submitSettleMs: 50,
 })
 
 /** Where a remote job is. */
@@ -66,8 +75,11 @@ export interface JobSpec<T> {
    */
   submit(signal: AbortSignal): Promise<SubmittedJob<T>>
   /**
-   * Reads the job's state once. A retryable llmkit error (429, 5xx, network) is a transient
-   * failure and the runner polls again; any other error ends the job.
+   * Reads the job's state once. A failed status request is transient and the runner polls again
+   * (up to `maxPollFailures` in a row): a retryable llmkit error (429, 5xx, network), a
+   * {@link ProviderError} (an answer of unexpected shape: throw one for a garbled status), or
+   * any error that is not an llmkit error (a parser tripping on a garbled answer). Any other
+   * llmkit error (401, 404, a job failure) ends the job.
    */
   poll(id: string, signal: AbortSignal): Promise<JobSnapshot<T>>
   /** Cancels the job remotely (best effort; errors are logged, never thrown). */
@@ -78,27 +90,34 @@ export interface JobSpec<T> {
   maxPollIntervalMs?: number | undefined
 }
 
-/** Per-run options. */
-export interface JobRunOptions {
-  /** Aborts waiting and cancels the job remotely. */
-  signal: AbortSignal
+/**
+ * Per-run options. A provider passes its {@link CallOptions} whole (`ctx.jobs.run(spec, options)`):
+ * `signal` aborts waiting and cancels the job remotely, `submitSignal` (the attempt deadline)
+ * bounds the submit only, `jobTimeoutMs` bounds the accepted job, `onProgress` gets the events.
+ */
+export interface JobRunOptions extends CallOptions {
   /** Records the job (intent, id, result) so it is resumed instead of submitted twice ({@link journaledSpec}). */
   journal?: JournalBinding | undefined
-  /** Whole-job deadline in milliseconds, counted from the accepted submit. @defaultValue 600000 */
+  /**
+   * Whole-job deadline in milliseconds, counted from the accepted submit; wins over `jobTimeoutMs`.
+   * @defaultValue `jobTimeoutMs`, else the runner's (600000)
+   */
   timeoutMs?: number | undefined
-  /** Progress events. */
-  onProgress?: ProgressListener | undefined
 }
 
 /** Runs remote jobs: submit once, poll with backoff, cancel on abort or timeout. */
 export interface JobRunner {
   /**
    * Submits and waits for the job. Events arrive in order: `submitted`, then `queued` /
-   * `running` on every change of state, position or progress, then `completed` or `failed`.
-   * @throws whatever `submit` throws, unchanged; {@link JobFailedError} or the snapshot's error
-   * when the job fails; {@link TimeoutError} naming the job id, after cancelling the job;
-   * {@link AbortError} (or the signal's llmkit reason) after cancelling the job. Every error
-   * thrown after the job was accepted is not retryable, so no middleware pays for it twice.
+   * `running` on every change of state, position or progress, then `completed` or `failed`
+   * (or `cancelled` when the caller aborted and a remote cancel was requested).
+   * @throws whatever `submit` throws, unchanged (the signal's reason when `submitSignal` or
+   * `signal` cut it short); {@link JobFailedError} or the snapshot's error when the job fails;
+   * {@link TimeoutError} naming the job id, after requesting its cancel; {@link AbortError}
+   * (or the signal's llmkit reason) at once after an abort, with the job id as `requestId` and
+   * `mayHaveBeenCharged`, while the remote cancel goes on in the background (see
+   * {@link pendingCancellations}). Every error thrown after the job was accepted is not
+   * retryable, so no middleware pays for it twice.
    */
   run<T>(spec: JobSpec<T>, options: JobRunOptions): Promise<T>
 }
@@ -121,9 +140,25 @@ export interface JobRunnerOptions {
  */
 function notRetryable(error: LLMKitError): LLMKitError {
   if (!error.retryable) return error
-  const Ctor = error.constructor as new (message: string, options: LLMKitErrorOptions, code?: string) => LLMKitError
-  // The base class takes the code as a third argument; subclasses ignore it and keep their own.
-  return new Ctor(error.message, { ...error, retryable: false, cause: error }, error.code)
+  return rebuild(error, { retryable: false, cause: error })
+}
+
+/** Remote cancels still running in the background, across every runner of the process. */
+const backgroundCancels = new Set<Promise<void>>()
+
+/**
+ * Resolves when every remote cancel the job runners requested in the background has ended
+ * (each is bounded by {@link DEFAULT_JOB_OPTIONS}.cancelTimeoutMs and never rejects). A CLI
+ * awaits it after Ctrl-C before the process exits, so the cancels actually reach the provider.
+ */
+export function pendingCancellations(): Promise<void> {
+  return Promise.all([...backgroundCancels]).then(() => undefined)
+}
+
+/** A submit error of a transient kind that the status poll treats as "try again". */
+function isTransientPollError(error: unknown): boolean {
+  if (!LLMKitError.isInstance(error)) return true
+  return error.retryable || error instanceof ProviderError
 }
 
 /** A provider hint kept within sane bounds, or undefined when there is none. */
@@ -148,11 +183,29 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
     async run<T>(spec: JobSpec<T>, options: JobRunOptions): Promise<T> {
       if (options.journal !== undefined) spec = journaledSpec(spec, options.journal, { clock, logger })
       const { signal } = options
-      const timeoutMs = options.timeoutMs ?? runnerOptions.timeoutMs ?? DEFAULT_JOB_OPTIONS.timeoutMs
+      const timeoutMs = options.timeoutMs ?? options.jobTimeoutMs ?? runnerOptions.timeoutMs ?? DEFAULT_JOB_OPTIONS.timeoutMs
       checkPositive('timeoutMs', timeoutMs, 'number of milliseconds')
       checkPositive('pollIntervalMs', spec.pollIntervalMs, 'number of milliseconds')
       if (signal.aborted) throw abortError(signal)
-      const submitted = await spec.submit(signal)
+      const cancelInBackground = (id: string, why: string): boolean => {
+        if (!spec.cancel) return false
+        const who = { provider: spec.provider, model: spec.model, jobId: id }
+        const cancelling = (async () => {
+          try {
+            await spec.cancel!(id, AbortSignal.timeout(DEFAULT_JOB_OPTIONS.cancelTimeoutMs))
+            logger.info({ event: 'job.cancelled', ...who, reason: why }, 'job cancelled')
+          } catch (error) {
+            logger.warn({ event: 'job.cancel_failed', ...who, reason: why, error: String(error) }, 'could not cancel job')
+          }
+        })()
+        backgroundCancels.add(cancelling)
+        void cancelling.finally(() => backgroundCancels.delete(cancelling))
+        return true
+      }
+      const submitted = await submitWithin(spec, options.submitSignal ?? signal, (late) => {
+        logger.warn({ event: 'job.late_submit', provider: spec.provider, model: spec.model, jobId: late.id }, 'a submit given up on was accepted after all; cancelling it')
+        cancelInBackground(late.id, 'late submit')
+      })
       const id = submitted.id
       const who = { provider: spec.provider, model: spec.model, jobId: id }
       const started = clock.now()
@@ -184,19 +237,24 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
           // A listener's bug must not fail a paid generation.
         }
       }
-      const cancel = async (why: string) => {
-        if (!spec.cancel) return
-        try {
-          await spec.cancel(id, AbortSignal.timeout(DEFAULT_JOB_OPTIONS.cancelTimeoutMs))
-          logger.info({ event: 'job.cancelled', ...who, reason: why }, 'job cancelled')
-        } catch (error) {
-          logger.warn({ event: 'job.cancel_failed', ...who, reason: why, error: String(error) }, 'could not cancel job')
-        }
-      }
-      const giveUp = async (why: string, error: LLMKitError): Promise<never> => {
-        await cancel(why)
+      const giveUp = (why: string, error: LLMKitError): never => {
+        cancelInBackground(id, why)
         emit('failed')
         throw notRetryable(error)
+      }
+      const aborted = (): never => {
+        const requested = cancelInBackground(id, 'abort')
+        emit(requested ? 'cancelled' : 'failed')
+        const reason = abortError(signal)
+        // The job was accepted: it may run (and bill) until the cancel lands.
+        if (!(reason instanceof AbortError)) throw markMayHaveBeenCharged(notRetryable(reason))
+        throw new AbortError(`${spec.provider} ${spec.model}: aborted by the caller; ${requested ? `cancel of job ${id} requested` : `job ${id} cannot be cancelled through the API and may still run`}`, {
+          provider: spec.provider,
+          model: spec.model,
+          requestId: id,
+          mayHaveBeenCharged: true,
+          cause: reason,
+        })
       }
 
       emit('submitted')
@@ -245,9 +303,9 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
           }
           const remaining = deadline - clock.now()
           if (remaining <= 0 || expired.signal.aborted) {
-            return await giveUp(
+            return giveUp(
               'timeout',
-              new TimeoutError(`${spec.provider} ${spec.model}: job ${id} did not finish within ${timeoutMs} ms; it was cancelled. Raise jobTimeoutMs for slow models.`, {
+              new TimeoutError(`${spec.provider} ${spec.model}: job ${id} did not finish within ${timeoutMs} ms; its cancel was requested. Raise jobTimeoutMs for slow models.`, {
                 provider: spec.provider,
                 model: spec.model,
                 requestId: id,
@@ -263,23 +321,21 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
             hint = boundHint(fresh.pollAfterMs)
             failures = 0
           } catch (error) {
-            if (signal.aborted) {
-              await cancel('abort')
-              emit('failed')
-              const abort = abortError(signal)
-              throw abort instanceof AbortError ? abort : notRetryable(abort)
-            }
+            if (signal.aborted) return aborted()
             // The deadline cut the wait or the request short: the top of the loop reports it.
             if (expired.signal.aborted) continue
-            if (!LLMKitError.isInstance(error)) {
-              await cancel('poll failed')
-              emit('failed')
-              throw error
-            }
-            if (!error.retryable || ++failures >= maxPollFailures) return await giveUp('poll failed', error)
-            logger.warn({ event: 'job.poll_retry', ...who, failures, error: error.message }, 'status request failed; polling again')
+            const failure = LLMKitError.isInstance(error)
+              ? error
+              : new ProviderError(`${spec.provider} ${spec.model}: unreadable status of job ${id}: ${error instanceof Error ? error.message : String(error)}`, {
+                  provider: spec.provider,
+                  model: spec.model,
+                  requestId: id,
+                  cause: error,
+                })
+            if (!isTransientPollError(error) || ++failures >= maxPollFailures) return giveUp('poll failed', failure)
+            logger.warn({ event: 'job.poll_retry', ...who, failures, error: failure.message }, 'status request failed; polling again')
             // Retry hints (429 Retry-After) win; otherwise back off as if nothing changed.
-            hint = boundHint(error.retryAfterMs)
+            hint = boundHint(failure.retryAfterMs)
             interval = Math.min(maxInterval, interval * DEFAULT_JOB_OPTIONS.backoffFactor)
           }
         }
@@ -287,5 +343,40 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
         finished.abort()
       }
     },
+  }
+}
+
+/**
+ * Runs `spec.submit` under `signal`. The transport ends a request as soon as its signal fires;
+ * a provider that ignores its signal is given {@link DEFAULT_JOB_OPTIONS}.submitSettleMs, then
+ * left behind: if its submit is accepted after all, `onLate` gets the job (to cancel it).
+ */
+async function submitWithin<T>(spec: JobSpec<T>, signal: AbortSignal, onLate: (job: SubmittedJob<T>) => void): Promise<SubmittedJob<T>> {
+  if (signal.aborted) throw abortError(signal)
+  const submitting = spec.submit(signal)
+  let gaveUp = false
+  let grace: ReturnType<typeof setTimeout> | undefined
+  let onAbort: (() => void) | undefined
+  const cut = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      grace = setTimeout(() => {
+        gaveUp = true
+        reject(abortError(signal))
+      }, DEFAULT_JOB_OPTIONS.submitSettleMs)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  submitting.then(
+    (job) => {
+      if (gaveUp) onLate(job)
+    },
+    () => {},
+  )
+  cut.catch(() => {})
+  try {
+    return await Promise.race([submitting, cut])
+  } finally {
+    clearTimeout(grace)
+    signal.removeEventListener('abort', onAbort!)
   }
 }

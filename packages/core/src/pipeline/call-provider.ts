@@ -48,6 +48,7 @@ export function callProvider(options: CallProviderOptions): Terminal {
     const result = await provider.generate(normalized, {
       journal,
       signal: ctx.signal,
+      submitSignal: ctx.submitSignal,
       onProgress: ctx.onProgress && ((event) => ctx.onProgress?.({ ...event, part: ctx.part })),
       jobTimeoutMs: ctx.jobTimeoutMs,
     })
