@@ -12,6 +12,7 @@ import { type ModelListing, ProviderRegistry, TOKENS, type RegistrySettings } fr
 import { abortError } from './http/transport.js'
 import { type BuiltinOptions, builtinMiddleware } from './pipeline/builtins.js'
 import { type CallProviderOptions, callProvider } from './pipeline/call-provider.js'
+import { checkDownloadSettings, type DownloadSettings } from './pipeline/deliver.js'
 import { compose, type Terminal } from './pipeline/compose.js'
 import { createContext, type Middleware } from './pipeline/context.js'
 import { type BudgetOptions, createMemoryBudgetStore, DEFAULT_BUDGET_OPTIONS, generationCost, priceFor } from './pipeline/budget.js'
@@ -43,6 +44,13 @@ export interface LLMKitClientOptions extends BuiltinOptions {
   contentFilter?: CallProviderOptions['contentFilter']
   /** Deadline of one async job, in milliseconds. @defaultValue 600000 */
   jobTimeoutMs?: number | undefined
+  /**
+   * Image downloads (to honor `b64_json`, and `bytes()` / `save()` of this client's images): each
+   * provider's configured base URL origin is trusted; `allowHosts` adds other trusted hosts;
+   * anything else must be https to a public address. Retry and size limits.
+   * @defaultValue `DEFAULT_DOWNLOAD_SETTINGS` (3 tries, 64 MiB, 120 s), no extra hosts
+   */
+  downloads?: DownloadSettings | undefined
   /**
    * Records every async job of a call given an `idempotencyKey` (intent, job id, result), so a
    * repeated call, another process or {@link LLMKitClient.resumeJobs} resumes the job instead of
@@ -149,6 +157,7 @@ export class LLMKitClient {
       this.#registry.register(options.providers)
       this.#ready = Promise.resolve()
     }
+    checkDownloadSettings(options.downloads)
     // One limiter per client, keyed by provider and a hash of its key, and fed every provider answer.
     this.#rateLimiter =
       options.rateLimit === false ? undefined : new RateLimiter({ ...options.rateLimit, bucketOf: (plugin) => rateLimitBucket(plugin.id, this.#registry.apiKeyOf(plugin)) })
@@ -337,7 +346,14 @@ export class LLMKitClient {
   #getPipeline(): Terminal {
     this.#pipeline ??= compose(
       [...this.#userMiddleware, ...this.#builtins],
-      callProvider({ registry: this.#registry, transport: this.#transport, contentFilter: this.#options.contentFilter, jobJournal: this.#options.jobJournal }),
+      callProvider({
+        registry: this.#registry,
+        transport: this.#transport,
+        contentFilter: this.#options.contentFilter,
+        jobJournal: this.#options.jobJournal,
+        downloads: this.#options.downloads,
+        customDispatcher: this.#options.transport?.dispatcher !== undefined,
+      }),
     )
     return this.#pipeline
   }

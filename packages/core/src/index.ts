@@ -46,7 +46,7 @@ export {
   MAX_ERROR_BODY_CHARS,
 } from './errors.js'
 export { type Logger, type Clock, silentLogger, systemClock } from './logger.js'
-export { sniffImageType, sniffBase64Type, imageExtension, IMAGE_EXTENSIONS, base64DecodedLength, parseDataUrl, type ImageMimeType } from './media.js'
+export { sniffImageType, sniffBase64Type, isBase64, imageExtension, IMAGE_EXTENSIONS, base64DecodedLength, parseDataUrl, type ImageMimeType } from './media.js'
 export {
   modelCapabilitiesSchema,
   sizeSpecSchema,
@@ -165,6 +165,7 @@ export type {
 } from './cost/price.js'
 export { normalizeRequest, nearestAspectRatio, nearestListedSize, type UnsupportedPolicy } from './pipeline/normalize-request.js'
 export type { ContentFilterPolicy } from './pipeline/call-provider.js'
+export { deliver, checkProviderResult, DEFAULT_DOWNLOAD_SETTINGS, type DownloadSettings } from './pipeline/deliver.js'
 export {
   HttpTransport,
   getSharedDispatcher,
@@ -176,7 +177,8 @@ export {
 } from './http/transport.js'
 export { errorFromResponse, redact, type ParsedProviderError, type ErrorContext } from './http/error-body.js'
 export { parseRetryAfter, parseShouldRetry, MAX_RETRY_AFTER_MS } from './http/retry-after.js'
-export { downloadImage, type DownloadOptions, type DownloadedImage } from './http/download.js'
+export { downloadImage, DEFAULT_MAX_IMAGE_BYTES, DEFAULT_DOWNLOAD_TIMEOUT_MS, type DownloadOptions, type DownloadedImage, type DownloadGuard } from './http/download.js'
+export { blockedRange, isPublicAddress, guardedLookup, type LookupFunction } from './http/ip-guard.js'
 export {
   createJobRunner,
   pendingCancellations,

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, extname } from 'node:path'
 import { InvalidRequestError } from './errors.js'
-import { downloadImage } from './http/download.js'
+import { bindImageDownloads, downloadImage, imageDownloadsOf } from './http/download.js'
 import { base64DecodedLength, imageExtension, parseDataUrl, sniffBase64Type } from './media.js'
 import type { Cost } from './cost/price.js'
 import type { Warning } from './warnings.js'
@@ -77,7 +77,9 @@ export class GeneratedImage {
 
   /** A copy with the revised prompt set. */
   with_revised_prompt(prompt: string): GeneratedImage {
-    return new GeneratedImage({ ...this.toJSON(), expiresAt: this.expiresAt, revised_prompt: prompt })
+    const copy = new GeneratedImage({ ...this.toJSON(), expiresAt: this.expiresAt, revised_prompt: prompt })
+    bindImageDownloads(copy, imageDownloadsOf(this))
+    return copy
   }
 
   /** Decoded size of `b64_json` (or of a `data:` URL) in bytes; 0 when only a remote URL is known. */
@@ -88,12 +90,16 @@ export class GeneratedImage {
   }
 
   /**
-   * The image bytes: decoded from `b64_json`, or downloaded from `url` (https only, size-capped).
-   * @throws {@link NetworkError} when the URL expired or failed; {@link InvalidRequestError} when there is no data.
+   * The image bytes: decoded from `b64_json`, or downloaded from `url` (size-capped, redirects not
+   * followed). An image a client returned may be fetched from its provider's configured origin
+   * and the client's `downloads.allowHosts`, as the client does; any other URL, and every URL of
+   * an image built by hand or read back from a cache store, must be https to a public address.
+   * @throws {@link NetworkError} when the URL expired or failed; {@link InvalidRequestError} when
+   * there is no data or the URL is refused.
    */
   async bytes(options: { signal?: AbortSignal } = {}): Promise<Buffer> {
     if (this.b64_json !== undefined) return Buffer.from(this.b64_json, 'base64')
-    if (this.url !== undefined) return (await downloadImage(this.url, { signal: options.signal })).bytes
+    if (this.url !== undefined) return (await downloadImage(this.url, { ...imageDownloadsOf(this), signal: options.signal })).bytes
     throw new InvalidRequestError('This image has neither url nor b64_json: nothing to read')
   }
 

@@ -169,7 +169,7 @@ export function createFalProvider(ctx: ProviderContext): ImageProvider {
             await ctx.http.request({ method: 'PUT', url: urls!.cancel, headers, signal, model: req.modelId, acceptStatus: [400, 404] })
           },
         },
-        { signal: options.signal, onProgress: options.onProgress, timeoutMs: options.jobTimeoutMs },
+        options,
       )
     },
   }

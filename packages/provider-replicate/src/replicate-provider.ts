@@ -181,7 +181,7 @@ export function createReplicateProvider(settings: ReplicateProviderSettings): (c
               await ctx.http.request({ method: 'POST', path: `/predictions/${encodeURIComponent(id)}/cancel`, headers: auth, signal, model, acceptStatus: [404] })
             },
           },
-          { signal: options.signal, onProgress: options.onProgress, timeoutMs: options.jobTimeoutMs },
+          options,
         )
       },
     }

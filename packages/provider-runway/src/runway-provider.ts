@@ -133,7 +133,7 @@ export function createRunwayProvider(ctx: ProviderContext, polling: RunwayPollin
           })
         },
       }
-      return ctx.jobs.run(spec, { signal: options.signal, onProgress: options.onProgress, timeoutMs: options.jobTimeoutMs })
+      return ctx.jobs.run(spec, options)
     },
   }
 }

@@ -3,6 +3,7 @@ import { type BudgetOptions, budget } from './budget.js'
 import { type CacheOptions, cache } from './cache.js'
 import { type ConcurrencyOptions, concurrency } from './concurrency.js'
 import type { Middleware } from './context.js'
+import { deliver } from './deliver.js'
 import { type FallbackOptions, fallback } from './fallback.js'
 import { logging } from './logging.js'
 import { type RateLimitOptions, RateLimiter } from './rate-limit.js'
@@ -52,6 +53,7 @@ export const BUILTIN_ORDER = Object.freeze([
   'validateCapabilities',
   'cache',
   'splitN',
+  'deliver',
   'concurrency',
   'retry',
   'budget',
@@ -69,6 +71,9 @@ export const BUILTIN_ORDER = Object.freeze([
  * - `cache` after validation (it keys on the normalized request) and before splitting and
  *   limits (a hit costs no slot);
  * - `splitN` above `concurrency`, so parts run in parallel under the limit;
+ * - `deliver` (always on) inside `splitN`, below `cache` and above `concurrency` and `retry`:
+ *   downloads run per part with their own bounded retry, never re-enter the generation, hold no
+ *   provider slot, and the cache stores delivered responses;
  * - `retry` below `concurrency` (a retry keeps its slot) and above `rateLimit` and
  *   `attemptTimeout` (each attempt takes a token and has its own deadline);
  * - `budget` below `retry` and `splitN` (every attempt and part reserves its own cost) and above
@@ -88,6 +93,8 @@ export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter
   stack.push(validateCapabilities({ unsupported: options.unsupported }))
   if (options.cache !== undefined && options.cache !== false) stack.push(cache(options.cache === true ? {} : options.cache))
   if (on(options.splitN)) stack.push(splitN(options.splitN))
+  // Always on: downloads live here, above retry, so a failing image host never re-runs a paid generation.
+  stack.push(deliver())
   if (on(options.concurrency)) stack.push(concurrency(options.concurrency))
   if (on(options.retry)) stack.push(retry(options.retry))
   stack.push(budget({ budget: options.budget, prices: options.prices }))

@@ -4,7 +4,8 @@ import { AbortError, ProviderError } from '../errors.js'
 import { fakeClient, fakePlugin } from './__fixtures__/fake.js'
 import { cache, type CacheStore, createMemoryCacheStore } from './cache.js'
 
-const b64 = (req: { n: number }) => ({ images: Array.from({ length: req.n }, () => ({ b64: 'aGVsbG8=' })) })
+/** The 8-byte PNG signature: output checks let only image bytes through. */
+const b64 = (req: { n: number }) => ({ images: Array.from({ length: req.n }, () => ({ b64: 'iVBORw0KGgo=' })) })
 
 describe('cache', () => {
   it('misses, then hits on the same normalized request (no second provider call)', async () => {

@@ -1,5 +1,5 @@
 import { ContentPolicyError, UnsupportedCapabilityError } from '../errors.js'
-import { downloadImage } from '../http/download.js'
+import { bindImageDownloads, type ImageDownloadOptions } from '../http/download.js'
 import type { HttpTransport } from '../http/transport.js'
 import { parseDataUrl, sniffBase64Type } from '../media.js'
 import type { ProviderImage } from '../registry/plugin.js'
@@ -9,6 +9,7 @@ import { GeneratedImage, ImageGenerationResponse } from '../response.js'
 import type { Warning } from '../warnings.js'
 import type { GenerationContext } from './context.js'
 import type { Terminal } from './compose.js'
+import { checkProviderResult, DEFAULT_DOWNLOAD_SETTINGS, type DeliveryPlan, type DownloadSettings, markPendingDownload, paidWorkOf } from './deliver.js'
 
 /** What to do with an image the provider flagged (NSFW, CONTENT_FILTERED). */
 export type ContentFilterPolicy = 'error' | 'warn'
@@ -23,14 +24,52 @@ export interface CallProviderOptions {
   contentFilter?: ContentFilterPolicy | undefined
   /** Job journal handed to async providers for calls with an idempotency key. @defaultValue none */
   jobJournal?: JobJournal | undefined
+  /** Download guard, limits and retry of the `deliver` step. @defaultValue {@link DEFAULT_DOWNLOAD_SETTINGS}, public https only */
+  downloads?: DownloadSettings | undefined
+  /**
+   * The transport was built on a caller's own dispatcher (proxy, mock), which resolves and
+   * connects by itself: untrusted download hosts are then checked once before the request.
+   */
+  customDispatcher?: boolean | undefined
 }
 
 /**
- * The innermost handler: calls the provider once, then honors the requested format (downloads
- * URLs for `b64_json`, turns bytes into `data:` URLs for `url`) and reports flagged images.
+ * The innermost handler, the one step the retry middleware repeats: calls the provider once,
+ * checks what came back ({@link checkProviderResult}: count, data, base64, image bytes), reports
+ * flagged images, and honors the requested format where no network is needed (bytes become
+ * `data:` URLs for `url`). Images whose bytes must be downloaded (`b64_json` from a URL-only
+ * provider) are returned as placeholders for the `deliver` middleware, which sits above `retry`:
+ * a failing image host must never make the retry submit a new paid generation.
  */
 export function callProvider(options: CallProviderOptions): Terminal {
   const contentFilter = options.contentFilter ?? 'error'
+  const settings = options.downloads ?? {}
+  const retry = {
+    maxAttempts: settings.maxAttempts ?? DEFAULT_DOWNLOAD_SETTINGS.maxAttempts,
+    initialDelayMs: settings.initialDelayMs ?? DEFAULT_DOWNLOAD_SETTINGS.initialDelayMs,
+    maxDelayMs: settings.maxDelayMs ?? DEFAULT_DOWNLOAD_SETTINGS.maxDelayMs,
+    random: settings.random ?? Math.random,
+  }
+  // One set of download options per provider: its configured base URL's origin is trusted as the API is.
+  const byProvider = new Map<string, ImageDownloadOptions>()
+  const downloadsFor = (ctx: GenerationContext): ImageDownloadOptions => {
+    let found = byProvider.get(ctx.providerId)
+    if (found === undefined) {
+      found = {
+        transport: options.transport,
+        maxBytes: settings.maxBytes ?? DEFAULT_DOWNLOAD_SETTINGS.maxBytes,
+        timeoutMs: settings.timeoutMs ?? DEFAULT_DOWNLOAD_SETTINGS.timeoutMs,
+        guard: Object.freeze({
+          trustedOrigins: originOf(options.registry.baseUrlOf(ctx.model.plugin)),
+          allowHosts: settings.allowHosts,
+          lookup: settings.lookup,
+          customDispatcher: options.customDispatcher,
+        }),
+      }
+      byProvider.set(ctx.providerId, found)
+    }
+    return found
+  }
   return async function callProviderTerminal(ctx: GenerationContext): Promise<ImageGenerationResponse> {
     const normalized = ctx.normalized
     if (normalized === undefined) throw new Error('callProvider needs ctx.normalized; the validateCapabilities middleware must run first')
@@ -53,6 +92,8 @@ export function callProvider(options: CallProviderOptions): Terminal {
       jobTimeoutMs: ctx.jobTimeoutMs,
     })
     const providerMs = ctx.clock.now() - started
+    const paid = paidWorkOf(result, ctx)
+    checkProviderResult(result, normalized.n, ctx, paid)
     const warnings: Warning[] = [...(result.warnings ?? []), ...(journal?.warnings ?? [])]
     const flagged = result.images.filter((image) => image.contentFiltered)
     if (flagged.length > 0) {
@@ -62,14 +103,15 @@ export function callProvider(options: CallProviderOptions): Terminal {
           provider: ctx.providerId,
           model: ctx.model.modelId,
           requestId: result.requestId,
+          paid,
         })
       }
       warnings.push({ type: 'content', message: `${what}; they may be blurred or blank` })
     }
     const wanted = ctx.request.format ?? 'url'
-    const downloadStarted = ctx.clock.now()
-    const images = await Promise.all(result.images.map((image) => toGeneratedImage(image, wanted, ctx, options.transport)))
-    const downloadMs = wanted === 'b64_json' && result.images.some((i) => i.b64 === undefined) ? ctx.clock.now() - downloadStarted : undefined
+    const downloads = downloadsFor(ctx)
+    const plan: DeliveryPlan = { paid, transport: options.transport, download: downloads, retry }
+    const images = result.images.map((image) => toGeneratedImage(image, wanted, plan, downloads))
     return new ImageGenerationResponse({
       created: result.created ?? Math.floor(ctx.clock.now() / 1000),
       images,
@@ -77,13 +119,21 @@ export function callProvider(options: CallProviderOptions): Terminal {
       provider: ctx.providerId,
       model: ctx.model.modelId,
       usage: result.usage,
-      timings: { totalMs: ctx.clock.now() - started, providerMs, downloadMs },
+      timings: { totalMs: ctx.clock.now() - started, providerMs },
       requestIds: result.requestId === undefined ? [] : [result.requestId],
     })
   }
 }
 
-async function toGeneratedImage(image: ProviderImage, wanted: 'url' | 'b64_json', ctx: GenerationContext, transport: HttpTransport): Promise<GeneratedImage> {
+function originOf(baseUrl: string): readonly string[] {
+  try {
+    return Object.freeze([new URL(baseUrl).origin])
+  } catch {
+    return Object.freeze([])
+  }
+}
+
+function toGeneratedImage(image: ProviderImage, wanted: 'url' | 'b64_json', plan: DeliveryPlan, downloads: ImageDownloadOptions): GeneratedImage {
   let b64 = image.b64
   let url = image.url
   let mimeType = image.mimeType
@@ -92,15 +142,10 @@ async function toGeneratedImage(image: ProviderImage, wanted: 'url' | 'b64_json'
     b64 = data.base64
     mimeType ??= data.mimeType
   }
-  if (wanted === 'b64_json' && b64 === undefined && url !== undefined) {
-    // Provider URLs expire (OpenAI 60 min, Replicate 1 h), so base64 is fetched now, while it works.
-    const downloaded = await downloadImage(url, { transport, signal: ctx.signal })
-    b64 = downloaded.bytes.toString('base64')
-    mimeType = downloaded.mimeType ?? mimeType
-  }
-  if (b64 !== undefined && mimeType === undefined) mimeType = sniffBase64Type(b64)
+  // The bytes win over the provider's word (a `.png` URL may serve WebP); checkProviderResult made sure they are an image.
+  if (b64 !== undefined) mimeType = sniffBase64Type(b64) ?? mimeType
   if (wanted === 'url' && url === undefined && b64 !== undefined) url = `data:${mimeType ?? 'application/octet-stream'};base64,${b64}`
-  return new GeneratedImage({
+  const generated = new GeneratedImage({
     url,
     b64_json: wanted === 'b64_json' ? b64 : undefined,
     revised_prompt: image.revisedPrompt,
@@ -110,4 +155,8 @@ async function toGeneratedImage(image: ProviderImage, wanted: 'url' | 'b64_json'
     height: image.height,
     expiresAt: image.expiresAt,
   })
+  bindImageDownloads(generated, downloads)
+  // Provider URLs expire (OpenAI 60 min, Replicate 1 h), so base64 is fetched right away, by `deliver`.
+  if (wanted === 'b64_json' && b64 === undefined && url !== undefined) markPendingDownload(generated, url, image, plan)
+  return generated
 }

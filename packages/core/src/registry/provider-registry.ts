@@ -156,6 +156,11 @@ export class ProviderRegistry {
     return instance
   }
 
+  /** The base URL a provider is configured with (explicit, environment, or default), without a trailing slash. */
+  baseUrlOf(plugin: ProviderPlugin): string {
+    return this.#baseUrlOf(plugin)
+  }
+
   #baseUrlOf(plugin: ProviderPlugin): string {
     const explicit = this.settings.baseUrls[plugin.id]
     const fromEnv = plugin.baseUrlEnv?.map((name) => this.settings.env[name]).find((v) => v)

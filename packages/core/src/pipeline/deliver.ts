@@ -1,0 +1,236 @@
+import { DeliveryError, LLMKitError, type PaidWork, ProviderError } from '../errors.js'
+import { bindImageDownloads, DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_IMAGE_BYTES, type DownloadedImage, type DownloadOptions, downloadImage, imageDownloadsOf } from '../http/download.js'
+import type { LookupFunction } from '../http/ip-guard.js'
+import { abortError, type HttpTransport } from '../http/transport.js'
+import { isBase64, parseDataUrl, sniffBase64Type, sniffImageType } from '../media.js'
+import { checkInteger, checkNumber } from '../option-checks.js'
+import type { ProviderImage, ProviderResult } from '../registry/plugin.js'
+import { GeneratedImage, type ImageGenerationResponse } from '../response.js'
+import type { GenerationContext, Middleware } from './context.js'
+
+/** Download defaults, written as data. */
+export const DEFAULT_DOWNLOAD_SETTINGS = Object.freeze({
+  /** Tries of one image download (the first included); 429, 5xx, 408, network errors and timeouts are tried again. */
+  maxAttempts: 3,
+  /** Backoff ceiling of the first retry, in milliseconds (full jitter); a `Retry-After` hint wins. */
+  initialDelayMs: 500,
+  /** Largest backoff ceiling, in milliseconds. */
+  maxDelayMs: 4_000,
+  /** Largest image downloaded, in bytes. */
+  maxBytes: DEFAULT_MAX_IMAGE_BYTES,
+  /** Deadline of one download try, in milliseconds. */
+  timeoutMs: DEFAULT_DOWNLOAD_TIMEOUT_MS,
+})
+
+/**
+ * How the client downloads provider images (to honor `b64_json` from URL-only providers) and
+ * what `GeneratedImage.bytes()` / `save()` may reach.
+ */
+export interface DownloadSettings {
+  /**
+   * Hosts trusted besides each provider's configured base URL origin, as `host` (any port) or
+   * `host:port`, e.g. `['cdn.internal:8443']`: fetched over http or https whatever they resolve
+   * to. Every other host must be https and resolve only to public addresses.
+   * @defaultValue []
+   */
+  allowHosts?: readonly string[] | undefined
+  /** @defaultValue 3 */
+  maxAttempts?: number | undefined
+  /** @defaultValue 500 */
+  initialDelayMs?: number | undefined
+  /** @defaultValue 4000 */
+  maxDelayMs?: number | undefined
+  /** @defaultValue 67108864 (64 MiB) */
+  maxBytes?: number | undefined
+  /** @defaultValue 120000 */
+  timeoutMs?: number | undefined
+  /** DNS lookup for untrusted hosts (tests make names resolve to chosen addresses). @defaultValue dns.lookup */
+  lookup?: LookupFunction | undefined
+  /** Source of randomness for the backoff jitter, in [0, 1). @defaultValue Math.random */
+  random?: (() => number) | undefined
+}
+
+/** Checks {@link DownloadSettings} once, when the client is built. @throws TypeError naming the bad option. */
+export function checkDownloadSettings(settings: DownloadSettings | undefined): void {
+  if (settings === undefined) return
+  if (typeof settings !== 'object' || settings === null) throw new TypeError('Expected `downloads` to be an object')
+  if (settings.allowHosts !== undefined && (!Array.isArray(settings.allowHosts) || settings.allowHosts.some((h) => typeof h !== 'string' || h === '' || h.includes('/')))) {
+    throw new TypeError("Expected `downloads.allowHosts` to be an array of 'host' or 'host:port' strings")
+  }
+  checkInteger('maxAttempts', settings.maxAttempts, 1)
+  checkNumber('initialDelayMs', settings.initialDelayMs)
+  checkNumber('maxDelayMs', settings.maxDelayMs)
+  checkInteger('maxBytes', settings.maxBytes, 1)
+  checkNumber('timeoutMs', settings.timeoutMs, 1)
+}
+
+/** Everything a later download of one provider call needs, recorded by the terminal. */
+export interface DeliveryPlan {
+  /** What the provider was paid for. */
+  readonly paid: PaidWork
+  /** The API's transport (trusted origins, and untrusted ones on a caller's dispatcher). */
+  readonly transport: HttpTransport
+  /** Download guard and limits. */
+  readonly download: Pick<DownloadOptions, 'guard' | 'maxBytes' | 'timeoutMs'>
+  /** Retry of one download. */
+  readonly retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; random: () => number }
+}
+
+interface PendingDownload {
+  readonly url: string
+  readonly image: ProviderImage
+  readonly plan: DeliveryPlan
+}
+
+/**
+ * Images the terminal returned that still need their bytes downloaded (`b64_json` asked of a
+ * URL-only provider). Keyed by the image object, which the middleware between the terminal and
+ * `deliver` (concurrency, retry, rate limit, attempt timeout) pass through untouched.
+ */
+const pending = new WeakMap<GeneratedImage, PendingDownload>()
+
+/** Marks a placeholder image whose bytes {@link deliver} downloads. @internal */
+export function markPendingDownload(image: GeneratedImage, url: string, source: ProviderImage, plan: DeliveryPlan): void {
+  pending.set(image, { url, image: source, plan })
+}
+
+/** Where the paid work of one provider call is recorded, for errors that must not lose it. */
+export function paidWorkOf(result: ProviderResult, ctx: GenerationContext): PaidWork {
+  return Object.freeze({
+    provider: ctx.providerId,
+    model: ctx.model.modelId,
+    // Async providers report their job id as the request id (prediction, task, queue request).
+    jobId: ctx.normalized?.capabilities.mode === 'async' ? result.requestId : undefined,
+    requestId: result.requestId,
+    images: Object.freeze(
+      (Array.isArray(result.images) ? result.images : []).map((i) =>
+        Object.freeze({ url: i?.url !== undefined && !i.url.startsWith('data:') ? i.url : undefined, seed: i?.seed, mimeType: i?.mimeType }),
+      ),
+    ),
+  })
+}
+
+function outputError(ctx: GenerationContext, paid: PaidWork, what: string): ProviderError {
+  return new ProviderError(`${ctx.providerId} ${ctx.model.modelId}: ${what}. The provider may have charged for this call, so it is not retried; what it returned is in error.paid`, {
+    provider: ctx.providerId,
+    model: ctx.model.modelId,
+    requestId: paid.requestId,
+    retryable: false,
+    paid,
+  })
+}
+
+/**
+ * Checks what a provider returned before anything is made of it: as many images as asked for
+ * this call, each with data (a URL or base64), base64 that is base64 and decodes to an image
+ * (PNG, JPEG, WebP, GIF or SVG). Failures are non-retryable {@link ProviderError}s carrying
+ * `paid`: the work was done and billed, and asking again would pay again.
+ */
+export function checkProviderResult(result: ProviderResult, expected: number, ctx: GenerationContext, paid: PaidWork): void {
+  if (!Array.isArray(result?.images)) throw outputError(ctx, paid, 'the provider result has no image list')
+  if (result.images.length !== expected) {
+    throw outputError(ctx, paid, `asked for ${expected} image(s), the provider returned ${result.images.length}`)
+  }
+  result.images.forEach((image, i) => {
+    const which = `image ${i + 1} of ${expected}`
+    const data = image?.url === undefined ? undefined : parseDataUrl(image.url)
+    const b64 = image?.b64 ?? data?.base64
+    if (b64 === undefined && (typeof image?.url !== 'string' || image.url === '')) throw outputError(ctx, paid, `${which} has neither a URL nor base64 data`)
+    if (image.url !== undefined && image.url.startsWith('data:') && data === undefined) throw outputError(ctx, paid, `${which} is a data: URL that is not base64`)
+    if (b64 === undefined) return
+    if (!isBase64(b64)) throw outputError(ctx, paid, `${which}: its base64 data is not base64`)
+    if (sniffBase64Type(b64) === undefined) throw outputError(ctx, paid, `${which}: its data is not a PNG, JPEG, WebP, GIF or SVG image`)
+  })
+}
+
+/** Full-jitter backoff, as the retry middleware does, within the download's own bounds. */
+function delayMs(retryNumber: number, retry: DeliveryPlan['retry']): number {
+  return Math.floor(retry.random() * Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** (retryNumber - 1)))
+}
+
+/**
+ * One image download with its own bounded retry: 429, 5xx, 408, network errors and timeouts are
+ * tried again (after `Retry-After` when the host sends one), a 4xx, a refused address or an
+ * oversized body are not. Never re-enters the generation.
+ */
+async function downloadWithRetry(job: PendingDownload, ctx: GenerationContext, signal: AbortSignal, index: number): Promise<DownloadedImage> {
+  const { plan } = job
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await downloadImage(job.url, { transport: plan.transport, signal, ...plan.download })
+    } catch (error) {
+      if (!LLMKitError.isInstance(error) || !error.retryable || attempt >= plan.retry.maxAttempts || signal.aborted) throw error
+      const wait = error.retryAfterMs ?? delayMs(attempt, plan.retry)
+      ctx.logger.warn(
+        { event: 'delivery.retry', provider: ctx.providerId, model: ctx.model.modelId, part: ctx.part, image: index, attempt, delayMs: wait, code: error.code, status: error.status },
+        `${ctx.providerId} ${ctx.model.modelId}: downloading image ${index + 1} failed (${error.code}); trying the download again in ${wait} ms`,
+      )
+      try {
+        await ctx.clock.sleep(wait, signal)
+      } catch {
+        throw abortError(signal)
+      }
+    }
+  }
+}
+
+function deliveryError(ctx: GenerationContext, paid: PaidWork, index: number, cause: LLMKitError): DeliveryError {
+  return new DeliveryError(
+    `${ctx.providerId} ${ctx.model.modelId}: the provider finished (and billed) ${paid.images.length} image(s), but image ${index + 1} could not be downloaded: ${cause.message}. ` +
+      'The generation is not run again; the image URLs and ids are in error.paid (URLs expire, fetch them soon)',
+    { provider: ctx.providerId, model: ctx.model.modelId, requestId: paid.requestId, status: cause.status, cause, paid },
+  )
+}
+
+/**
+ * Delivers what the provider finished: downloads the images whose bytes were asked for
+ * (`b64_json` from a URL-only provider), each with its own bounded retry, and checks that every
+ * body is an image. It sits above `retry` (inside `splitN`, once per part, and below `cache`, so
+ * the cache stores delivered responses): a failed download never submits the generation again.
+ * A download that still fails is a {@link DeliveryError} whose `paid` holds the URLs, job id and
+ * seeds; a body that is not an image is a non-retryable {@link ProviderError}. Responses with
+ * nothing to download pass through unchanged.
+ */
+export function deliver(): Middleware {
+  return async function deliverMiddleware(ctx, next) {
+    const res = await next()
+    const jobs = res.images.map((image) => pending.get(image))
+    if (jobs.every((job) => job === undefined)) return res
+    const started = ctx.clock.now()
+    // The first failure stops the other downloads of this response: its error carries every URL.
+    const stop = new AbortController()
+    const signal = AbortSignal.any([ctx.signal, stop.signal])
+    try {
+      const images = await Promise.all(res.images.map((image, i) => deliverImage(image, jobs[i], ctx, signal, i)))
+      return res.with({ images, timings: { totalMs: res.timings?.totalMs ?? 0, ...res.timings, downloadMs: ctx.clock.now() - started } })
+    } catch (error) {
+      stop.abort(error)
+      if (ctx.signal.aborted) throw abortError(ctx.signal)
+      throw error
+    }
+  }
+}
+
+async function deliverImage(image: GeneratedImage, job: PendingDownload | undefined, ctx: GenerationContext, signal: AbortSignal, index: number): Promise<GeneratedImage> {
+  if (job === undefined) return image
+  const paid = job.plan.paid
+  let downloaded: DownloadedImage
+  try {
+    downloaded = await downloadWithRetry(job, ctx, signal, index)
+  } catch (error) {
+    if (ctx.signal.aborted || !LLMKitError.isInstance(error)) throw error
+    throw deliveryError(ctx, paid, index, error)
+  }
+  const type = sniffImageType(downloaded.bytes)
+  if (type === undefined) {
+    const header = downloaded.mimeType === undefined ? '' : ` (served as ${downloaded.mimeType})`
+    throw outputError(ctx, paid, `image ${index + 1} downloaded from ${new URL(job.url).origin} is not a PNG, JPEG, WebP, GIF or SVG image${header}`)
+  }
+  return withData(image, downloaded.bytes.toString('base64'), type)
+}
+
+function withData(image: GeneratedImage, b64: string, mimeType: string): GeneratedImage {
+  const delivered = new GeneratedImage({ ...image.toJSON(), b64_json: b64, mimeType, expiresAt: image.expiresAt })
+  bindImageDownloads(delivered, imageDownloadsOf(image))
+  return delivered
+}
