@@ -1,0 +1,96 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type GeneratedImage, type ImageGenerationRequestInit, imageExtension, type LLMKitClient, LLMKitError, type Warning } from 'llmkit'
+import type { ManifestError, ManifestImage, ManifestLine } from './manifest.js'
+
+/** Folder of the images, inside the output directory. */
+export const IMAGES_DIR = 'images'
+
+/** Error code of a budget refusal (`BudgetExceededError`): it pauses a batch instead of failing an item. */
+export const BUDGET_EXCEEDED_CODE = 'LLMKIT_BUDGET_EXCEEDED'
+
+/** The job-journal key of an item: the same on every worker and every re-run, so an accepted job is resumed. */
+export function itemKey(batchId: string, index: number): string {
+  return `batch:${batchId}:${index}`
+}
+
+/** What {@link runItem} needs. */
+export interface ItemInput {
+  readonly client: LLMKitClient
+  readonly batchId: string
+  readonly index: number
+  readonly request: ImageGenerationRequestInit
+  readonly outDir: string
+  readonly signal?: AbortSignal | undefined
+}
+
+/** Whether an error must stop the item without recording it (it runs again later). */
+export function isPause(error: unknown): boolean {
+  return LLMKitError.isInstance(error) && error.code === BUDGET_EXCEEDED_CODE
+}
+
+/**
+ * Generates one item and writes its images, each as soon as it is in hand, then returns its
+ * manifest line. The call carries the item's idempotency key, so on a re-run after a crash the
+ * client's job journal resumes the provider job that was already accepted (or returns its
+ * recorded result) instead of paying for it again.
+ *
+ * A provider or request failure is the item's outcome (a line with `status: 'failed'`). A budget
+ * refusal, an abort of `signal` and a failure to write to disk are thrown: the item was not
+ * finished and must run again.
+ */
+export async function runItem(input: ItemInput): Promise<ManifestLine> {
+  const { client, batchId, index, request, outDir, signal } = input
+  const warnings: Warning[] = []
+  // The batch's output is files: bytes are asked for, so the core downloads any provider URL
+  // inside its guarded path (trusted origin, size cap, checks) and hands them over once.
+  if (request.format === 'url') warnings.push({ type: 'other', message: 'format "url" was replaced by "b64_json": a batch writes every image to disk' })
+  const base = { batchId, index, prompt: request.prompt, model: request.model }
+  let response
+  try {
+    response = await client.generateImage({ ...request, format: 'b64_json' }, { signal, idempotencyKey: itemKey(batchId, index) })
+  } catch (error) {
+    if (isPause(error) || signal?.aborted === true || !LLMKitError.isInstance(error)) throw error
+    return { ...base, status: 'failed', provider: error.provider, images: [], warnings, error: manifestError(error), mayHaveBeenCharged: error.mayHaveBeenCharged || undefined, finishedAt: new Date().toISOString() }
+  }
+  const images: ManifestImage[] = []
+  await mkdir(join(outDir, IMAGES_DIR), { recursive: true })
+  for (const [k, image] of response.images.entries()) images.push(await writeImage(outDir, index, k, image, signal))
+  return {
+    ...base,
+    status: 'ok',
+    provider: response.provider,
+    usedModel: response.model,
+    images,
+    cost: response.cost,
+    timings: response.timings,
+    warnings: [...warnings, ...response.warnings],
+    attempts: response.attempts,
+    mayHaveBeenCharged: response.mayHaveBeenCharged || undefined,
+    finishedAt: new Date().toISOString(),
+  }
+}
+
+function manifestError(error: LLMKitError): ManifestError {
+  return { code: error.code, message: error.message, mayHaveBeenCharged: error.mayHaveBeenCharged || undefined, paid: error.paid }
+}
+
+/** `000042`: file names sort in batch order up to a million items. */
+function pad(index: number): string {
+  return String(index).padStart(6, '0')
+}
+
+/**
+ * Writes one image under a temporary name and renames it, so a file with the final name is
+ * always whole (a crash leaves at most a `.tmp`, rewritten on the re-run).
+ */
+async function writeImage(outDir: string, index: number, k: number, image: GeneratedImage, signal: AbortSignal | undefined): Promise<ManifestImage> {
+  const bytes = await image.bytes({ signal })
+  const ext = imageExtension(bytes, image.mimeType) ?? 'bin'
+  const file = `${IMAGES_DIR}/${pad(index)}-${k}.${ext}`
+  const target = join(outDir, file)
+  const tmp = `${target}.${process.pid}.tmp`
+  await writeFile(tmp, bytes)
+  await rename(tmp, target)
+  return { file, seed: image.seed, mimeType: image.mimeType, bytes: bytes.length, revisedPrompt: image.revised_prompt }
+}

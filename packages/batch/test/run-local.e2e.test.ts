@@ -1,0 +1,90 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { readRequests, runBatch } from '@llmkit/batch'
+import { OPENAI_TRIGGERS, type RunningEmulator, startEmulator } from '@llmkit/emulator'
+import { InvalidRequestError } from 'llmkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freshDir, readManifest, submissionsByPrompt } from './helpers.js'
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47])
+let emulator: RunningEmulator
+
+beforeAll(async () => {
+  emulator = await startEmulator({ jobTiming: { queuedMs: 20, runningMs: 40 } })
+})
+afterAll(async () => {
+  await emulator.close()
+})
+
+describe('runBatch (one process, no Redis)', () => {
+  it('writes every image and one manifest line per item, then a second run submits nothing', async () => {
+    const outDir = freshDir('local')
+    const requests = [
+      { model: 'fal-ai/flux/schnell', prompt: 'local-a fox', seed: 7 },
+      { model: 'fal-ai/flux/schnell', prompt: 'local-b owl', n: 2, seed: 100 },
+      { model: 'dall-e-2', prompt: 'local-c cat', size: '256x256' },
+      { model: 'dall-e-2', prompt: `local-d ${OPENAI_TRIGGERS.contentPolicy}` },
+    ]
+    const seen: number[] = []
+    const result = await runBatch({ requests, outDir, concurrency: 2, batchId: 'local-one', clientOptions: { env: emulator.env }, onItem: (line) => seen.push(line.index) })
+    expect(result).toMatchObject({ batchId: 'local-one', state: 'done', total: 4, done: 3, failed: 1, inFlight: 0, resumed: 0 })
+    expect(seen.toSorted()).toEqual([0, 1, 2, 3])
+
+    const lines = readManifest(outDir).toSorted((a, b) => a.index - b.index)
+    expect(lines.map((l) => [l.index, l.status, l.prompt, l.model, l.provider])).toEqual([
+      [0, 'ok', 'local-a fox', 'fal-ai/flux/schnell', 'fal'],
+      [1, 'ok', 'local-b owl', 'fal-ai/flux/schnell', 'fal'],
+      [2, 'ok', 'local-c cat', 'dall-e-2', 'openai'],
+      [3, 'failed', `local-d ${OPENAI_TRIGGERS.contentPolicy}`, 'dall-e-2', 'openai'],
+    ])
+    expect(lines[0]!.images).toEqual([expect.objectContaining({ file: 'images/000000-0.png', seed: 7, mimeType: 'image/png' })])
+    expect(lines[1]!.images.map((i) => [i.file, i.seed])).toEqual([
+      ['images/000001-0.png', 100],
+      // fal reports one seed per call, for every image of it.
+      ['images/000001-1.png', 100],
+    ])
+    for (const line of lines.slice(0, 3)) {
+      expect(line.cost).toEqual(expect.objectContaining({ usd: expect.any(Number), estimated: expect.any(Boolean) }))
+      expect(line.timings?.totalMs).toBeGreaterThanOrEqual(0)
+      expect(line.attempts).toBe(1)
+      for (const image of line.images) {
+        const bytes = readFileSync(join(outDir, image.file))
+        expect(bytes.subarray(0, 4)).toEqual(PNG)
+        expect(bytes.length).toBe(image.bytes)
+      }
+    }
+    expect(lines[3]!.error).toEqual(expect.objectContaining({ code: 'LLMKIT_CONTENT_POLICY' }))
+    expect(lines[3]!.images).toEqual([])
+
+    const before = await submissionsByPrompt(emulator.url)
+    const again = await runBatch({ requests, outDir, concurrency: 2, clientOptions: { env: emulator.env } })
+    expect(again).toMatchObject({ batchId: 'local-one', state: 'done', done: 3, failed: 1, resumed: 4 })
+    expect(await submissionsByPrompt(emulator.url)).toEqual(before)
+    expect(readManifest(outDir)).toHaveLength(4)
+  })
+
+  it('refuses a folder that holds a different batch, before generating anything', async () => {
+    const outDir = freshDir('other')
+    await runBatch({ requests: [{ model: 'dall-e-2', prompt: 'other-a' }], outDir, clientOptions: { env: emulator.env } })
+    await expect(runBatch({ requests: [{ model: 'dall-e-2', prompt: 'other-b' }], outDir, clientOptions: { env: emulator.env } })).rejects.toThrow(/holds batch .* different requests.*another --out/)
+  })
+
+  it('checks every request first and names the bad one', async () => {
+    const outDir = freshDir('bad')
+    const error = await runBatch({ requests: [{ model: 'dall-e-2', prompt: 'fine' }, { model: 'dall-e-2', prompt: 'x', n: 99 }], outDir, clientOptions: { env: emulator.env } }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidRequestError)
+    expect((error as Error).message).toMatch(/^Request 1: /)
+    expect(existsSync(join(outDir, 'manifest.jsonl'))).toBe(false)
+  })
+
+  it('reads JSONL with line numbers: a bad line is fatal by default, or skipped and reported', async () => {
+    const path = join(freshDir('jsonl'), 'prompts.jsonl')
+    writeFileSync(path, ['{"model":"dall-e-2","prompt":"one"}', '', '{"model":"dall-e-2",', '{"model":"dall-e-2","prompt":"two","colour":"red"}', '{"model":"dall-e-2","prompt":"three"}'].join('\n'))
+    await expect(readRequests(path)).rejects.toThrow(new RegExp(`${path}:3: not JSON`))
+    const { requests, lines, badLines } = await readRequests(path, { onBadLine: 'skip' })
+    expect(requests.map((r) => r.prompt)).toEqual(['one', 'three'])
+    expect(lines).toEqual([1, 5])
+    expect(badLines.map((b) => b.line)).toEqual([3, 4])
+    expect(badLines[1]!.message).toMatch(/colour/)
+  })
+})
