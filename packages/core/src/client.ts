@@ -1,9 +1,11 @@
 import { container as rootContainer } from 'tsyringe'
-import { LLMKitError } from './errors.js'
+import { InvalidRequestError, LLMKitError } from './errors.js'
 import { HttpTransport, type TransportOptions } from './http/transport.js'
 import { type Clock, type Logger, silentLogger, systemClock } from './logger.js'
 import type { ProgressListener } from './progress.js'
 import { type ImageGenerationRequestInit, ImageGenerationRequest } from './request.js'
+import { redactResponse, SecretRedactor } from './redact.js'
+import { clientLogger } from './pipeline/logging.js'
 import type { ImageGenerationResponse } from './response.js'
 import type { ModelCapabilities } from './registry/capabilities.js'
 import { discoverProviders, type ModuleImporter } from './registry/discover.js'
@@ -116,6 +118,8 @@ export class LLMKitClient {
   readonly #transport: HttpTransport
   readonly #logger: Logger
   readonly #clock: Clock
+  /** Redacts every key this client holds, by value, from what it hands out (errors, responses, logs). */
+  readonly #secrets: SecretRedactor = new SecretRedactor(() => this.#registry.secrets())
   readonly #userMiddleware: Middleware[] = []
   /** Built once per client: the cache, limiter and breaker state must outlive `use()` calls. */
   readonly #builtins: readonly Middleware[]
@@ -129,7 +133,7 @@ export class LLMKitClient {
       options = { ...options, budget: { ...options.budget, store: createMemoryBudgetStore() } }
     }
     this.#options = options
-    this.#logger = options.logger ?? silentLogger
+    this.#logger = clientLogger(options.logger ?? silentLogger, this.#secrets)
     this.#clock = options.clock ?? systemClock
     this.#transport = new HttpTransport(options.transport)
     const settings: RegistrySettings = {
@@ -198,7 +202,14 @@ export class LLMKitClient {
    * ```
    */
   async generateImage(request: ImageGenerationRequest | ImageGenerationRequestInit, options: GenerateOptions = {}): Promise<ImageGenerationResponse> {
-    return this.#generate(request, options, 'run')
+    // The one boundary where keys are redacted by value: whatever a server echoed (a request id, a
+    // message, a body) or a middleware wrapped, no key leaves the client.
+    try {
+      if (options === null || typeof options !== 'object') throw new InvalidRequestError(`Invalid options: expected an object such as { signal }, got ${options === null ? 'null' : typeof options}`)
+      return redactResponse(await this.#generate(request, options, 'run'), this.#secrets)
+    } catch (error) {
+      throw this.#secrets.error(error)
+    }
   }
 
   /**
@@ -221,9 +232,9 @@ export class LLMKitClient {
       [...calls].map(async ([idempotencyKey, call]): Promise<ResumedJob> => {
         try {
           const response = await this.#generate(call.request, { idempotencyKey, jobTimeoutMs: call.jobTimeoutMs, signal: options.signal, onProgress: options.onProgress }, mode)
-          return { idempotencyKey, response }
+          return { idempotencyKey, response: redactResponse(response, this.#secrets) }
         } catch (error) {
-          return { idempotencyKey, error }
+          return { idempotencyKey, error: this.#secrets.error(error) }
         }
       }),
     )

@@ -9,6 +9,9 @@ export {
   ImageStyle,
   ImageFormat,
   MAX_SEED,
+  MAX_MODEL_ID_LENGTH,
+  MAX_PROVIDER_OPTION_DEPTH,
+  MAX_PROVIDER_OPTION_VALUES,
   imageGenerationRequestSchema,
   type ImageGenerationRequestInit,
 } from './request.js'
@@ -51,6 +54,9 @@ export {
   modelCapabilitiesSchema,
   sizeSpecSchema,
   parseModelCapabilities,
+  DEFAULT_MAX_PROMPT_LENGTH,
+  PROVIDER_OPTION_TYPES,
+  type ProviderOptionType,
   type ModelCapabilities,
   type SizeSpec,
 } from './registry/capabilities.js'
@@ -90,6 +96,7 @@ export {
   redactingLogger,
   redactFields,
   redactText,
+  redactorOf,
   DEFAULT_LOGGING_OPTIONS,
   type LoggingOptions,
   type LogLevel,
@@ -176,6 +183,7 @@ export {
   type HttpBody,
 } from './http/transport.js'
 export { errorFromResponse, redact, type ParsedProviderError, type ErrorContext } from './http/error-body.js'
+export { SecretRedactor, redactSecrets, redactResponse, REDACTED, MIN_SECRET_LENGTH } from './redact.js'
 export { parseRetryAfter, parseShouldRetry, MAX_RETRY_AFTER_MS } from './http/retry-after.js'
 export { downloadImage, DEFAULT_MAX_IMAGE_BYTES, DEFAULT_DOWNLOAD_TIMEOUT_MS, type DownloadOptions, type DownloadedImage, type DownloadGuard } from './http/download.js'
 export { blockedRange, isPublicAddress, guardedLookup, type LookupFunction } from './http/ip-guard.js'
