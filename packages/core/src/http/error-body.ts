@@ -10,6 +10,7 @@ import {
   RateLimitError,
   TimeoutError,
 } from '../errors.js'
+import { type MIN_SECRET_LENGTH, redactSecrets } from '../redact.js'
 import { parseRetryAfter, parseShouldRetry } from './retry-after.js'
 import type { HttpResponse } from './transport.js'
 
@@ -47,13 +48,12 @@ export interface ErrorContext {
   secrets?: readonly string[] | undefined
 }
 
-/** Replaces every occurrence of each secret by `[redacted]`. */
+/**
+ * Replaces every occurrence of each secret (as is, percent-encoded or JSON-escaped) by
+ * `[redacted]`; secrets shorter than {@link MIN_SECRET_LENGTH} are left alone.
+ */
 export function redact(text: string, secrets: readonly string[] | undefined): string {
-  let out = text
-  for (const secret of secrets ?? []) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]')
-  }
-  return out
+  return redactSecrets(text, secrets ?? [])
 }
 
 /** Headers that carry a request id, by provider; the first present wins. */
@@ -68,16 +68,19 @@ export function requestIdOf(headers: Readonly<Record<string, string>>): string |
 /** The single place where an HTTP status and a parsed body become an llmkit error. */
 export function errorFromResponse(res: HttpResponse, parsed: ParsedProviderError, ctx: ErrorContext): LLMKitError {
   const status = res.status
+  // Every text a server controls is scrubbed: a server may echo the key into any of them.
+  const scrub = (text: string | undefined) => (text === undefined ? undefined : redact(text, ctx.secrets))
   const detail = redact(parsed.message?.trim() || `HTTP ${status}`, ctx.secrets)
+  const param = scrub(parsed.param)
   const who = ctx.model ? `${ctx.provider} ${ctx.model}` : ctx.provider
   const shouldRetry = parseShouldRetry(res.headers) ?? parsed.retryable
   const options: LLMKitErrorOptions = {
     provider: ctx.provider,
     model: ctx.model,
     status,
-    requestId: requestIdOf(res.headers),
-    providerCode: parsed.code,
-    param: parsed.param,
+    requestId: scrub(requestIdOf(res.headers)),
+    providerCode: scrub(parsed.code),
+    param,
     body: redact(res.text(), ctx.secrets),
     retryAfterMs: parseRetryAfter(res.headers),
     retryable: shouldRetry,
@@ -108,7 +111,7 @@ export function errorFromResponse(res: HttpResponse, parsed: ParsedProviderError
       return new InvalidRequestError(msg(`not found: ${detail}`, 'Check the model id and the base URL.'), options)
     default:
       return new InvalidRequestError(
-        msg(`invalid request${parsed.param ? ` (parameter \`${parsed.param}\`)` : ''}: ${detail}`, 'Fix the request; retrying will not help.'),
+        msg(`invalid request${param ? ` (parameter \`${param}\`)` : ''}: ${detail}`, 'Fix the request; retrying will not help.'),
         options,
       )
   }

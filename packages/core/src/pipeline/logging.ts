@@ -2,6 +2,7 @@ import { LLMKitError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { Middleware } from './context.js'
 import { checkOneOf } from '../option-checks.js'
+import type { SecretRedactor } from '../redact.js'
 
 /** Log levels, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -26,32 +27,68 @@ export interface LoggingOptions {
 const SECRET_PATTERNS: readonly RegExp[] = [/Bearer\s+[\w.~+/=-]+/gi, /\b(sk|rk|pk|r8|key)[-_][\w-]{8,}/g, /\b[0-9a-f]{8}-[0-9a-f-]{27,}:[0-9a-f]{16,}\b/gi]
 const DATA_URL = /data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/=]+/g
 
-/** Replaces data URLs and key-shaped strings in a text. */
-export function redactText(text: string): string {
-  let out = text.replace(DATA_URL, (m) => `${m.slice(0, m.indexOf(',') + 1)}<${m.length - m.indexOf(',') - 1} chars>`)
+/**
+ * Replaces data URLs, key-shaped strings and, given the client's redactor, every key the client
+ * holds (by value: keys without a known prefix, keys echoed anywhere) in a text.
+ */
+export function redactText(text: string, secrets?: SecretRedactor): string {
+  let out = secrets === undefined ? text : secrets.text(text)
+  out = out.replace(DATA_URL, (m) => `${m.slice(0, m.indexOf(',') + 1)}<${m.length - m.indexOf(',') - 1} chars>`)
   for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, '<redacted>')
   return out
 }
 
-/** A deep copy of a log object with secret fields, keys and data URLs redacted. */
-export function redactFields(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redactText(value)
+/** A deep copy of a log object with secret fields, keys (by shape and, given a redactor, by value) and data URLs redacted. */
+export function redactFields(value: unknown, depth = 0, secrets?: SecretRedactor): unknown {
+  if (typeof value === 'string') return redactText(value, secrets)
   if (depth > 6 || value === null || typeof value !== 'object') return value
-  if (Array.isArray(value)) return value.map((v) => redactFields(v, depth + 1))
-  if (LLMKitError.isInstance(value)) return redactFields(value.toJSON(), depth + 1)
-  if (value instanceof Error) return { name: value.name, message: redactText(value.message) }
+  if (Array.isArray(value)) return value.map((v) => redactFields(v, depth + 1, secrets))
+  if (LLMKitError.isInstance(value)) return redactFields(value.toJSON(), depth + 1, secrets)
+  if (value instanceof Error) return { name: value.name, message: redactText(value.message, secrets) }
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) {
-    out[k] = DEFAULT_LOGGING_OPTIONS.secretFields.includes(k.toLowerCase()) ? '<redacted>' : redactFields(v, depth + 1)
+    out[k] = DEFAULT_LOGGING_OPTIONS.secretFields.includes(k.toLowerCase()) ? '<redacted>' : redactFields(v, depth + 1, secrets)
   }
   return out
 }
 
-/** Wraps a logger so everything written through it is redacted ({@link redactFields}). */
-export function redactingLogger(logger: Logger): Logger {
+const REDACTOR = Symbol.for('llmkit.logRedactor')
+
+/**
+ * Wraps a logger so everything written through it is redacted ({@link redactFields}). Given the
+ * client's redactor, keys are also redacted by value, and loggers derived from this one (the
+ * `logging()` middleware's, even with its own target) find the redactor through it.
+ */
+export function redactingLogger(logger: Logger, secrets?: SecretRedactor): Logger {
   const wrap = (level: LogLevel) => (obj: Record<string, unknown>, msg?: string) =>
-    logger[level](redactFields(obj) as Record<string, unknown>, msg === undefined ? undefined : redactText(msg))
-  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') }
+    logger[level](redactFields(obj, 0, secrets) as Record<string, unknown>, msg === undefined ? undefined : redactText(msg, secrets))
+  const out: Logger = { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') }
+  if (secrets !== undefined) Object.defineProperty(out, REDACTOR, { value: secrets })
+  return out
+}
+
+/** The key redactor a {@link redactingLogger} was made with (the client's), if any. */
+export function redactorOf(logger: Logger): SecretRedactor | undefined {
+  return (logger as unknown as Record<symbol, SecretRedactor | undefined>)[REDACTOR]
+}
+
+const SILENT = Symbol.for('llmkit.silentLogger')
+
+/** Whether a logger discards everything (the client's wrapper of {@link silentLogger} says so). */
+function isSilent(logger: Logger): boolean {
+  return (logger as unknown as Record<symbol, boolean | undefined>)[SILENT] === true
+}
+
+/**
+ * The client's logger: redacts keys by value (and by shape) in every event, whoever writes it
+ * (middleware, providers, the job runner). The silent logger stays silent at no cost.
+ */
+export function clientLogger(logger: Logger, secrets: SecretRedactor): Logger {
+  if (logger !== silentLogger) return redactingLogger(logger, secrets)
+  const silent: Logger = { ...silentLogger }
+  Object.defineProperty(silent, SILENT, { value: true })
+  Object.defineProperty(silent, REDACTOR, { value: secrets })
+  return silent
 }
 
 /**
@@ -86,8 +123,10 @@ export function logging(options: LoggingOptions = {}): Middleware {
   return async function loggingMiddleware(ctx, next) {
     const target = options.logger ?? ctx.logger
     // Nothing would be written: skip the redaction walk on every event (the default client is silent).
-    if (target === silentLogger) return next()
-    const logger = redactingLogger(target)
+    if (target === silentLogger || isSilent(target)) return next()
+    // The client's logger carries its key redactor: keys are redacted by value here too, even when
+    // this middleware writes to a logger of its own.
+    const logger = redactingLogger(target, redactorOf(ctx.logger))
     const base = { provider: ctx.providerId, model: ctx.model.modelId }
     const started = ctx.clock.now()
     logger.info({ event: 'generation.start', ...base, n: ctx.request.n ?? 1, size: ctx.request.size, promptChars: ctx.request.prompt.length }, `${ctx.model.modelId}: generating`)

@@ -98,6 +98,23 @@ export class ProviderRegistry {
     return undefined
   }
 
+  /**
+   * Every key this client holds: the explicit `apiKeys` and the value of every registered plugin's
+   * key variables in the client's environment, whether or not it is the one in use. The client
+   * redacts each of them, by value, from errors, responses and logs.
+   */
+  secrets(): string[] {
+    const out = new Set<string>()
+    for (const key of Object.values(this.settings.apiKeys)) if (typeof key === 'string' && key !== '') out.add(key)
+    for (const plugin of this.#plugins) {
+      for (const name of plugin.envKeys) {
+        const value = this.settings.env[name]
+        if (typeof value === 'string' && value !== '') out.add(value)
+      }
+    }
+    return [...out]
+  }
+
   /** Every model of every plugin, with whether its key is set. */
   listModels(): ModelListing[] {
     return this.#plugins.flatMap((plugin) =>
