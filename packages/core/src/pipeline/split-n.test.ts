@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AbortError, InvalidRequestError, ProviderError } from '../errors.js'
+import { AbortError, InvalidRequestError, NetworkError, ProviderError } from '../errors.js'
 import { fakeClient, fakePlugin } from './__fixtures__/fake.js'
 import { splitN } from './split-n.js'
 
@@ -17,6 +17,36 @@ describe('splitN', () => {
     expect(res.images.map((i) => i.url)).toEqual(['https://img.fake/1-0.png', 'https://img.fake/2-0.png', 'https://img.fake/3-0.png'])
     expect(res.requestIds).toEqual(['req-1', 'req-2', 'req-3'])
     expect(res.usage?.credits).toBe(3)
+  })
+
+  it('merges attempts as the most any part needed, and mayHaveBeenCharged from any part', async () => {
+    const callsBySeed = new Map<number, number>()
+    const plugin = fakePlugin(async (req) => {
+      const calls = (callsBySeed.get(req.seed!) ?? 0) + 1
+      callsBySeed.set(req.seed!, calls)
+      // Part 2 is sent in full, gets no answer, and is retried (sync default): it may have been charged.
+      if (req.seed === 11 && calls === 1) throw new NetworkError('reset after the body was sent', { mayHaveBeenCharged: true })
+      return { images: [{ url: `https://img.fake/${req.seed}.png` }] }
+    })
+    const { client } = fakeClient([plugin])
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 3, seed: 10 })
+    expect(res.count).toBe(3)
+    expect(res.attempts).toBe(2)
+    expect(res.mayHaveBeenCharged).toBe(true)
+    const plain = await fakeClient([fakePlugin()]).client.generateImage({ model: 'one', prompt: 'cat', n: 3 })
+    expect(plain.attempts).toBe(1)
+    expect(plain.mayHaveBeenCharged).toBe(false)
+  })
+
+  it("'partial': a failed part that may have been charged marks the response", async () => {
+    const plugin = fakePlugin(async (req) => {
+      if (req.seed === 11) throw new NetworkError('sent, no answer', { mayHaveBeenCharged: true, retryable: false })
+      return { images: [{ url: `https://img.fake/${req.seed}.png` }] }
+    })
+    const { client } = fakeClient([plugin], { splitN: { partialFailure: 'partial' } })
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 2, seed: 10 })
+    expect(res.count).toBe(1)
+    expect(res.mayHaveBeenCharged).toBe(true)
   })
 
   it('cuts n by the model maximum (n=6 on a 4-per-call model is 4 + 2)', async () => {

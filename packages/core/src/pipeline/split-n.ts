@@ -1,6 +1,6 @@
 import { sumCosts } from '../cost/estimate.js'
 import { LLMKitError } from '../errors.js'
-import { abortError } from '../http/transport.js'
+import { abortError, markMayHaveBeenCharged } from '../http/transport.js'
 import type { ImageGenerationResponse, Usage } from '../response.js'
 import type { Warning } from '../warnings.js'
 import type { Middleware } from './context.js'
@@ -34,8 +34,11 @@ function sumUsage(parts: readonly ImageGenerationResponse[]): Usage | undefined 
   return { inputTokens: sum('inputTokens'), outputTokens: sum('outputTokens'), totalTokens: sum('totalTokens'), credits: sum('credits'), raw: usages.map((u) => u.raw) }
 }
 
-/** Merges part responses in part order; identical warnings from several parts are kept once. */
-function merge(parts: readonly ImageGenerationResponse[], extra: readonly Warning[]): ImageGenerationResponse {
+/**
+ * Merges part responses in part order; identical warnings from several parts are kept once.
+ * `charged`: a failed part may have been charged (its outcome was ambiguous).
+ */
+function merge(parts: readonly ImageGenerationResponse[], extra: readonly Warning[], charged = false): ImageGenerationResponse {
   const first = parts[0]!
   const seen = new Set<string>()
   const warnings: Warning[] = []
@@ -57,6 +60,9 @@ function merge(parts: readonly ImageGenerationResponse[], extra: readonly Warnin
     requestIds: parts.flatMap((p) => p.requestIds),
     // Parts run in parallel, so the slowest part is the time the caller waited for the provider.
     timings: { totalMs: Math.max(...parts.map((p) => p.timings?.totalMs ?? 0)), providerMs: providerMs.length ? Math.max(...providerMs) : undefined },
+    // Each part retries on its own: the most attempts any part needed, and any part's doubt about a charge.
+    attempts: Math.max(...parts.map((p) => p.attempts)),
+    mayHaveBeenCharged: charged || parts.some((p) => p.mayHaveBeenCharged),
   })
 }
 
@@ -92,13 +98,21 @@ export function splitN(options: SplitNOptions = {}): Middleware {
         }
       }),
     )
-    if (ctx.signal.aborted) throw abortError(ctx.signal)
     const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
     const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ i, error: s.reason as unknown }] : []))
+    // One part's doubt about a charge is the whole call's: whatever ends it says so.
+    const charged = failed.some(({ error }) => LLMKitError.isInstance(error) && error.mayHaveBeenCharged)
+    const mark = (error: unknown) => (charged && LLMKitError.isInstance(error) ? markMayHaveBeenCharged(error) : error)
+    if (ctx.signal.aborted) {
+      const abort = abortError(ctx.signal)
+      // A part's own abort error may say more (the job whose cancel it requested).
+      const own = failed.find(({ error }) => LLMKitError.isInstance(error) && error.code === abort.code && error.requestId !== undefined)
+      throw mark(own?.error ?? abort)
+    }
     if (failed.length === 0) return merge(ok, [])
     if (policy === 'fail' || ok.length === 0) {
       // The sibling cancelled first is the cause; the others only report that cancellation.
-      throw siblings.signal.aborted ? siblings.signal.reason : failed[0]!.error
+      throw mark(siblings.signal.aborted ? siblings.signal.reason : failed[0]!.error)
     }
     const warnings: Warning[] = failed.map(({ i, error }) => ({
       type: 'other',
@@ -107,6 +121,6 @@ export function splitN(options: SplitNOptions = {}): Middleware {
       requested: normalized.n,
       used: ok.reduce((n, r) => n + r.count, 0),
     }))
-    return merge(ok, warnings)
+    return merge(ok, warnings, charged)
   }
 }
