@@ -194,6 +194,46 @@ async function withDeadline<T>(operation: () => Promise<T>, ms: number): Promise
 }
 
 /**
+ * The budget's early check, once per generation before `n` is split (and after the cache, so a
+ * hit is never refused): when the spend plus the whole request's estimate is over the limit, the
+ * request is refused before any part is sent, instead of sending some parts and losing their
+ * paid images when a later part is refused. Not atomic (a plain read); the per-attempt
+ * reservation of {@link budget} is what holds the limit. Store failures follow `failOpen`
+ * (a failing read lets the request through to the reservation, which decides).
+ *
+ * @throws {@link BudgetExceededError} when the request cannot fit.
+ */
+export function budgetCheck(options: BudgetMiddlewareOptions = {}): Middleware {
+  const limit = options.budget
+  if (limit === undefined) return (_ctx, next) => next()
+  checkBudgetOptions(limit)
+  const store = limit.store ?? createMemoryBudgetStore()
+  const name = limit.name ?? DEFAULT_BUDGET_OPTIONS.name
+  const storeTimeoutMs = limit.storeTimeoutMs ?? DEFAULT_BUDGET_OPTIONS.storeTimeoutMs
+  return async function budgetCheckMiddleware(ctx, next) {
+    const normalized = ctx.normalized
+    if (normalized === undefined) throw new Error('budgetCheck needs ctx.normalized; the validateCapabilities middleware must run first')
+    const estimate = estimateRequestCost(priceFor(ctx, options.prices), normalized)
+    // One part always fits the per-attempt check's own message; only multi-call requests need this.
+    if (estimate === undefined || normalized.n <= normalized.capabilities.maxImagesPerCall) return next()
+    let spent: number | undefined
+    try {
+      spent = await withDeadline(() => store.spent(name), storeTimeoutMs)
+    } catch {
+      return next()
+    }
+    if (toMicroUsd(spent) + toMicroUsd(estimate.usd) > toMicroUsd(limit.limitUsd)) {
+      throw new BudgetExceededError(
+        `Budget "${name}" would be exceeded: limit ${formatUsd(limit.limitUsd)}, spent ${formatUsd(spent)}, this request of ${normalized.n} images is estimated at ${formatUsd(estimate.usd)} (${estimate.basis}). ` +
+          `Nothing was sent. Raise budget.limitUsd, ask for fewer images, or reset the budget (client.resetBudget() or store.reset('${name}'))`,
+        { budget: name, limitUsd: limit.limitUsd, spentUsd: spent, estimateUsd: estimate.usd, reason: 'limit', provider: ctx.providerId, model: ctx.model.modelId },
+      )
+    }
+    return next()
+  }
+}
+
+/**
  * Prices every provider attempt and, with a `budget`, enforces a spending limit.
  *
  * It sits per provider attempt, below `retry` and `splitN` and above `rateLimit`: each attempt

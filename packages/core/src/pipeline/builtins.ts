@@ -1,5 +1,5 @@
 import type { ModelPrice } from '../cost/price.js'
-import { type BudgetOptions, budget } from './budget.js'
+import { type BudgetOptions, budget, budgetCheck } from './budget.js'
 import { type CacheOptions, cache } from './cache.js'
 import { type ConcurrencyOptions, concurrency } from './concurrency.js'
 import type { Middleware } from './context.js'
@@ -52,6 +52,7 @@ export const BUILTIN_ORDER = Object.freeze([
   'fallback',
   'validateCapabilities',
   'cache',
+  'budgetCheck',
   'splitN',
   'deliver',
   'concurrency',
@@ -70,6 +71,8 @@ export const BUILTIN_ORDER = Object.freeze([
  * - `fallback` outside validation, so each fallback model is validated and split on its own;
  * - `cache` after validation (it keys on the normalized request) and before splitting and
  *   limits (a hit costs no slot);
+ * - `budgetCheck` after `cache` (a hit is never refused) and before `splitN`, so a request whose
+ *   parts cannot all fit is refused before any part is sent;
  * - `splitN` above `concurrency`, so parts run in parallel under the limit;
  * - `deliver` (always on) inside `splitN`, below `cache` and above `concurrency` and `retry`:
  *   downloads run per part with their own bounded retry, never re-enter the generation, hold no
@@ -92,6 +95,7 @@ export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter
   if (on(options.fallback)) stack.push(fallback(options.fallback))
   stack.push(validateCapabilities({ unsupported: options.unsupported }))
   if (options.cache !== undefined && options.cache !== false) stack.push(cache(options.cache === true ? {} : options.cache))
+  stack.push(budgetCheck({ budget: options.budget, prices: options.prices }))
   if (on(options.splitN)) stack.push(splitN(options.splitN))
   // Always on: downloads live here, above retry, so a failing image host never re-runs a paid generation.
   stack.push(deliver())
