@@ -36,10 +36,10 @@ export async function submissions(emulatorUrl: string): Promise<{ prompt?: strin
 }
 
 /** Polls `check` every 25 ms until it is true, or fails after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(what: string | (() => string), check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs
   while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > until) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
     await new Promise((r) => setTimeout(r, 25))
   }
 }
