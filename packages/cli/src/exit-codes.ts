@@ -15,7 +15,7 @@ export const EXIT_CODES = Object.freeze({
   rateLimit: 4,
   /** Provider, network, timeout or async job failure. */
   providerFailure: 5,
-  /** Interrupted with Ctrl-C (128 + SIGINT); remote jobs were cancelled. */
+  /** Interrupted with Ctrl-C (128 + SIGINT); accepted remote jobs were asked to cancel. */
   interrupted: 130,
 })
 
@@ -72,6 +72,6 @@ export function exitCodeHelp(): string {
     '  3    authentication or configuration (API key missing or invalid)',
     '  4    rate limit or quota exhausted',
     '  5    provider, network, timeout or job failure',
-    '  130  interrupted (Ctrl-C); remote jobs were cancelled',
+    '  130  interrupted (Ctrl-C); accepted remote jobs were asked to cancel',
   ].join('\n')
 }

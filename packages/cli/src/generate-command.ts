@@ -1,7 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join, relative, resolve, isAbsolute } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { type ImageGenerationRequestInit, type ImageGenerationResponse, type ImageQuality, type ImageStyle, LLMKitClient, type Warning } from 'llmkit'
+import { type ImageGenerationRequestInit, type ImageGenerationResponse, type ImageQuality, type ImageStyle, LLMKitClient, LLMKitError, pendingCancellations, type Warning } from 'llmkit'
 import type { CliContext } from './context.js'
 import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'
 import { describeFailure, jsonFailure } from './errors-output.js'
@@ -87,6 +87,21 @@ function displayPath(cwd: string, path: string): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
 }
 
+/**
+ * What Ctrl-C did, and only that: the jobs whose cancel was requested (from the job runner's
+ * `cancelled` events), or that no job id existed yet, and whether a request already sent in full
+ * may still be billed (e.g. a Replicate create held open by `Prefer: wait` has no id to cancel).
+ */
+export function interruptMessage(cancelledJobs: readonly { provider: string; jobId: string }[], error: unknown): string {
+  const sentUnanswered = LLMKitError.isInstance(error) && error.mayHaveBeenCharged
+  if (cancelledJobs.length > 0) {
+    const jobs = cancelledJobs.map((j) => `${j.provider} ${j.jobId}`).join(', ')
+    return `Interrupted: asked the provider to cancel ${cancelledJobs.length} remote job(s) (${jobs}); one may still finish and be billed if the cancel came too late.`
+  }
+  if (sentUnanswered) return 'Interrupted: no remote job id was known, so nothing was cancelled; a request had already been sent and the provider may still complete and bill it.'
+  return 'Interrupted: no remote job had been created, so nothing needed cancelling.'
+}
+
 function describeWarning(w: Warning): string {
   return `warning: ${w.message}`
 }
@@ -100,6 +115,7 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
   const started = performance.now()
   const controller = new AbortController()
   const reporter = createProgressReporter(ctx.stderr)
+  const cancelledJobs: { provider: string; jobId: string }[] = []
   let interrupts = 0
   const offInterrupt = ctx.onInterrupt(() => {
     interrupts++
@@ -132,7 +148,10 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
     reporter.start(options.model, count)
     const response = await client.generateImage(init, {
       signal: controller.signal,
-      onProgress: (event) => reporter.event(event),
+      onProgress: (event) => {
+        if (event.type === 'cancelled' && event.jobId !== undefined) cancelledJobs.push({ provider: event.provider, jobId: event.jobId })
+        reporter.event(event)
+      },
     })
     const generatedAt = performance.now()
     for (const w of response.warnings) reporter.log(describeWarning(w))
@@ -190,11 +209,14 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
   } catch (error) {
     reporter.stop()
     const interrupted = controller.signal.aborted
+    // The cancels run in the background (each bounded by its own timeout); the process must not
+    // exit before they reach the provider. A second Ctrl-C exits at once.
+    if (interrupted) await pendingCancellations()
     const code = interrupted ? EXIT_CODES.interrupted : exitCodeFor(error)
     if (options.json) {
       ctx.stdout.write(`${JSON.stringify({ ...jsonFailure(error), exitCode: code }, null, 2)}\n`)
     } else if (interrupted) {
-      ctx.stderr.write('Interrupted: remote jobs were cancelled.\n')
+      ctx.stderr.write(`${interruptMessage(cancelledJobs, error)}\n`)
     } else {
       for (const line of describeFailure(error)) ctx.stderr.write(`${line}\n`)
     }

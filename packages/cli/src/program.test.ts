@@ -60,12 +60,16 @@ describe('run (in-process)', () => {
   it('cancels on the first Ctrl-C and returns 130', async () => {
     emulator.faults.inject({ pathPrefix: '/openai/', hang: true })
     const c = context()
+    const before = emulator.requests.get('POST /openai/v1/images/generations') ?? 0
     const pending = run(['node', 'llmkit', 'generate', 'A slow one', '-m', 'dall-e-3', '-o', 'cancelled'], c.ctx)
-    await expect.poll(() => c.stderr()).toContain('generating')
+    // Interrupt once the request reached the provider (sent in full, never answered).
+    await expect.poll(() => emulator.requests.get('POST /openai/v1/images/generations') ?? 0).toBeGreaterThan(before)
     c.interrupt()
     expect(await pending).toBe(130)
-    expect(c.stderr()).toContain('Interrupted: cancelling remote jobs...')
-    expect(c.stderr()).toContain('Interrupted: remote jobs were cancelled.')
+    expect(c.stderr()).toContain('Interrupted: stopping; accepted remote jobs will be asked to cancel...')
+    // A sync call has no job to cancel; its request was sent in full, so it may still be billed.
+    expect(c.stderr()).toContain('Interrupted: no remote job id was known, so nothing was cancelled; a request had already been sent')
+    expect(c.stderr()).not.toMatch(/asked the provider to cancel/)
     emulator.faults.clear()
   })
 
@@ -78,6 +82,7 @@ describe('run (in-process)', () => {
     expect(await pending).toBe(130)
     const cancels = [...emulator.requests.keys()].filter((key) => key.startsWith('PUT /fal/') && key.endsWith('/cancel'))
     expect(cancels).toHaveLength(1)
+    expect(c.stderr()).toMatch(/Interrupted: asked the provider to cancel 1 remote job\(s\) \(fal [\w-]+\)/)
   })
 
   it('lists models without keys as missing', async () => {

@@ -12,7 +12,7 @@ export interface ProgressReporter {
   saved(index: number, path: string): void
   /** A line that must not tear the bars (warnings, notices). */
   log(line: string): void
-  /** Ctrl-C was pressed: remote jobs are being cancelled. */
+  /** Ctrl-C was pressed: the generation is stopping; accepted remote jobs are asked to cancel. */
   cancelling(): void
   /** Removes the bars and restores the cursor; safe to call twice. */
   stop(): void
@@ -36,6 +36,8 @@ export function describeEvent(event: ProgressEvent): string {
       return event.position !== undefined ? `queued (#${event.position + 1} in line)` : 'queued'
     case 'running':
       return event.progress !== undefined ? `running ${Math.round(event.progress * 100)}%` : 'running'
+    case 'cancelled':
+      return 'cancel requested'
     default:
       return event.type
   }
@@ -83,7 +85,7 @@ function lineReporter(stream: ProgressStream): ProgressReporter {
     },
     log: write,
     cancelling() {
-      write('Interrupted: cancelling remote jobs...')
+      write('Interrupted: stopping; accepted remote jobs will be asked to cancel...')
     },
     stop() {},
   }
@@ -128,7 +130,7 @@ function barReporter(stream: ProgressStream): ProgressReporter {
       multibar.log(`${line}\n`)
     },
     cancelling() {
-      for (const bar of bars) bar.update({ state: 'cancelling...' })
+      for (const bar of bars) bar.update({ state: 'stopping...' })
     },
     stop() {
       if (stopped) return
