@@ -76,7 +76,8 @@ export function mutateImages(answer: WireAnswer, mode: NonNullable<Fault['images
 }
 
 /**
- * Writes an answer, whole, dripped or truncated; resolves true when the client was sent all of it.
+ * Writes an answer, whole, dripped or truncated; resolves true when all of it was written to the
+ * client's connection.
  * The content-length is always the true length of the whole answer.
  */
 export async function writeAnswer(res: ServerResponse, answer: WireAnswer, fault: Fault | undefined): Promise<boolean> {
@@ -102,9 +103,30 @@ export async function writeAnswer(res: ServerResponse, answer: WireAnswer, fault
       res.write(body.subarray(offset, offset + size))
     }
     res.end()
-    return !res.destroyed
+    return delivered(res)
   }
   res.writeHead(answer.status, headers)
   res.end(answer.body)
-  return true
+  return delivered(res)
+}
+
+/**
+ * Whether the whole answer left for the client: 'finish' (flushed to the socket) rather than a
+ * close first, which is what happens when the client gave up before the answer was written
+ * (its attempt timed out while the server was busy). Such an answer never reached the client.
+ */
+function delivered(res: ServerResponse): Promise<boolean> {
+  if (res.writableFinished) return Promise.resolve(true)
+  if (res.destroyed) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      res.off('finish', onFinish)
+      res.off('close', onClose)
+      resolve(ok || res.writableFinished)
+    }
+    const onFinish = done(true)
+    const onClose = done(false)
+    res.once('finish', onFinish)
+    res.once('close', onClose)
+  })
 }
