@@ -144,6 +144,7 @@ export { splitN, DEFAULT_SPLIT_N_OPTIONS, type SplitNOptions, type PartialFailur
 export { fallback, DEFAULT_FALLBACK_OPTIONS, type FallbackOptions } from './pipeline/fallback.js'
 export {
   budget,
+  budgetCheck,
   createMemoryBudgetStore,
   toMicroUsd,
   fromMicroUsd,
