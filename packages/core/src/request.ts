@@ -150,13 +150,27 @@ export const imageGenerationRequestSchema = z.strictObject({
 })
 
 function check<K extends keyof typeof requestFieldSchemas>(field: K, value: unknown): z.output<(typeof requestFieldSchemas)[K]> {
-  const parsed = requestFieldSchemas[field].safeParse(value)
+  const parsed = safeParse(requestFieldSchemas[field], value, field)
   if (!parsed.success) {
-    throw new InvalidRequestError(`Invalid ${field}: ${parsed.error.issues[0]?.message ?? 'invalid value'} (got ${describe(value)})`, {
+    throw new InvalidRequestError(`Invalid ${field}: ${parsed.issue?.message ?? 'invalid value'} (got ${describe(value)})`, {
       param: field,
     })
   }
   return parsed.data as z.output<(typeof requestFieldSchemas)[K]>
+}
+
+/**
+ * zod's `safeParse` that also turns what zod cannot survive (a Proxy whose traps throw, a revoked
+ * Proxy) into an InvalidRequestError naming the field.
+ */
+function safeParse<S extends z.ZodType>(schema: S, value: unknown, param: string | undefined): { success: true; data: z.output<S> } | { success: false; issue: z.core.$ZodIssue | undefined } {
+  try {
+    const parsed = schema.safeParse(value)
+    // zod writes its messages lazily, reading the value again: do it here, inside the guard.
+    return parsed.success ? { success: true, data: parsed.data } : { success: false, issue: parsed.error.issues[0] }
+  } catch (error) {
+    throw new InvalidRequestError(`Invalid ${param ?? 'request'}: the value could not be read (${errorText(error)}); pass plain data`, { param })
+  }
 }
 
 /** A short description of any value for a message; never throws (a hostile toString, a Proxy). */
@@ -253,11 +267,13 @@ function errorText(error: unknown): string {
  * fields: inherited keys are ignored, and a throwing getter or Proxy trap becomes an
  * InvalidRequestError instead of escaping as a TypeError.
  */
-function readInit(init: unknown): Record<string, unknown> {
+function readInit(init: unknown): Record<string, unknown> | ImageGenerationRequest {
   if (init === null || init === undefined || typeof init !== 'object') {
     throw new InvalidRequestError(`Invalid request: expected an ImageGenerationRequest or an object such as { model: 'dall-e-3', prompt: 'A cat' }, got ${describe(init)}`)
   }
   try {
+    // instanceof reads the prototype, which a Proxy can refuse.
+    if (init instanceof ImageGenerationRequest) return init
     let source = init as Record<string, unknown>
     // A request built by a second installed copy of llmkit fails instanceof; take its data.
     const toJSON = source['toJSON']
@@ -329,12 +345,12 @@ export class ImageGenerationRequest {
    * @throws {@link InvalidRequestError} naming the first invalid or unknown field.
    */
   static from(init: ImageGenerationRequestInit | ImageGenerationRequest): ImageGenerationRequest {
-    if (init instanceof ImageGenerationRequest) return init
     const raw = readInit(init)
+    if (raw instanceof ImageGenerationRequest) return raw
     const options = raw['provider_options'] === undefined ? undefined : copyProviderOptions(raw['provider_options'])
-    const parsed = imageGenerationRequestSchema.safeParse({ ...raw, provider_options: undefined })
+    const parsed = safeParse(imageGenerationRequestSchema, { ...raw, provider_options: undefined }, undefined)
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]
+      const issue = parsed.issue
       const param = issue?.path.join('.') || (issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : undefined)
       const message = issue?.code === 'unrecognized_keys'
         ? `unknown field(s) ${issue.keys.join(', ')}; use provider_options for provider-specific settings`
