@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AbortError, TimeoutError } from '../errors.js'
 import { fakeClient, fakePlugin } from './__fixtures__/fake.js'
+import { systemClock } from '../logger.js'
 import { attemptTimeout, totalTimeout } from './timeout.js'
 
 /** A provider call that only ends when its signal aborts (a hung connection). */
@@ -54,6 +55,84 @@ describe('timeouts', () => {
     // The deadline, plus the 50 ms a cut-short call gets to report whether its request was sent.
     await vi.advanceTimersByTimeAsync(550)
     expect(await pending).toMatchObject({ code: 'LLMKIT_TIMEOUT', retryable: true })
+  })
+
+  describe('async models: the attempt deadline bounds the submit only', () => {
+    const asyncModel = { id: 'slow', wireId: 'slow', mode: 'async', maxImagesPerCall: 1, sizes: { kind: 'list', values: ['1024x1024'] }, qualities: [], styles: [], negativePrompt: false, seed: null, formats: ['url'] } as const
+    function asyncPlugin(submit: (signal: AbortSignal, call: number) => Promise<{ id: string }>, polls: () => Promise<{ state: 'running' } | { state: 'succeeded'; result: { images: { url: string }[] } }>) {
+      let submits = 0
+      const plugin = fakePlugin(undefined, {
+        models: [asyncModel],
+        create: (ctx) => ({
+          generate: (req, options) => ctx.jobs.run({ provider: 'fake', model: req.modelId, submit: (signal) => submit(signal, ++submits), poll: polls }, options),
+        }),
+      })
+      return { plugin, submits: () => submits }
+    }
+
+    it('a hung submit is given up at attemptTimeoutMs and retried', async () => {
+      vi.useFakeTimers()
+      const { plugin, submits } = asyncPlugin(
+        (signal, call) => (call === 1 ? hang(signal) : Promise.resolve({ id: 'job-2' })),
+        async () => ({ state: 'succeeded', result: { images: [{ url: 'https://img.fake/a.png' }] } }),
+      )
+      // The real clock under fake timers: the job's own deadline and poll waits run in time order.
+      const { client } = fakeClient([plugin], { clock: systemClock, timeout: { attemptTimeoutMs: 1_000 } })
+      const pending = client.generateImage({ model: 'slow', prompt: 'cat' })
+      await vi.advanceTimersByTimeAsync(5_000)
+      const res = await pending
+      expect(res.count).toBe(1)
+      expect(submits()).toBe(2)
+      expect(res.attempts).toBe(2)
+    })
+
+    it('an accepted job outlives the attempt deadline (it is bounded by jobTimeoutMs)', async () => {
+      vi.useFakeTimers()
+      let polls = 0
+      const { plugin, submits } = asyncPlugin(
+        async () => ({ id: 'job-1' }),
+        async () => {
+          await new Promise((r) => setTimeout(r, 400))
+          return ++polls < 5 ? { state: 'running' } : { state: 'succeeded', result: { images: [{ url: 'https://img.fake/a.png' }] } }
+        },
+      )
+      const { client } = fakeClient([plugin], { clock: systemClock, timeout: { attemptTimeoutMs: 1_000 } })
+      const pending = client.generateImage({ model: 'slow', prompt: 'cat' })
+      // Five polls of 400 ms with waits between them: several times the attempt deadline.
+      await vi.advanceTimersByTimeAsync(20_000)
+      const res = await pending
+      expect(res.count).toBe(1)
+      expect(submits()).toBe(1)
+      expect(polls).toBe(5)
+    })
+  })
+
+  it('a sync attempt cut by its deadline after its request was sent keeps the mark', async () => {
+    vi.useFakeTimers()
+    // The transport's answer to its deadline after a full send: the signal's reason, marked.
+    const sentThenCut = (signal: AbortSignal) =>
+      new Promise<never>((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(new TimeoutError((signal.reason as Error).message, { retryable: true, mayHaveBeenCharged: true })), { once: true }),
+      )
+    const plugin = fakePlugin(async (_req, options) => sentThenCut(options.signal))
+    const { client } = fakeClient([plugin], { timeout: { attemptTimeoutMs: 500 }, retry: { ambiguous: 'fail' } })
+    const pending = client.generateImage({ model: 'one', prompt: 'cat' }).catch((e: unknown) => e)
+    await vi.advanceTimersByTimeAsync(500)
+    const error = await pending
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ mayHaveBeenCharged: true, retryable: false })
+    expect(plugin.calls).toHaveLength(1)
+  })
+
+  it('a sync attempt cut before its request was sent is retried without a mark', async () => {
+    vi.useFakeTimers()
+    const plugin = fakePlugin(async (_req, options, call) => (call === 1 ? hang(options.signal) : { images: [{ url: 'https://img.fake/a.png' }] }))
+    const { client } = fakeClient([plugin], { timeout: { attemptTimeoutMs: 500 }, retry: { ambiguous: 'fail' } })
+    const pending = client.generateImage({ model: 'one', prompt: 'cat' })
+    await vi.advanceTimersByTimeAsync(500)
+    const res = await pending
+    expect(res.mayHaveBeenCharged).toBe(false)
+    expect(res.attempts).toBe(2)
   })
 
   it.each([
