@@ -1,4 +1,4 @@
-import type { ModelListing, SizeSpec } from 'llmkit'
+import type { ModelListing, ModelPrice, SizeSpec } from 'llmkit'
 
 /** Most sizes or ratios listed in a table cell before the rest are counted. */
 const MAX_LISTED = 4
@@ -21,15 +21,46 @@ export function describeSizes(sizes: SizeSpec): string {
   }
 }
 
+/** `$0.04`: dollars without float noise. */
+function usd(value: number): string {
+  return `$${Math.round(value * 1e6) / 1e6}`
+}
+
+/**
+ * A short description of a model's price per image for a table cell: one figure, a range over
+ * qualities and sizes, a rate per megapixel, or `unknown`; `~` marks an unconfirmed figure.
+ */
+export function describePrice(price: ModelPrice | undefined): string {
+  if (price === undefined) return 'unknown'
+  const mark = price.confidence === 'unconfirmed' ? '~' : ''
+  const p = price.price
+  switch (p.kind) {
+    case 'per-image':
+      return `${mark}${usd(p.usd)}`
+    case 'table': {
+      const values = p.rows.map((r) => r.usd)
+      const low = Math.min(...values)
+      const high = Math.max(...values)
+      return `${mark}${low === high ? usd(low) : `${usd(low)}-${usd(high)}`}`
+    }
+    case 'per-megapixel':
+      return `${mark}${usd(p.usdPerMegapixel)}/MP`
+    case 'computed':
+      return `${mark}by size and quality`
+    case 'unknown':
+      return 'unknown'
+  }
+}
+
 /** The row of `llmkit models` for one model, in {@link MODEL_TABLE_HEADER} order. */
-export function modelRow(listing: ModelListing): string[] {
+export function modelRow(listing: ModelListing, price?: ModelPrice): string[] {
   const c = listing.capabilities
   const seed = c.seed === null ? 'no' : 'yes'
   const mimes = (c.outputMimeTypes ?? []).map((m) => m.replace(/^image\//, '').replace('svg+xml', 'svg'))
   const formats = [...c.formats.map((f) => (f === 'b64_json' ? 'b64' : f)), ...(mimes.length > 0 ? [`(${mimes.join('/')})`] : [])].join(' ')
   const key = listing.configured ? 'set' : `missing: ${listing.envKeys[0] ?? 'no key variable'}`
-  return [c.id, listing.provider, String(c.maxImagesPerCall), describeSizes(c.sizes), c.negativePrompt ? 'yes' : 'no', seed, formats, c.mode, key]
+  return [c.id, listing.provider, String(c.maxImagesPerCall), describeSizes(c.sizes), c.negativePrompt ? 'yes' : 'no', seed, formats, c.mode, describePrice(price), key]
 }
 
 /** Column titles of `llmkit models`. */
-export const MODEL_TABLE_HEADER = ['MODEL', 'PROVIDER', 'MAX N', 'SIZES', 'NEGATIVE', 'SEED', 'FORMATS', 'MODE', 'KEY'] as const
+export const MODEL_TABLE_HEADER = ['MODEL', 'PROVIDER', 'MAX N', 'SIZES', 'NEGATIVE', 'SEED', 'FORMATS', 'MODE', 'PRICE/IMAGE', 'KEY'] as const

@@ -1,4 +1,4 @@
-import { LLMKitClient, type ModelListing } from 'llmkit'
+import { LLMKitClient, type ModelListing, type ModelPrice } from 'llmkit'
 import { MODEL_TABLE_HEADER, modelRow } from './capability-summary.js'
 import type { CliContext } from './context.js'
 import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'
@@ -18,7 +18,8 @@ export interface ModelsCommandOptions {
 
 /**
  * `llmkit models`: the capability table of every installed provider and whether its key is
- * set, straight from the plugins' capability data (the same rows the core validates with).
+ * set, straight from the plugins' capability data (the same rows the core validates with), with
+ * the price per image from the plugins' price data (`~` marks a figure that is not confirmed).
  */
 export async function runModels(options: ModelsCommandOptions, ctx: CliContext): Promise<ExitCode> {
   let emulator: EmulatorHandle | undefined
@@ -26,6 +27,9 @@ export async function runModels(options: ModelsCommandOptions, ctx: CliContext):
     if (options.emulate) emulator = await startInProcessEmulator()
     const client = LLMKitClient.fromEnv({ env: environmentWith(ctx.env, emulator) })
     const all = await client.models()
+    // Prices are the plugins' data, next to their capability rows.
+    const plugins = await client.providers()
+    const priceOf = (m: ModelListing): ModelPrice | undefined => plugins.find((p) => p.id === m.provider)?.prices?.find((p) => p.model === m.capabilities.id)
     const providers = [...new Set(all.map((m) => m.provider))]
     let listings: ModelListing[] = all
     if (options.provider !== undefined) {
@@ -35,11 +39,11 @@ export async function runModels(options: ModelsCommandOptions, ctx: CliContext):
       }
     }
     if (options.json) {
-      ctx.stdout.write(`${JSON.stringify(listings, null, 2)}\n`)
+      ctx.stdout.write(`${JSON.stringify(listings.map((m) => ({ ...m, price: priceOf(m) })), null, 2)}\n`)
     } else if (listings.length === 0) {
       ctx.stdout.write('No provider packages installed. Install one, e.g. npm i @llmkit/provider-openai\n')
     } else {
-      ctx.stdout.write(`${renderTable(MODEL_TABLE_HEADER, listings.map(modelRow))}\n`)
+      ctx.stdout.write(`${renderTable(MODEL_TABLE_HEADER, listings.map((m) => modelRow(m, priceOf(m))))}\n`)
     }
     return EXIT_CODES.ok
   } catch (error) {
