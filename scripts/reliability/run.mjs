@@ -135,8 +135,10 @@ try {
 }
 
 mkdirSync(outDir, { recursive: true })
-writeFileSync(join(outDir, 'reliability.json'), `${JSON.stringify(results, null, 2)}\n`)
-writeFileSync(join(outDir, 'reliability.md'), renderMarkdown(results))
+/** The run's keys are made up, but a leak example must not print one either. */
+const masked = (text) => Object.entries(keys).reduce((t, [provider, key]) => t.split(key).join(`[${provider} key]`), text)
+writeFileSync(join(outDir, 'reliability.json'), masked(`${JSON.stringify(results, null, 2)}\n`))
+writeFileSync(join(outDir, 'reliability.md'), masked(renderMarkdown(results)))
 for (const t of results.targets) log(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.value}`)
 log(`figures in ${join(outDir, 'reliability.md')} (${Math.round((Date.now() - started) / 1000)} s)`)
 // Hung calls are left behind on purpose; do not wait for them.
