@@ -133,6 +133,24 @@ describe('fault kinds', () => {
   })
 })
 
+describe('request log outcomes', () => {
+  it('logs an answer the client left before as handled but not complete', async () => {
+    emulator.faults.inject({ pathPrefix: PATH, delayMs: 150 })
+    const controller = new AbortController()
+    const pending = fetch(`${emulator.url}${PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'dall-e-2', prompt: 'gone', size: '256x256' }),
+      signal: controller.signal,
+    })
+    setTimeout(() => controller.abort(), 30)
+    await expect(pending).rejects.toThrow()
+    for (let i = 0; i < 100 && !emulator.log.entries[0]?.handled; i++) await new Promise((r) => setTimeout(r, 10))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(emulator.log.entries[0]).toMatchObject({ prompt: 'gone', handled: true, complete: false })
+  })
+})
+
 describe('chaos', () => {
   it('faults every request at probability 1, none at 0, drawing only the given kinds', async () => {
     emulator.chaos({ probability: 1, seed: 7, kinds: ['server-error', 'unavailable'], pathPrefix: PATH })
