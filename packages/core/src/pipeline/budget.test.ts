@@ -298,6 +298,36 @@ describe('budget', () => {
     expect(plugin.calls).toHaveLength(0)
   })
 
+  it('gives back a reservation that lands after the call stopped waiting for it', async () => {
+    const inner = createMemoryBudgetStore()
+    let land: (() => void) | undefined
+    const late: BudgetStore = {
+      ...inner,
+      reserve: (b, a, l) => new Promise((resolve) => (land = () => resolve(inner.reserve(b, a, l)))),
+    }
+    const plugin = pricedPlugin(async (req) => images(req.n))
+    const { client } = fakeClient([plugin], { budget: { limitUsd: 1, store: late, storeTimeoutMs: 10 } })
+    // Fail-open: the call runs unreserved and records its cost once.
+    const res = await client.generateImage({ model: 'one', prompt: 'cat' })
+    expect(res.count).toBe(1)
+    expect(await inner.spent('default')).toBe(0.04)
+    // The reservation lands late and is refunded: the call is still counted once.
+    land?.()
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(await inner.spent('default')).toBe(0.04)
+  })
+
+  it('ends the wait for the store when the caller aborts, and sends nothing', async () => {
+    const hanging: BudgetStore = { ...createMemoryBudgetStore(), reserve: () => new Promise(() => {}) }
+    const plugin = pricedPlugin(async (req) => images(req.n))
+    const { client } = fakeClient([plugin], { budget: { limitUsd: 1, store: hanging, storeTimeoutMs: 60_000 } })
+    const controller = new AbortController()
+    const pending = client.generateImage({ model: 'one', prompt: 'cat' }, { signal: controller.signal })
+    setTimeout(() => controller.abort(), 5)
+    await expect(pending).rejects.toMatchObject({ code: 'LLMKIT_ABORT' })
+    expect(plugin.calls).toHaveLength(0)
+  })
+
   it('prices each fallback model on its own', async () => {
     const store = recordingStore()
     const plugin = pricedPlugin(async (req) => {

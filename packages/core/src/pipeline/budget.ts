@@ -1,6 +1,7 @@
 import { costFromUsage, estimateRequestCost, findPrice, formatUsd, priceRequest, roundUsd, sumCosts } from '../cost/estimate.js'
 import type { Cost, ModelPrice } from '../cost/price.js'
 import { BudgetExceededError, LLMKitError } from '../errors.js'
+import { abortError } from '../http/transport.js'
 import { checkNumber, checkOneOf, checkPositive } from '../option-checks.js'
 import type { Warning } from '../warnings.js'
 import type { GenerationContext, Middleware } from './context.js'
@@ -179,17 +180,40 @@ function checkBudgetOptions(options: BudgetOptions): void {
   }
 }
 
-/** Runs a store operation with a deadline, so a slow store fails like a down one. */
-async function withDeadline<T>(operation: () => Promise<T>, ms: number): Promise<T> {
+/** A store call as a promise, even when a store throws synchronously. */
+function attempt<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(call())
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/** Thrown when the caller aborts while a store operation is pending. */
+class StoreWaitAborted extends Error {}
+
+/**
+ * Waits for a store operation with a deadline (a slow store fails like a down one) and the
+ * caller's signal. The operation itself is not cancelled: the caller decides what a late
+ * answer means.
+ */
+async function withDeadline<T>(operation: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
+  let onAbort: (() => void) | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the budget store did not answer within ${ms} ms`)), ms)
     timer.unref?.()
+    if (signal !== undefined) {
+      onAbort = () => reject(new StoreWaitAborted())
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+    }
   })
   try {
-    return await Promise.race([operation(), deadline])
+    return await Promise.race([operation, deadline])
   } finally {
     clearTimeout(timer)
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
   }
 }
 
@@ -218,8 +242,9 @@ export function budgetCheck(options: BudgetMiddlewareOptions = {}): Middleware {
     if (estimate === undefined || normalized.n <= normalized.capabilities.maxImagesPerCall) return next()
     let spent: number | undefined
     try {
-      spent = await withDeadline(() => store.spent(name), storeTimeoutMs)
-    } catch {
+      spent = await withDeadline(attempt(() => store.spent(name)), storeTimeoutMs, ctx.signal)
+    } catch (error) {
+      if (error instanceof StoreWaitAborted) throw abortError(ctx.signal)
       return next()
     }
     if (toMicroUsd(spent) + toMicroUsd(estimate.usd) > toMicroUsd(limit.limitUsd)) {
@@ -294,9 +319,16 @@ export function budget(options: BudgetMiddlewareOptions = {}): Middleware {
         ctx.logger.warn({ ...log, reason: 'unknown-price' }, `budget "${name}": ${ctx.model.modelId} has no known price; not counted`)
       } else {
         let result: { ok: boolean; spentUsd: number } | undefined
+        const reservation = attempt(() => store.reserve(name, estimate.usd, limit.limitUsd))
         try {
-          result = await withDeadline(() => store.reserve(name, estimate.usd, limit.limitUsd), storeTimeoutMs)
+          result = await withDeadline(reservation, storeTimeoutMs, ctx.signal)
         } catch (error) {
+          // A reservation that lands after we stopped waiting is given back, so it never counts twice.
+          reservation.then(
+            (late) => (late.ok ? attempt(() => store.adjust(name, -estimate.usd)) : undefined),
+            () => undefined,
+          ).catch(() => undefined)
+          if (error instanceof StoreWaitAborted) throw abortError(ctx.signal)
           if (!failOpen) {
             throw new BudgetExceededError(
               `Budget "${name}" refused the call because its store failed (${error instanceof Error ? error.message : String(error)}) and the budget fails closed. ` +
@@ -326,7 +358,7 @@ export function budget(options: BudgetMiddlewareOptions = {}): Middleware {
     const settle = async (deltaUsd: number): Promise<void> => {
       if (limit === undefined || roundUsd(deltaUsd) === 0) return
       try {
-        await withDeadline(() => store.adjust(name, deltaUsd), storeTimeoutMs)
+        await withDeadline(attempt(() => store.adjust(name, deltaUsd)), storeTimeoutMs)
       } catch (error) {
         ctx.logger.warn({ ...log, deltaUsd, error: error instanceof Error ? error.message : String(error) }, `budget "${name}": could not record ${formatUsd(deltaUsd)}`)
       }
