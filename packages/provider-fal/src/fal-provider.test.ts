@@ -18,6 +18,7 @@ import {
   modelCapabilitiesSchema,
   resolveModel,
   systemClock,
+  pendingCancellations,
 } from 'llmkit'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
@@ -189,7 +190,8 @@ describe('queue lifecycle', () => {
   })
 
   it('asks for sync_mode when base64 is wanted and decodes the data URI without a download', async () => {
-    const png = readFileSync(new URL('./__fixtures__/flux-dev-result.json', import.meta.url)).toString('base64')
+    // A real 1x1 PNG: the core checks that data URIs decode to an image.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
     const { calls } = quickJob('fal-ai/flux/schnell', { status: 200, body: result1({ images: [{ url: `data:image/png;base64,${png}`, width: 512, height: 512, content_type: 'image/png' }] }) })
     const response = await client().generateImage({ model: 'fal-ai/flux/schnell', prompt: 'p', size: '512x512', format: 'b64_json' })
     expect(calls[0]?.body).toStrictEqual({ prompt: 'p', num_images: 1, image_size: 'square', sync_mode: true })
@@ -288,6 +290,8 @@ describe('queue lifecycle', () => {
       .generateImage({ model: 'fal-ai/flux/dev', prompt: 'p' }, { signal: controller.signal, onProgress: (e) => e.type === 'running' && controller.abort() })
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ name: 'AbortError', code: 'LLMKIT_ABORT' })
+    // The remote cancel runs in the background (the caller is released at once): wait for it.
+    await pendingCancellations()
     expect(calls.at(-1)).toMatchObject({ method: 'PUT', path: `${APP}/cancel`, headers: { authorization: `Key ${KEY}` } })
   })
 
@@ -300,6 +304,8 @@ describe('queue lifecycle', () => {
     expect(error).toBeInstanceOf(TimeoutError)
     expect((error as Error).message).toContain(ID)
     expect(error).toMatchObject({ requestId: ID, retryable: false })
+    // The remote cancel runs in the background (the caller is released at once): wait for it.
+    await pendingCancellations()
     expect(calls.at(-1)).toMatchObject({ method: 'PUT', path: `${APP}/cancel` })
   })
 
@@ -307,6 +313,38 @@ describe('queue lifecycle', () => {
     nock(BASE).post('/fal-ai/flux/dev').reply(200, submitted()).get(`${APP}/status`).times(1000).reply(202, inQueue(0)).put(`${APP}/cancel`).reply(400, { status: 'ALREADY_COMPLETED' })
     await expect(client({ jobTimeoutMs: 1_000 }).generateImage({ model: 'fal-ai/flux/dev', prompt: 'p' })).rejects.toBeInstanceOf(TimeoutError)
     expect(nock.pendingMocks().filter((m) => m.startsWith('PUT'))).toStrictEqual([])
+  })
+})
+
+describe('unexpected answers', () => {
+  it('a garbled status or result answer of an accepted job is read again, never submitted again', async () => {
+    const scope = nock(BASE)
+      .post('/fal-ai/flux/dev')
+      .reply(200, submitted())
+      .get(`${APP}/status`)
+      .reply(200, { status: 7 })
+      .get(`${APP}/status`)
+      .reply(200, completed)
+      .get(APP)
+      .reply(200, { images: 'garbled' })
+      .get(`${APP}/status`)
+      .reply(200, completed)
+      .get(APP)
+      .reply(200, result1())
+    const calls = record(scope)
+    const response = await client().generateImage({ model: 'fal-ai/flux/dev', prompt: 'p' })
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(1)
+    expect(calls).toHaveLength(6)
+    expect(response.first()?.url).toBe('https://v3.fal.media/files/koala/a.png')
+  })
+
+  it('a 2xx submit answer without a request id is a non-retryable ProviderError that may have been charged', async () => {
+    const scope = nock(BASE).post('/fal-ai/flux/dev').once().reply(200, { status: 'IN_QUEUE' })
+    const error = (await client().generateImage({ model: 'fal-ai/flux/dev', prompt: 'p' }).catch((e: unknown) => e)) as LLMKitError
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error.retryable).toBe(false)
+    expect(error.mayHaveBeenCharged).toBe(true)
+    expect(scope.isDone()).toBe(true)
   })
 })
 

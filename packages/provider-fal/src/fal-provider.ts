@@ -9,6 +9,7 @@ import {
   type ProviderContext,
   type ProviderImage,
   type ProviderResult,
+  unexpectedResponse,
 } from 'llmkit'
 import { FAL_IMAGE_SIZE_PRESETS, type FalInput, type FalQueueStatus, falImageOutputSchema, falQueueStatusSchema } from './fal-api.js'
 import { parseFalErrorBody } from './fal-errors.js'
@@ -35,12 +36,14 @@ export function toFalRequest(req: NormalizedRequest): FalInput {
   return body
 }
 
-/** Maps a fal text-to-image output to llmkit's provider result; flagged images are marked, never hidden. */
-export function fromFalResponse(json: unknown, requestId: string | undefined): ProviderResult {
+/**
+ * Maps a fal text-to-image output to llmkit's provider result; flagged images are marked, never hidden.
+ * @throws {@link llmkit!ProviderError}, retryable, on an unexpected shape: the result is read
+ * again on the next poll (reading it is free), and the job is never submitted twice.
+ */
+export function fromFalResponse(json: unknown, requestId: string | undefined, model?: string): ProviderResult {
   const parsed = falImageOutputSchema.safeParse(json)
-  if (!parsed.success) {
-    throw new JobFailedError(`fal: unexpected result shape: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { provider: 'fal', requestId })
-  }
+  if (!parsed.success) throw unexpectedResponse({ provider: 'fal', model, phase: 'poll', requestId, detail: parsed.error })
   const body = parsed.data
   const images: ProviderImage[] = body.images.map((image, i) => ({
     url: image.url,
@@ -126,10 +129,6 @@ function safeJson(text: string | undefined): unknown {
   }
 }
 
-function unexpected(what: string, req: NormalizedRequest, detail: string): JobFailedError {
-  return new JobFailedError(`fal ${req.modelId}: unexpected ${what}: ${detail}`, { provider: 'fal', model: req.modelId })
-}
-
 /** Creates the fal provider for one client: it describes the queue API, the core waits. */
 export function createFalProvider(ctx: ProviderContext): ImageProvider {
   const headers = { authorization: `Key ${ctx.apiKey}`, accept: 'application/json' }
@@ -145,14 +144,14 @@ export function createFalProvider(ctx: ProviderContext): ImageProvider {
             const res = await ctx.http.request({ method: 'POST', path: `/${req.wireModel}`, headers, json: toFalRequest(req), signal, model: req.modelId })
             const parsed = falQueueStatusSchema.safeParse(res.json())
             const id = parsed.success ? (parsed.data.request_id ?? res.headers['x-fal-request-id']) : undefined
-            if (!parsed.success || !id) throw unexpected('submit answer', req, parsed.success ? 'no request_id' : (parsed.error.issues[0]?.message ?? 'invalid'))
+            if (!parsed.success || !id) throw unexpectedResponse({ provider: 'fal', model: req.modelId, phase: 'submit', detail: parsed.success ? 'no request_id' : parsed.error })
             urls = queueUrls(parsed.data, id, req, ctx.baseUrl)
             return { id, snapshot: toSnapshot(parsed.data) }
           },
           async poll(id, signal) {
             const res = await ctx.http.request({ method: 'GET', url: urls!.status, headers, signal, model: req.modelId })
             const parsed = falQueueStatusSchema.safeParse(res.json())
-            if (!parsed.success) throw unexpected('status answer', req, parsed.error.issues[0]?.message ?? 'invalid')
+            if (!parsed.success) throw unexpectedResponse({ provider: 'fal', model: req.modelId, phase: 'poll', requestId: id, detail: parsed.error })
             if (parsed.data.status !== 'COMPLETED') return toSnapshot(parsed.data)
             let result
             try {
@@ -160,7 +159,7 @@ export function createFalProvider(ctx: ProviderContext): ImageProvider {
             } catch (error) {
               return resultFailure(error, req, id)
             }
-            const output = fromFalResponse(result.json(), id)
+            const output = fromFalResponse(result.json(), id, req.modelId)
             if (output.images.length === 0) return { state: 'failed', error: new JobFailedError(`fal ${req.modelId}: job ${id} returned no images`, { provider: 'fal', model: req.modelId, requestId: id }) }
             return { state: 'succeeded', result: output }
           },

@@ -96,11 +96,11 @@ describe('request mapping', () => {
   })
 
   it('sends dall-e-2 with n=4 in one call and response_format b64_json', async () => {
-    const seen = expectCall({ status: 200, body: { created: 1, data: [1, 2, 3, 4].map(() => ({ b64_json: 'aGVsbG8=' })) } })
+    const seen = expectCall({ status: 200, body: { created: 1, data: [1, 2, 3, 4].map(() => ({ b64_json: 'iVBORw0KGgo=' })) } })
     const response = await client().generateImage({ model: 'dall-e-2', prompt: 'p', n: 4, size: '512x512', format: 'b64_json' })
     expect(seen.body).toStrictEqual({ model: 'dall-e-2', prompt: 'p', n: 4, size: '512x512', response_format: 'b64_json' })
     expect(response.count).toBe(4)
-    expect(response.total_size).toBe(20)
+    expect(response.total_size).toBe(32)
   })
 
   it('never sends response_format to gpt-image-1 and returns a data URL when a URL is asked for', async () => {
@@ -174,6 +174,26 @@ describe('request mapping', () => {
 })
 
 const envelope = (message: string | null, type: string | null, code: string | null, param: string | null = null) => ({ error: { message, type, param, code } })
+
+describe('unexpected 200 answers', () => {
+  it.each([
+    ['an empty object', {}],
+    ['data that is not a list', { created: 1, data: 'nope' }],
+    ['an HTML page', '<html><body>Bad gateway</body></html>'],
+    ['images without data', { created: 1, data: [{}] }],
+    ['more images than asked', { created: 1, data: [{ b64_json: 'iVBORw0KGgo=' }, { b64_json: 'iVBORw0KGgo=' }] }],
+  ])('%s is a non-retryable ProviderError (the work was paid), sent once even with retries on', async (_name, body) => {
+    const scope = nock(BASE).post('/v1/images/generations').once().reply(200, body as nock.Body, { 'x-request-id': 'req_garbled' })
+    const retrying = new LLMKitClient({ providers: [openai()], env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${BASE}/v1` }, retry: { maxRetries: 3, initialDelayMs: 1 } })
+    const error = (await retrying.generateImage({ model: 'dall-e-3', prompt: 'p', format: 'b64_json' }).catch((e: unknown) => e)) as LLMKitError
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error).not.toBeInstanceOf(InvalidRequestError)
+    expect(error.retryable).toBe(false)
+    expect(error.requestId).toBe('req_garbled')
+    expect(error.message).toMatch(/^openai dall-e-3: /)
+    expect(scope.isDone()).toBe(true)
+  })
+})
 
 describe('error mapping', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { InvalidRequestError, type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult } from 'llmkit'
+import { type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult, unexpectedResponse } from 'llmkit'
 import { type OpenAIImagesRequest, openaiImagesResponseSchema } from './openai-api.js'
 
 /** OpenAI says generated URLs expire after 60 minutes. */
@@ -20,12 +20,13 @@ export function toOpenAIRequest(req: NormalizedRequest): OpenAIImagesRequest {
   return body
 }
 
-/** Maps an `ImagesResponse` to llmkit's provider result. */
-export function fromOpenAIResponse(json: unknown, requestId: string | undefined, now: number): ProviderResult {
+/**
+ * Maps an `ImagesResponse` to llmkit's provider result.
+ * @throws {@link llmkit!ProviderError} (not retryable: the images were paid for) on an unexpected shape.
+ */
+export function fromOpenAIResponse(json: unknown, requestId: string | undefined, now: number, model?: string): ProviderResult {
   const parsed = openaiImagesResponseSchema.safeParse(json)
-  if (!parsed.success) {
-    throw new InvalidRequestError(`openai: unexpected response shape: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { provider: 'openai', requestId })
-  }
+  if (!parsed.success) throw unexpectedResponse({ provider: 'openai', model, phase: 'result', requestId, detail: parsed.error })
   const body = parsed.data
   const mimeType = body.output_format ? `image/${body.output_format}` : 'image/png'
   const images: ProviderImage[] = body.data.map((d) => ({
@@ -58,7 +59,7 @@ export function createOpenAIProvider(ctx: ProviderContext): ImageProvider {
         signal: options.signal,
         model: req.modelId,
       })
-      return fromOpenAIResponse(res.json(), res.headers['x-request-id'], ctx.clock.now())
+      return fromOpenAIResponse(res.json(), res.headers['x-request-id'], ctx.clock.now(), req.modelId)
     },
   }
 }

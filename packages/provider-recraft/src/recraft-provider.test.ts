@@ -350,8 +350,16 @@ describe('error mapping', () => {
     expect(JSON.stringify(error)).not.toContain(KEY)
   })
 
-  it('rejects an unexpected 200 shape with a clear error', async () => {
-    expectCall({ status: 200, body: { images: [] } })
-    await expect(client().generateImage({ model: 'recraft-v3', prompt: 'p' })).rejects.toThrow(/recraft recraft-v3: unexpected response shape/)
+  it('an unexpected 200 shape is a non-retryable ProviderError (the work was paid), never blamed on the caller, and not sent again', async () => {
+    const seen = expectCalls({ status: 200, body: { images: [] } }, { status: 200, body: { images: [] } })
+    const error = (await client()
+      .generateImage({ model: 'recraft-v3', prompt: 'p' })
+      .catch((e: unknown) => e)) as LLMKitError
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error.retryable).toBe(false)
+    expect(error.mayHaveBeenCharged).toBe(true)
+    expect(error.message).toMatch(/recraft recraft-v3: the provider answered 2xx with an unexpected response shape .*data: .*not retry/)
+    expect(seen[0]?.body).toBeDefined()
+    expect(seen[1]?.body).toBeUndefined()
   })
 })

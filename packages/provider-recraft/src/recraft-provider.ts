@@ -1,4 +1,4 @@
-import { InvalidRequestError, type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult } from 'llmkit'
+import { InvalidRequestError, type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult, unexpectedResponse } from 'llmkit'
 import { type RecraftImagesRequest, recraftImagesResponseSchema, recraftProviderOptionsSchema } from './recraft-api.js'
 import { checkRecraftStyle } from './recraft-styles.js'
 
@@ -36,12 +36,13 @@ export function toRecraftRequest(req: NormalizedRequest): RecraftImagesRequest {
   return body
 }
 
-/** Maps Recraft's answer to llmkit's provider result; SVG or PNG comes from the model's row. */
+/**
+ * Maps Recraft's answer to llmkit's provider result; SVG or PNG comes from the model's row.
+ * @throws {@link llmkit!ProviderError} (not retryable: the images were paid for) on an unexpected shape.
+ */
 export function fromRecraftResponse(json: unknown, req: NormalizedRequest, requestId: string | undefined, now: number): ProviderResult {
   const parsed = recraftImagesResponseSchema.safeParse(json)
-  if (!parsed.success) {
-    throw new InvalidRequestError(`recraft ${req.modelId}: unexpected response shape: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { provider: 'recraft', model: req.modelId, requestId })
-  }
+  if (!parsed.success) throw unexpectedResponse({ provider: 'recraft', model: req.modelId, phase: 'result', requestId, detail: parsed.error })
   const body = parsed.data
   const mimeType = req.capabilities.outputMimeTypes?.[0]
   const images: ProviderImage[] = body.data.map((d) => ({

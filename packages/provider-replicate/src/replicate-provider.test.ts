@@ -16,6 +16,7 @@ import {
   TimeoutError,
   modelCapabilitiesSchema,
   resolveModel,
+  pendingCancellations,
 } from 'llmkit'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
@@ -328,6 +329,8 @@ describe('version predictions and polling', () => {
       { signal: controller.signal, onProgress: (e) => e.progress === 0.1 && controller.abort() },
     )
     await expect(run).rejects.toBeInstanceOf(AbortError)
+    // The remote cancel runs in the background (the caller is released at once): wait for it.
+    await pendingCancellations()
     expect(seen.map((s) => `${s.method} ${s.path}`)).toStrictEqual([
       'POST /v1/models/black-forest-labs/flux-dev/predictions',
       'GET /v1/predictions/p9',
@@ -352,6 +355,8 @@ describe('version predictions and polling', () => {
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TimeoutError)
     expect((error as TimeoutError).message).toContain('stuck1')
+    // The remote cancel runs in the background (the caller is released at once): wait for it.
+    await pendingCancellations()
     expect(seen.at(-1)).toMatchObject({ method: 'POST', path: '/v1/predictions/stuck1/cancel' })
   })
 
@@ -378,6 +383,50 @@ describe('version predictions and polling', () => {
   it('fails clearly when a succeeded prediction has no image output', async () => {
     nock(BASE).post('/v1/models/black-forest-labs/flux-schnell/predictions').reply(201, prediction('f2', 'succeeded', { output: null, data_removed: true }))
     await expect(client().generateImage({ model: 'black-forest-labs/flux-schnell', prompt: 'p' })).rejects.toThrow(/already removed/)
+  })
+})
+
+describe('unexpected answers', () => {
+  it('a garbled status answer of an accepted prediction is polled again, never submitted again', async () => {
+    const seen: Seen[] = []
+    const id = 'garbled1'
+    const scope = nock(BASE)
+      .post('/v1/predictions')
+      .reply(201, prediction(id, 'starting'))
+      .get(`/v1/predictions/${id}`)
+      .reply(200, { status: 42 })
+      .get(`/v1/predictions/${id}`)
+      .reply(200, '<html>oops</html>')
+      .get(`/v1/predictions/${id}`)
+      .reply(200, prediction(id, 'succeeded', { output: ['https://replicate.delivery/g/out-0.png'] }))
+    record(scope, seen)
+    const response = await client().generateImage({ model: `someone/model:${VERSION}`, prompt: 'p' })
+    expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1)
+    expect(seen).toHaveLength(4)
+    expect(response.first()?.url).toBe('https://replicate.delivery/g/out-0.png')
+  })
+
+  it('a 2xx create answer without a readable prediction is a non-retryable ProviderError that may have been charged', async () => {
+    const scope = nock(BASE).post('/v1/predictions').once().reply(201, { hello: 'world' })
+    const retrying = new LLMKitClient({ providers: [replicate()], env: { REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: `${BASE}/v1` }, clock: fakeClock(), retry: { maxRetries: 3 } })
+    const error = (await retrying.generateImage({ model: `someone/model:${VERSION}`, prompt: 'p' }).catch((e: unknown) => e)) as LLMKitError
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error.retryable).toBe(false)
+    expect(error.mayHaveBeenCharged).toBe(true)
+    expect(error.message).toMatch(/accepted the job but its answer has no readable job id/)
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('never lets a num_outputs provider option override n', async () => {
+    const seen: Seen[] = []
+    const scope = nock(BASE)
+      .post('/v1/models/black-forest-labs/flux-schnell/predictions')
+      .reply(201, prediction('p1', 'succeeded', { output: ['https://replicate.delivery/a.webp'] }))
+    record(scope, seen)
+    const response = await client().generateImage({ model: 'black-forest-labs/flux-schnell', prompt: 'p', provider_options: { num_outputs: 4 } })
+    expect((seen[0]!.body as { input: Record<string, unknown> }).input['num_outputs']).toBe(1)
+    expect(response.count).toBe(1)
+    expect(response.warnings.some((w) => w.setting === 'provider_options.num_outputs')).toBe(true)
   })
 })
 

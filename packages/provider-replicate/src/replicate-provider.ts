@@ -7,6 +7,8 @@ import {
   type ProviderContext,
   type ProviderImage,
   type ProviderResult,
+  type ResponsePhase,
+  unexpectedResponse,
 } from 'llmkit'
 import { type ReplicateCreateRequest, type ReplicateInput, type ReplicatePrediction, replicatePredictionSchema } from './replicate-api.js'
 import { predictionError } from './replicate-errors.js'
@@ -46,7 +48,9 @@ export function toReplicateInput(req: NormalizedRequest): ReplicateInput {
   if (req.seed !== undefined) input.seed = req.seed
   // FLUX and SD 3.5 default to webp; llmkit asks for lossless png unless told otherwise.
   if (caps.providerOptions?.['output_format'] !== undefined && caps.outputMimeTypes?.[0] === 'image/png') input.output_format = 'png'
-  Object.assign(input, req.providerOptions)
+  // `n` alone sets the count (no table lists `num_outputs`); a stray one must not make Replicate bill more images than asked.
+  const { num_outputs: _count, ...options } = req.providerOptions
+  Object.assign(input, options)
   return input
 }
 
@@ -111,13 +115,13 @@ export function fromReplicateOutput(prediction: ReplicatePrediction, now: number
   return { images, requestId: prediction.id, created: Number.isFinite(created) ? created : undefined }
 }
 
-/** Parses a prediction body, or throws naming the unexpected shape. */
-export function parsePrediction(json: unknown, model: string): ReplicatePrediction {
+/**
+ * Parses a prediction body, or throws naming the unexpected shape: after a create (`submit`) the
+ * prediction may exist, so it is not retried; after a status read (`poll`) the core polls again.
+ */
+export function parsePrediction(json: unknown, model: string, phase: Exclude<ResponsePhase, 'result'> = 'poll'): ReplicatePrediction {
   const parsed = replicatePredictionSchema.safeParse(json)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new InvalidRequestError(`replicate ${model}: unexpected prediction shape: ${issue?.path.join('.')}: ${issue?.message ?? 'invalid'}`, { provider: 'replicate', model })
-  }
+  if (!parsed.success) throw unexpectedResponse({ provider: 'replicate', model, phase, detail: parsed.error })
   return parsed.data
 }
 
@@ -159,7 +163,7 @@ export function createReplicateProvider(settings: ReplicateProviderSettings): (c
         // Sync mode may answer `processing` with every file already in `output` (replicate.md §2).
         const expected = req.capabilities.maxImagesPerCall > 1 ? req.n : 1
         const submittedOf = (json: unknown) => {
-          const prediction = parsePrediction(json, model)
+          const prediction = parsePrediction(json, model, 'submit')
           const early = prediction.status === 'processing' && outputUrls(prediction.output)?.length === expected
           return { id: prediction.id, snapshot: toJobSnapshot(early ? { ...prediction, status: 'succeeded' } : prediction, model, ctx.clock.now(), req.seed) }
         }

@@ -11,6 +11,7 @@ import {
   RateLimitError,
   modelCapabilitiesSchema,
   type ProgressEvent,
+  pendingCancellations,
 } from 'llmkit'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
@@ -285,6 +286,25 @@ describe('task failures', () => {
   })
 })
 
+describe('unexpected answers', () => {
+  it('a garbled task answer of an accepted task is polled again, never submitted again', async () => {
+    const { seen } = taskScope([{ what: 'is this' }, '<html>gateway</html>', succeeded()])
+    const response = await client().generateImage({ model: 'gen4_image', prompt: 'p', size: '1920x1080' })
+    expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1)
+    expect(seen).toHaveLength(4)
+    expect(response.count).toBeGreaterThan(0)
+  })
+
+  it('a 2xx submit answer without a task id is a non-retryable ProviderError that may have been charged', async () => {
+    const scope = nock(BASE).post('/v1/text_to_image').once().reply(200, { ok: true })
+    const error = (await client().generateImage({ model: 'gen4_image', prompt: 'p', size: '1920x1080' }).catch((e: unknown) => e)) as LLMKitError
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error.retryable).toBe(false)
+    expect(error.mayHaveBeenCharged).toBe(true)
+    expect(scope.isDone()).toBe(true)
+  })
+})
+
 describe('cancel', () => {
   it('sends DELETE /v1/tasks/{id} with the version header when the caller aborts', async () => {
     const scope = nock(BASE)
@@ -301,6 +321,8 @@ describe('cancel', () => {
       .generateImage({ model: 'gen4_image', prompt: 'p' }, { signal: controller.signal, onProgress: (e) => e.type === 'running' && controller.abort() })
       .catch((e: unknown) => e)
     expect(LLMKitError.isInstance(error) || (error as Error).name === 'AbortError').toBe(true)
+    // The remote cancel runs in the background (the caller is released at once): wait for it.
+    await pendingCancellations()
     const del = seen.find((s) => s.method === 'DELETE')
     expect(del?.path).toBe(`/v1/tasks/${TASK}`)
     expect(del?.headers['x-runway-version']).toBe('2024-11-06')

@@ -7,6 +7,7 @@ import {
   type NormalizedRequest,
   type ProviderContext,
   type ProviderResult,
+  unexpectedResponse,
 } from 'llmkit'
 import { RUNWAY_API_VERSION, type RunwayTextToImageRequest, runwayReferenceImagesSchema, runwaySubmitResponseSchema, runwayTaskSchema } from './runway-api.js'
 import { taskFailureError } from './runway-errors.js'
@@ -70,9 +71,8 @@ export function toRunwayRequest(req: NormalizedRequest): RunwayTextToImageReques
  */
 export function fromRunwayTask(json: unknown, req: NormalizedRequest, now: number): JobSnapshot<ProviderResult> {
   const parsed = runwayTaskSchema.safeParse(json)
-  if (!parsed.success) {
-    throw new JobFailedError(`runway ${req.modelId}: unexpected task shape: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { provider: 'runway', model: req.modelId, retryable: false })
-  }
+  // A garbled status answer is transient: the core polls the accepted task again.
+  if (!parsed.success) throw unexpectedResponse({ provider: 'runway', model: req.modelId, phase: 'poll', detail: parsed.error })
   const task = parsed.data
   switch (task.status) {
     case 'PENDING':
@@ -114,7 +114,7 @@ export function createRunwayProvider(ctx: ProviderContext, polling: RunwayPollin
         async submit(signal) {
           const res = await ctx.http.request({ method: 'POST', path: '/v1/text_to_image', headers, json: body, signal, model: req.modelId })
           const parsed = runwaySubmitResponseSchema.safeParse(res.json())
-          if (!parsed.success) throw new JobFailedError(`runway ${req.modelId}: the submit answer has no task id`, { provider: 'runway', model: req.modelId, retryable: false })
+          if (!parsed.success) throw unexpectedResponse({ provider: 'runway', model: req.modelId, phase: 'submit', detail: 'no task id' })
           return { id: parsed.data.id }
         },
         async poll(id, signal) {

@@ -155,7 +155,7 @@ describe('v1 SDXL request mapping', () => {
   })
 
   it('passes the known provider options through as JSON fields', async () => {
-    const call = expectCall(SDXL_PATH, { status: 200, body: { artifacts: [{ base64: 'aGVsbG8=', seed: 1, finishReason: 'SUCCESS' }] } })
+    const call = expectCall(SDXL_PATH, { status: 200, body: { artifacts: [{ base64: 'iVBORw0KGgo=', seed: 1, finishReason: 'SUCCESS' }] } })
     await client().generateImage({
       model: 'stability-ai/stable-diffusion-xl',
       prompt: 'p',
@@ -220,9 +220,10 @@ describe('v2beta Stable Image request mapping', () => {
     expect(call.seen.headers?.['accept']).toBe('application/json')
     expect(response.model).toBe('stability-ai/sd3.5-large')
     expect(response.first()?.seed).toBe(1234)
-    expect(response.first()?.mimeType).toBe('image/jpeg')
+    // The fixture's bytes are PNG: the core trusts the bytes over the announced `type=image/jpeg`.
+    expect(response.first()?.mimeType).toBe('image/png')
     // Bytes only: a URL request gets a data: URL made by the core.
-    expect(response.first()?.url).toMatch(/^data:image\/jpeg;base64,iVBOR/)
+    expect(response.first()?.url).toMatch(/^data:image\/png;base64,iVBOR/)
     expect(response.warnings).toMatchObject([{ type: 'mapped', setting: 'size', requested: '1792x1024', used: '16:9' }])
   })
 
@@ -308,7 +309,7 @@ describe('content filtering', () => {
   })
 
   it("returns a CONTENT_FILTERED SDXL sample with a warning under contentFilter: 'warn'", async () => {
-    expectCall(SDXL_PATH, { status: 200, body: { artifacts: [{ base64: 'aGVsbG8=', seed: 5, finishReason: 'CONTENT_FILTERED' }] } })
+    expectCall(SDXL_PATH, { status: 200, body: { artifacts: [{ base64: 'iVBORw0KGgo=', seed: 5, finishReason: 'CONTENT_FILTERED' }] } })
     const response = await client({ contentFilter: 'warn' }).generateImage({ model: 'stability-ai/stable-diffusion-xl', prompt: 'p' })
     expect(response.count).toBe(1)
     expect(response.warnings).toMatchObject([{ type: 'content' }])

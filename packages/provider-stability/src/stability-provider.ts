@@ -1,5 +1,4 @@
 import {
-  InvalidRequestError,
   ProviderError,
   type HttpResponse,
   type ImageProvider,
@@ -7,6 +6,7 @@ import {
   type ProviderContext,
   type ProviderImage,
   type ProviderResult,
+  unexpectedResponse,
 } from 'llmkit'
 import { CONTENT_FILTERED, type StabilityV1Request, stabilityImageResponseSchema, stabilityV1ResponseSchema } from './stability-api.js'
 
@@ -91,17 +91,13 @@ function seedOf(value: string | number | null | undefined): number | undefined {
   return typeof seed === 'number' && Number.isFinite(seed) ? seed : undefined
 }
 
-function unexpected(what: string, requestId: string | undefined): InvalidRequestError {
-  return new InvalidRequestError(`stability: unexpected response shape: ${what}`, { provider: 'stability', requestId })
-}
-
 /**
  * Maps a 200 answer of either API to llmkit's provider result. JSON bodies (`artifacts[]` on v1,
  * `{ image, finish_reason, seed }` on v2beta) and raw image bytes with `finish-reason` and `seed`
  * headers are both read. A `CONTENT_FILTERED` image is flagged, never returned silently: the core
  * turns it into a ContentPolicyError or a warning by the client's `contentFilter` policy.
  *
- * @throws {@link llmkit!ProviderError} when a v1 artifact finished with `ERROR`; {@link InvalidRequestError} on an unknown shape.
+ * @throws {@link llmkit!ProviderError} when a v1 artifact finished with `ERROR`, and (not retryable: the work was paid for) on an unknown shape.
  */
 export function fromStabilityResponse(res: Pick<HttpResponse, 'headers' | 'body' | 'json'>, modelId: string): ProviderResult {
   const requestId = res.headers['x-request-id']
@@ -125,7 +121,13 @@ export function fromStabilityResponse(res: Pick<HttpResponse, 'headers' | 'body'
   }
   const v2 = stabilityImageResponseSchema.safeParse(json)
   if (v2.success) return { requestId, images: [image(v2.data.image, mimeType, v2.data.finish_reason, seedOf(v2.data.seed))] }
-  throw unexpected(json === undefined ? `a ${contentType ?? 'untyped'} body that is neither JSON nor an image` : (v2.error.issues[0]?.message ?? 'invalid'), requestId)
+  throw unexpectedResponse({
+    provider: 'stability',
+    model: modelId,
+    phase: 'result',
+    requestId,
+    detail: json === undefined ? `a ${contentType ?? 'untyped'} body that is neither JSON nor an image` : v2.error,
+  })
 }
 
 function image(b64: string, mimeType: string | undefined, finishReason: string | null | undefined, seed: number | undefined): ProviderImage {
