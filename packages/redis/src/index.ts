@@ -76,8 +76,10 @@ export interface RedisState {
   readonly jobJournal: JobJournal
   /** For `budget: { store, limitUsd }`. */
   readonly budgetStore: BudgetStore
-  /** The connection (for health checks; do not close it directly). */
+  /** The connection (for health checks; do not close it directly). Commands fail while it is not connected. */
   readonly redis: Redis
+  /** Resolves once connected (the stores wait for the first connection by themselves); rejects after `connectTimeoutMs`. */
+  ready(): Promise<void>
   /** Closes the connection after pending commands. */
   close(): Promise<void>
 }
@@ -155,6 +157,7 @@ export function createRedisState(options: RedisStateOptions = {}): RedisState {
     jobJournal: redisJobJournal(scripted, prefix, options.journal, ready),
     budgetStore: redisBudgetStore(scripted, prefix, ready),
     redis,
+    ready,
     async close() {
       try {
         await redis.quit()
