@@ -7,7 +7,7 @@ export {
   type ManifestError,
 } from './manifest.js'
 export { runItem, itemKey, IMAGES_DIR, type ItemInput } from './item.js'
-export { runBatch, localJournalPath, STATE_DIR, type RunBatchOptions, type RunBatchResult, type RunProgress } from './run-local.js'
+export { runBatch, defaultBatchId, localJournalPath, STATE_DIR, type RunBatchOptions, type RunBatchResult, type RunProgress } from './run-local.js'
 export {
   submitBatch,
   batchStatus,

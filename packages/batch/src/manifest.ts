@@ -116,17 +116,25 @@ export async function repairManifest(outDir: string): Promise<void> {
   }
 }
 
-/** The items that have a line in the manifest, with their status (streamed; the manifest is never held whole). */
-export async function manifestIndices(outDir: string): Promise<Map<number, ManifestLine['status']>> {
-  const done = new Map<number, ManifestLine['status']>()
+/** What {@link manifestIndices} keeps of a line. */
+export interface ManifestOutcome {
+  readonly status: ManifestLine['status']
+  /** Cost in US dollars (0 when unknown). */
+  readonly usd: number
+}
+
+/** The items that have a line in the manifest, with their outcome (streamed; the manifest is never held whole). */
+export async function manifestIndices(outDir: string): Promise<Map<number, ManifestOutcome>> {
+  const done = new Map<number, ManifestOutcome>()
   const path = manifestPath(outDir)
   if (!existsSync(path)) return done
   const reader = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
   for await (const text of reader) {
     if (text === '') continue
     try {
-      const parsed = JSON.parse(text) as { index?: unknown; status?: unknown }
-      if (typeof parsed.index === 'number') done.set(parsed.index, parsed.status === 'ok' ? 'ok' : 'failed')
+      const parsed = JSON.parse(text) as { index?: unknown; status?: unknown; cost?: { usd?: unknown } }
+      const usd = typeof parsed.cost?.usd === 'number' ? parsed.cost.usd : 0
+      if (typeof parsed.index === 'number') done.set(parsed.index, { status: parsed.status === 'ok' ? 'ok' : 'failed', usd })
     } catch {
       // Not a manifest line (a torn line is cut by repairManifest first): its item runs again.
     }

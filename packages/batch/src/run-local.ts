@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { createFileJobJournal, type ImageGenerationRequestInit, InvalidRequestError, LLMKitClient, type LLMKitClientOptions, LLMKitError } from 'llmkit'
+import { createFileJobJournal, createMemoryBudgetStore, type ImageGenerationRequestInit, InvalidRequestError, LLMKitClient, type LLMKitClientOptions, LLMKitError } from 'llmkit'
 import { isPause, runItem } from './item.js'
 import { appendManifestLine, type ManifestLine, manifestIndices, repairManifest } from './manifest.js'
 import { checkBatchId } from './redis-keys.js'
@@ -34,6 +34,12 @@ export interface RunBatchOptions {
   client?: LLMKitClient | undefined
   /** Options of the default client (ignored when `client` is given). */
   clientOptions?: Omit<LLMKitClientOptions, 'jobJournal' | 'providers'> | undefined
+  /**
+   * Most US dollars the whole batch may cost, earlier runs of the folder included (the default
+   * client only). A call that would pass it stops the run with `state: 'paused'`; run again with a
+   * higher limit to go on.
+   */
+  budgetUsd?: number | undefined
   /** Stops taking new items; running ones are aborted and run again on the next resume. */
   signal?: AbortSignal | undefined
   /** Called after each item's manifest line is written. */
@@ -82,6 +88,11 @@ function hashRequests(requests: readonly ImageGenerationRequestInit[]): string {
   return hash.digest('hex')
 }
 
+/** The id a batch gets when none is given: `b-` and a hash of its requests, so the same file gets the same id. */
+export function defaultBatchId(requests: readonly ImageGenerationRequestInit[]): string {
+  return `b-${hashRequests(requests).slice(0, 12)}`
+}
+
 /** Reads or writes the run's state file, refusing a folder that holds a different batch. */
 async function openState(outDir: string, requests: readonly ImageGenerationRequestInit[], batchId: string | undefined): Promise<StateFile> {
   const dir = join(outDir, STATE_DIR)
@@ -95,7 +106,7 @@ async function openState(outDir: string, requests: readonly ImageGenerationReque
     if (batchId !== undefined && batchId !== state.batchId) throw new InvalidRequestError(`${outDir} holds batch "${state.batchId}", not "${batchId}"`, { param: 'batchId' })
     return state
   }
-  const state: StateFile = { v: 1, batchId: batchId ?? `b-${requestsHash.slice(0, 12)}`, total: requests.length, requestsHash, createdAt: new Date().toISOString() }
+  const state: StateFile = { v: 1, batchId: batchId ?? defaultBatchId(requests), total: requests.length, requestsHash, createdAt: new Date().toISOString() }
   await mkdir(dir, { recursive: true })
   await writeFile(`${path}.tmp`, JSON.stringify(state, null, 2))
   await rename(`${path}.tmp`, path)
@@ -132,13 +143,18 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
   if (!(Number.isInteger(concurrency) && concurrency > 0)) throw new TypeError(`Expected \`concurrency\` to be a positive whole number, got ${String(concurrency)}.`)
   const outDir = resolve(options.outDir)
   const state = await openState(outDir, requests, options.batchId)
-  const client = options.client ?? LLMKitClient.fromEnv({ ...options.clientOptions, jobJournal: createFileJobJournal(localJournalPath(outDir)) })
+  if (options.budgetUsd !== undefined && !(typeof options.budgetUsd === 'number' && options.budgetUsd >= 0)) throw new TypeError(`Expected \`budgetUsd\` to be a number of 0 or more, got ${String(options.budgetUsd)}.`)
 
   await repairManifest(outDir)
   const finished = await manifestIndices(outDir)
   const progress: RunProgress = { total: requests.length, done: 0, failed: 0, inFlight: 0, costUsd: 0 }
-  // Earlier runs' outcomes, so the counters cover the whole batch.
-  for (const status of finished.values()) progress[status === 'ok' ? 'done' : 'failed']++
+  // Earlier runs' outcomes, so the counters (and the budget) cover the whole batch.
+  let earlierUsd = 0
+  for (const { status, usd } of finished.values()) {
+    progress[status === 'ok' ? 'done' : 'failed']++
+    earlierUsd += usd
+  }
+  const client = options.client ?? (await defaultClient(outDir, state.batchId, options, earlierUsd))
   const resumed = finished.size
 
   let stop: { state: 'paused' | 'aborted'; reason: string } | undefined
@@ -176,7 +192,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
       const written = line
       appends = appends.then(() => appendManifestLine(outDir, written))
       await appends
-      finished.set(index, line.status)
+      finished.set(index, { status: line.status, usd: line.cost?.usd ?? 0 })
       if (line.status === 'ok') progress.done++
       else progress.failed++
       progress.costUsd = Math.round((progress.costUsd + (line.cost?.usd ?? 0)) * 1e6) / 1e6
@@ -197,4 +213,13 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
     resumed,
     outDir,
   }
+}
+
+/** The client of a run: the folder's file journal, and the batch budget counting earlier runs' spend. */
+async function defaultClient(outDir: string, batchId: string, options: RunBatchOptions, earlierUsd: number): Promise<LLMKitClient> {
+  const jobJournal = createFileJobJournal(localJournalPath(outDir))
+  if (options.budgetUsd === undefined) return LLMKitClient.fromEnv({ ...options.clientOptions, jobJournal })
+  const store = createMemoryBudgetStore()
+  await store.adjust(batchId, earlierUsd)
+  return LLMKitClient.fromEnv({ ...options.clientOptions, jobJournal, budget: { limitUsd: options.budgetUsd, store, name: batchId } })
 }

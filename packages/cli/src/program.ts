@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { ImageQuality, ImageStyle } from 'llmkit'
+import { registerBatchCommands } from './batch-command.js'
 import { type CliContext, processContext } from './context.js'
 import { EXIT_CODES, exitCodeHelp, UsageError, type ExitCode } from './exit-codes.js'
 import { runGenerate, type GenerateCommandOptions } from './generate-command.js'
@@ -85,6 +86,8 @@ ${exitCodeHelp()}`,
     .action(async (options: ModelsCommandOptions) => {
       state.exitCode = await runModels(options, ctx)
     })
+
+  registerBatchCommands(program, ctx, state)
 
   // Subcommands inherit output and exit handling, so their usage errors exit 2 as well.
   for (const command of program.commands) {
