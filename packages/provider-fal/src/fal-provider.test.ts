@@ -312,6 +312,8 @@ describe('queue lifecycle', () => {
   it('treats 400 ALREADY_COMPLETED on cancel as done', async () => {
     nock(BASE).post('/fal-ai/flux/dev').reply(200, submitted()).get(`${APP}/status`).times(1000).reply(202, inQueue(0)).put(`${APP}/cancel`).reply(400, { status: 'ALREADY_COMPLETED' })
     await expect(client({ jobTimeoutMs: 1_000 }).generateImage({ model: 'fal-ai/flux/dev', prompt: 'p' })).rejects.toBeInstanceOf(TimeoutError)
+    // The remote cancel runs in the background (the caller is released at once): wait for it.
+    await pendingCancellations()
     expect(nock.pendingMocks().filter((m) => m.startsWith('PUT'))).toStrictEqual([])
   })
 })
