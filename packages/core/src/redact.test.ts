@@ -126,6 +126,17 @@ describe('client key redaction', () => {
     expect(logger.events.at(-1)?.obj).toMatchObject({ event: 'generation.failure' })
   })
 
+  it('scrubs a key from provider HTTP errors before any hook below the client sees them (onRetry)', async () => {
+    nock(ORIGIN).post('/v1/generate').times(2).reply(503, `overloaded, key ${KEY}`, { 'x-request-id': KEY })
+    const hooked: unknown[] = []
+    const { client } = echoClient({ retry: { maxRetries: 1, random: () => 0, onRetry: ({ error }) => void hooked.push(error) } })
+    const error = await client.generateImage({ model: 'echo-1', prompt: 'p' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(hooked).toHaveLength(1)
+    expect(everything(hooked[0])).not.toContain(KEY)
+    expect(everything(error)).not.toContain(KEY)
+  })
+
   it('redacts a key echoed into the request id of a successful response', async () => {
     nock(ORIGIN).post('/v1/generate').reply(200, { url: 'https://cdn.test/a.png' }, { 'x-request-id': `req-${KEY}` })
     const { client, logger } = echoClient()

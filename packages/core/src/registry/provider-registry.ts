@@ -4,6 +4,7 @@ import { type ErrorContext, errorFromResponse } from '../http/error-body.js'
 import { HttpTransport, type HttpResponse } from '../http/transport.js'
 import { createJobRunner } from '../jobs/poll-job.js'
 import type { Clock, Logger } from '../logger.js'
+import { SecretRedactor } from '../redact.js'
 import { type ModelCapabilities, parseModelCapabilities } from './capabilities.js'
 import type { ImageProvider, ProviderHttp, ProviderPlugin } from './plugin.js'
 import { type ResolvedModel, resolveModel } from './resolve-model.js'
@@ -52,6 +53,7 @@ export interface ModelListing {
 export class ProviderRegistry {
   readonly #plugins: ProviderPlugin[] = []
   readonly #instances = new Map<string, ImageProvider>()
+  readonly #redactor = new SecretRedactor(() => this.secrets())
 
   constructor(
     @inject(TOKENS.transport) private readonly transport: HttpTransport,
@@ -147,7 +149,13 @@ export class ProviderRegistry {
     const http: ProviderHttp = {
       request: async (req) => {
         const url = req.url ?? `${baseUrl}${req.path ?? ''}`
-        const res = await this.transport.request({ ...req, url })
+        let res: Awaited<ReturnType<HttpTransport['request']>>
+        try {
+          res = await this.transport.request({ ...req, url })
+        } catch (error) {
+          // Scrubbed here already, so hooks below the client (onRetry, fallback) never see a key.
+          throw this.#redactor.error(error)
+        }
         this.settings.onResponse?.(plugin, res)
         if ((res.status >= 200 && res.status < 300) || req.acceptStatus?.includes(res.status)) return res
         let parsed = {}
@@ -156,7 +164,7 @@ export class ProviderRegistry {
         } catch {
           // A parser bug must not hide the real failure; fall back to the status.
         }
-        throw errorFromResponse(res, parsed, { ...errorContext, model: req.model })
+        throw errorFromResponse(res, parsed, { ...errorContext, secrets: this.secrets(), model: req.model })
       },
     }
     const instance = plugin.create({
