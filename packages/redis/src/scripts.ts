@@ -135,12 +135,13 @@ return 1`,
   },
   /**
    * Journal finish: KEYS = [record, pending set]; ARGV = [state, field, value, retainMs, key].
-   * Records the result or error, leaves the pending set, and expires after retainMs.
+   * Records the result or error (a recorded result stays), leaves the pending set, and expires after retainMs.
    */
   llmkitJournalFinish: {
     numberOfKeys: 2,
     lua: `${NOW}
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or state == 'succeeded' then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], ARGV[2], ARGV[3], 'updatedAt', string.format('%d', now))
 redis.call('SREM', KEYS[2], ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])

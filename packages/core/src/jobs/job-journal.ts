@@ -76,7 +76,7 @@ export interface JobJournal {
   claim(intent: JournalIntent, leaseMs: number): Promise<JournalClaim>
   /** The provider accepted the owner's submit: records the job id. */
   accept(key: string, owner: string, jobId: string): Promise<void>
-  /** The job ended: records its result (JSON) or its error message. */
+  /** The job ended: records its result (JSON) or its error message. A recorded result is never replaced. */
   finish(key: string, outcome: { result: unknown } | { error: string }): Promise<void>
   /** The owner's submit failed before the provider accepted: frees the key. */
   release(key: string, owner: string): Promise<void>
@@ -301,7 +301,8 @@ function mapJournal(records: Map<string, JournalRecord>, save: () => Promise<voi
     },
     async finish(key, outcome) {
       const r = records.get(key)
-      if (r === undefined) return
+      // A result, once recorded, stays: a late cancel or failure elsewhere does not undo it.
+      if (r === undefined || r.state === 'succeeded') return
       records.set(key, 'result' in outcome ? { ...r, state: 'succeeded', result: toJson(outcome.result), updatedAt: now() } : { ...r, state: 'failed', error: outcome.error, updatedAt: now() })
       await save()
     },

@@ -1,0 +1,213 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { AbortError } from '../errors.js'
+import { systemClock } from '../logger.js'
+import { fakeClient, fakePlugin } from '../pipeline/__fixtures__/fake.js'
+import type { ProviderPlugin } from '../registry/plugin.js'
+import { createFileJobJournal, createMemoryJobJournal, type JobJournal, type JournalIntent } from './job-journal.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'llmkit-journal-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** A remote job service: each submit is a job that succeeds on its second poll. */
+function remoteService() {
+  return { submits: [] as string[], polls: 0, cancelled: [] as string[] }
+}
+
+/** An async plugin: submit, poll and cancel through the core's job runner, passing its CallOptions on. */
+function asyncPlugin(remote: ReturnType<typeof remoteService>): ProviderPlugin {
+  return fakePlugin(undefined, {
+    create: (ctx) => ({
+      generate: (req, options) =>
+        ctx.jobs.run(
+          {
+            provider: 'fake',
+            model: req.modelId,
+            pollIntervalMs: 5,
+            submit: () => {
+              remote.submits.push(req.prompt)
+              return Promise.resolve({ id: `job-${remote.submits.length}` })
+            },
+            poll: (id) => {
+              remote.polls++
+              return Promise.resolve(remote.polls % 2 === 0 ? { state: 'succeeded', result: { images: [{ url: `https://img.fake/${id}.png`, expiresAt: new Date(ctx.clock.now() + 3_600_000) }] } } : { state: 'running' })
+            },
+            cancel: (id) => {
+              remote.cancelled.push(id)
+              return Promise.resolve()
+            },
+          },
+          options,
+        ),
+    }),
+  })
+}
+
+describe('job journal in a client', () => {
+  it('a repeated idempotency key returns the recorded result without submitting; no key, or another key, submits', async () => {
+    const remote = remoteService()
+    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: createMemoryJobJournal() })
+    const first = await client.generateImage({ model: 'one', prompt: 'a fox' }, { idempotencyKey: 'order-1' })
+    const again = await client.generateImage({ model: 'one', prompt: 'a fox' }, { idempotencyKey: 'order-1' })
+    expect(again.images.map((i) => [i.url, i.expiresAt])).toEqual(first.images.map((i) => [i.url, i.expiresAt]))
+    expect(again.first()?.expiresAt).toBeInstanceOf(Date)
+    expect(remote.submits).toEqual(['a fox'])
+    // Two identical unseeded calls without a key stay two images.
+    await client.generateImage({ model: 'one', prompt: 'a fox' })
+    await client.generateImage({ model: 'one', prompt: 'a fox' })
+    await client.generateImage({ model: 'one', prompt: 'a fox' }, { idempotencyKey: 'order-2' })
+    expect(remote.submits).toHaveLength(4)
+  })
+
+  it('records each part of a split request under `${key}#${part}`', async () => {
+    const remote = remoteService()
+    const journal = createMemoryJobJournal()
+    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: journal })
+    const response = await client.generateImage({ model: 'one', prompt: 'two foxes', n: 2 }, { idempotencyKey: 'batch-7' })
+    expect(response.images).toHaveLength(2)
+    expect(await journal.get('batch-7#0')).toMatchObject({ state: 'succeeded', callKey: 'batch-7', request: { model: 'one', prompt: 'two foxes', n: 2 } })
+    expect(await journal.get('batch-7#1')).toMatchObject({ state: 'succeeded', callKey: 'batch-7' })
+  })
+
+  it('after a restart, resumeJobs() finishes the recorded jobs from the file journal with zero extra submissions', async () => {
+    const path = join(dir, 'restart.json')
+    const remote = remoteService()
+    // The first process submits, then hangs in its first wait (its clock never moves): it "dies" there.
+    const dying = fakeClient([asyncPlugin(remote)], { jobJournal: createFileJobJournal(path) })
+    dying.clock.hold = true
+    let submitted = 0
+    void dying.client.generateImage({ model: 'one', prompt: 'restart fox', n: 2 }, { idempotencyKey: 'order-9', jobTimeoutMs: 30_000, onProgress: (e) => void (e.type === 'submitted' && submitted++) })
+    await expect.poll(() => submitted).toBe(2)
+    await expect.poll(() => (JSON.parse(readFileSync(path, 'utf8')) as { records: { state: string }[] }).records.map((r) => r.state)).toEqual(['accepted', 'accepted'])
+
+    const restarted = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: createFileJobJournal(path) })
+    const resumed = await restarted.client.resumeJobs()
+    expect(resumed).toHaveLength(1)
+    expect(resumed[0]!.idempotencyKey).toBe('order-9')
+    expect(resumed[0]!.error).toBeUndefined()
+    expect(resumed[0]!.response!.images).toHaveLength(2)
+    expect(remote.submits).toEqual(['restart fox', 'restart fox'])
+    expect(await createFileJobJournal(path).pending()).toEqual([])
+  })
+
+  it("resumeJobs({ action: 'cancel' }) cancels recorded jobs at the provider and submits nothing", async () => {
+    const remote = remoteService()
+    const journal = createMemoryJobJournal()
+    const intent: JournalIntent = { key: 'k1', callKey: 'k1', owner: 'dead', provider: 'fake', model: 'one', request: { model: 'one', prompt: 'cancel me' } }
+    await journal.claim(intent, 60_000)
+    await journal.accept('k1', 'dead', 'job-41')
+    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: journal })
+    const [result] = await client.resumeJobs({ action: 'cancel' })
+    expect(result!.error).toBeInstanceOf(AbortError)
+    expect(remote.cancelled).toEqual(['job-41'])
+    expect(remote.submits).toEqual([])
+    expect(await journal.get('k1')).toMatchObject({ state: 'failed', error: 'cancelled by resumeJobs' })
+  })
+
+  it("waits for another owner's live intent and resumes its job instead of submitting", async () => {
+    const remote = remoteService()
+    const inner = createMemoryJobJournal()
+    await inner.claim({ key: 'busy', callKey: 'busy', owner: 'other', provider: 'fake', model: 'one', request: {} }, 60_000)
+    let claims = 0
+    const journal: JobJournal = {
+      ...inner,
+      claim: async (i, lease) => {
+        // The other owner's submit is accepted while this one waits.
+        if (++claims === 3) await inner.accept('busy', 'other', 'job-77')
+        return inner.claim(i, lease)
+      },
+    }
+    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: journal })
+    const response = await client.generateImage({ model: 'one', prompt: 'busy fox' }, { idempotencyKey: 'busy' })
+    expect(response.first()?.url).toBe('https://img.fake/job-77.png')
+    expect(remote.submits).toEqual([])
+    expect(claims).toBe(3)
+  })
+
+  it('a journal that cannot record never fails the generation: the job runs, with a warning and a log event', async () => {
+    const remote = remoteService()
+    const broken: JobJournal = { ...createMemoryJobJournal(), claim: () => Promise.reject(new Error('ECONNREFUSED')) }
+    const { client, logger } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: broken })
+    const response = await client.generateImage({ model: 'one', prompt: 'fox' }, { idempotencyKey: 'k' })
+    expect(response.images).toHaveLength(1)
+    expect(response.warnings).toEqual([
+      { type: 'other', message: 'The job journal could not record the intent of fake job "k" (Error: ECONNREFUSED); another process cannot resume this job.' },
+    ])
+    expect(logger.events.find((e) => e.obj['event'] === 'jobJournal.error')?.obj).toMatchObject({ operation: 'intent', journalKey: 'k' })
+  })
+
+  it('a submit the provider refused frees the key, so a retry submits again', async () => {
+    const journal = createMemoryJobJournal()
+    let attempts = 0
+    const plugin = fakePlugin(undefined, {
+      create: (ctx) => ({
+        generate: (req, options) =>
+          ctx.jobs.run(
+            {
+              provider: 'fake',
+              model: req.modelId,
+              submit: () => (++attempts === 1 ? Promise.reject(new AbortError('refused before acceptance')) : Promise.resolve({ id: 'job-ok', snapshot: { state: 'succeeded', result: { images: [{ url: 'https://img.fake/ok.png' }] } } })),
+              poll: () => Promise.resolve({ state: 'running' }),
+            },
+            options,
+          ),
+      }),
+    })
+    const { client } = fakeClient([plugin], { clock: systemClock, jobJournal: journal })
+    await expect(client.generateImage({ model: 'one', prompt: 'x' }, { idempotencyKey: 'r' })).rejects.toBeInstanceOf(AbortError)
+    expect(await journal.get('r')).toBeUndefined()
+    expect((await client.generateImage({ model: 'one', prompt: 'x' }, { idempotencyKey: 'r' })).first()?.url).toBe('https://img.fake/ok.png')
+    expect(await journal.get('r')).toMatchObject({ state: 'succeeded', jobId: 'job-ok' })
+  })
+
+  it('checks options: a bad idempotencyKey, resumeJobs without a journal, a journal missing methods', async () => {
+    const { client } = fakeClient([fakePlugin()])
+    await expect(client.generateImage({ model: 'one', prompt: 'x' }, { idempotencyKey: '' })).rejects.toThrow(new TypeError('Expected `idempotencyKey` to be a non-empty string.'))
+    await expect(client.resumeJobs()).rejects.toThrow(new TypeError('resumeJobs() needs a client with a `jobJournal` option.'))
+    expect(() => fakeClient([fakePlugin()], { jobJournal: {} as JobJournal })).toThrow(new TypeError('Expected `jobJournal` to have a claim() method (a JobJournal).'))
+  })
+})
+
+describe('local journal forms', () => {
+  const intent = (key: string, owner: string): JournalIntent => ({ key, callKey: key, owner, provider: 'p', model: 'm', request: { prompt: key } })
+
+  it('claim rules: free, failed or lease-expired keys can be claimed; an accepted or succeeded one is returned', async () => {
+    let now = 1_000
+    const journal = createMemoryJobJournal({ now: () => now })
+    expect(await journal.claim(intent('k', 'a'), 100)).toEqual({ claimed: true })
+    expect(await journal.claim(intent('k', 'b'), 100)).toMatchObject({ claimed: false, record: { owner: 'a', state: 'intent' } })
+    now += 100
+    expect(await journal.claim(intent('k', 'b'), 100)).toEqual({ claimed: true })
+    await journal.accept('k', 'a', 'stale-owner-job')
+    expect(await journal.get('k')).toMatchObject({ owner: 'b', state: 'intent' })
+    await journal.accept('k', 'b', 'job-1')
+    expect(await journal.claim(intent('k', 'c'), 100)).toMatchObject({ claimed: false, record: { state: 'accepted', jobId: 'job-1' } })
+    await journal.finish('k', { result: { ok: true } })
+    await journal.finish('k', { error: 'late cancel' })
+    expect(await journal.get('k')).toMatchObject({ state: 'succeeded', result: { ok: true } })
+  })
+
+  it('drops finished records after retainMs', async () => {
+    let now = 0
+    const journal = createMemoryJobJournal({ now: () => now, retainMs: 1_000 })
+    await journal.claim(intent('old', 'a'), 100)
+    await journal.finish('old', { result: 1 })
+    now = 1_000
+    await journal.claim(intent('new', 'a'), 100)
+    expect(await journal.get('old')).toBeUndefined()
+  })
+
+  it('the file form survives a restart and rejects a file that is not a journal', async () => {
+    const path = join(dir, 'sub', 'journal.json')
+    const first = createFileJobJournal(path)
+    await first.claim(intent('k', 'a'), 60_000)
+    await first.accept('k', 'a', 'job-5')
+    expect(await createFileJobJournal(path).get('k')).toMatchObject({ state: 'accepted', jobId: 'job-5', request: { prompt: 'k' } })
+    const bad = join(dir, 'bad.json')
+    writeFileSync(bad, '{"hello":1}')
+    expect(() => createFileJobJournal(bad)).toThrow(new TypeError(`${bad} is not an llmkit job journal (expected { v: 1, records: [...] }).`))
+  })
+})
+
