@@ -32,8 +32,12 @@ function spellings(secrets: Iterable<string | undefined>): string[] {
 
 /** Replaces every occurrence of each secret (and its encoded spellings) in a text. */
 export function redactSecrets(text: string, secrets: Iterable<string | undefined>): string {
+  return replaceAll(text, spellings(secrets))
+}
+
+function replaceAll(text: string, spellings: readonly string[]): string {
   let out = text
-  for (const secret of spellings(secrets)) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+  for (const secret of spellings) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
   return out
 }
 
@@ -68,9 +72,7 @@ export class SecretRedactor {
 
   /** A text with every secret replaced by {@link REDACTED}. */
   text(text: string): string {
-    let out = text
-    for (const secret of this.#spellings()) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
-    return out
+    return replaceAll(text, this.#spellings())
   }
 
   /**
@@ -80,7 +82,7 @@ export class SecretRedactor {
   value<T>(value: T): T {
     const secrets = this.#spellings()
     if (secrets.length === 0) return value
-    return this.#walk(value, 0, new Set()) as T
+    return this.#walk(value, 0, new Set(), secrets) as T
   }
 
   /** {@link value} for a thrown value: an error comes back as an error of the same class. */
@@ -88,16 +90,16 @@ export class SecretRedactor {
     return this.value(error)
   }
 
-  #walk(value: unknown, depth: number, seen: Set<object>): unknown {
-    if (typeof value === 'string') return this.text(value)
+  #walk(value: unknown, depth: number, seen: Set<object>, secrets: readonly string[]): unknown {
+    if (typeof value === 'string') return replaceAll(value, secrets)
     if (value === null || typeof value !== 'object' || depth > MAX_DEPTH || seen.has(value)) return value
     seen.add(value)
     try {
       if (Array.isArray(value)) {
-        const items = value.map((item) => this.#walk(item, depth + 1, seen))
+        const items = value.map((item) => this.#walk(item, depth + 1, seen, secrets))
         return items.some((item, i) => item !== value[i]) ? items : value
       }
-      if (value instanceof Error || LLMKitError.isInstance(value)) return this.#copyError(value as Error, depth, seen)
+      if (value instanceof Error || LLMKitError.isInstance(value)) return this.#copyError(value as Error, depth, seen, secrets)
       const proto: unknown = Object.getPrototypeOf(value)
       // Class instances (Date, Buffer, a response) are not data we can copy faithfully.
       if (proto !== Object.prototype && proto !== null) return value
@@ -105,7 +107,7 @@ export class SecretRedactor {
       const out: Record<string, unknown> = Object.create(proto) as Record<string, unknown>
       for (const key of Object.keys(value)) {
         const before = (value as Record<string, unknown>)[key]
-        const after = this.#walk(before, depth + 1, seen)
+        const after = this.#walk(before, depth + 1, seen, secrets)
         if (after !== before) changed = true
         Object.defineProperty(out, key, { value: after, enumerable: true, writable: true, configurable: true })
       }
@@ -119,7 +121,7 @@ export class SecretRedactor {
   }
 
   /** A copy of an error, same prototype and fields, with secrets redacted; the error itself when clean. */
-  #copyError(error: Error, depth: number, seen: Set<object>): Error {
+  #copyError(error: Error, depth: number, seen: Set<object>, secrets: readonly string[]): Error {
     const fields = new Map<PropertyKey, PropertyDescriptor>()
     let changed = false
     for (const key of Reflect.ownKeys(error)) {
@@ -128,12 +130,12 @@ export class SecretRedactor {
       if (key === 'stack' || !('value' in descriptor)) {
         // V8's `stack` is an accessor bound to the original; keep its text as plain data.
         const before: unknown = key === 'stack' ? error.stack : undefined
-        const after = typeof before === 'string' ? this.text(before) : before
+        const after = typeof before === 'string' ? replaceAll(before, secrets) : before
         if (after !== before) changed = true
         fields.set(key, key === 'stack' ? { value: after, enumerable: false, writable: true, configurable: true } : descriptor)
         continue
       }
-      const after = this.#walk(descriptor.value, depth + 1, seen)
+      const after = this.#walk(descriptor.value, depth + 1, seen, secrets)
       if (after !== descriptor.value) changed = true
       fields.set(key, { ...descriptor, value: after })
     }
