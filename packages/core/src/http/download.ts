@@ -147,7 +147,9 @@ export async function downloadImage(url: string, options: DownloadOptions = {}):
     if (isIP(literal) !== 0) {
       const range = blockedRange(literal)
       if (range !== undefined) throw refuse(url, `${literal} is a ${range} address (add the host to downloads.allowHosts if it is trusted)`)
-    } else if (guard.customDispatcher === true || (options.transport === undefined && proxied())) {
+    } else if (guard.customDispatcher === true || proxied()) {
+      // A proxy (or a caller's dispatcher) connects by itself: check the name once here, then
+      // send through it, so a network that needs its proxy still gets its images.
       try {
         await checkResolvedHost(literal, guard.lookup)
       } catch (cause) {

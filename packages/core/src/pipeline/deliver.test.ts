@@ -83,6 +83,18 @@ describe('deliver: downloads after a paid generation', () => {
     expect(plugin.calls).toHaveLength(1)
   })
 
+  it('does not follow a redirect from the image host, even to a private address', async () => {
+    const plugin = urlOnly()
+    const host = nock(HOST).get('/1-0.png').reply(302, '', { location: 'http://169.254.169.254/latest/meta-data/' })
+    const { client } = fakeClient([plugin])
+    const error = await client.generateImage({ model: 'one', prompt: 'cat', format: 'b64_json' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DeliveryError)
+    expect((error as DeliveryError).status).toBe(302)
+    expect((error as DeliveryError).message).toMatch(/redirects are not followed/)
+    expect(host.isDone()).toBe(true)
+    expect(plugin.calls).toHaveLength(1)
+  })
+
   it('a downloaded body that is not an image (HTML, JSON) is a non-retryable ProviderError carrying paid', async () => {
     for (const [body, type] of [
       ['<!DOCTYPE html><html><body>Access denied</body></html>', 'text/html'],
