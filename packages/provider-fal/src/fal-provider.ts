@@ -135,6 +135,8 @@ export function createFalProvider(ctx: ProviderContext): ImageProvider {
   return {
     async generate(req, options) {
       let urls: QueueUrls | undefined
+      // A job resumed from the job journal was submitted elsewhere: its queue URLs follow from its id.
+      const urlsOf = (id: string): QueueUrls => (urls ??= queueUrls({ status: 'IN_QUEUE' }, id, req, ctx.baseUrl))
       return ctx.jobs.run<ProviderResult>(
         {
           provider: 'fal',
@@ -149,13 +151,13 @@ export function createFalProvider(ctx: ProviderContext): ImageProvider {
             return { id, snapshot: toSnapshot(parsed.data) }
           },
           async poll(id, signal) {
-            const res = await ctx.http.request({ method: 'GET', url: urls!.status, headers, signal, model: req.modelId })
+            const res = await ctx.http.request({ method: 'GET', url: urlsOf(id).status, headers, signal, model: req.modelId })
             const parsed = falQueueStatusSchema.safeParse(res.json())
             if (!parsed.success) throw unexpectedResponse({ provider: 'fal', model: req.modelId, phase: 'poll', requestId: id, detail: parsed.error })
             if (parsed.data.status !== 'COMPLETED') return toSnapshot(parsed.data)
             let result
             try {
-              result = await ctx.http.request({ method: 'GET', url: urls!.response, headers, signal, model: req.modelId })
+              result = await ctx.http.request({ method: 'GET', url: urlsOf(id).response, headers, signal, model: req.modelId })
             } catch (error) {
               return resultFailure(error, req, id)
             }
@@ -163,9 +165,9 @@ export function createFalProvider(ctx: ProviderContext): ImageProvider {
             if (output.images.length === 0) return { state: 'failed', error: new JobFailedError(`fal ${req.modelId}: job ${id} returned no images`, { provider: 'fal', model: req.modelId, requestId: id }) }
             return { state: 'succeeded', result: output }
           },
-          async cancel(_id, signal) {
+          async cancel(id, signal) {
             // 400 ALREADY_COMPLETED and 404 NOT_FOUND mean there is nothing left to stop.
-            await ctx.http.request({ method: 'PUT', url: urls!.cancel, headers, signal, model: req.modelId, acceptStatus: [400, 404] })
+            await ctx.http.request({ method: 'PUT', url: urlsOf(id).cancel, headers, signal, model: req.modelId, acceptStatus: [400, 404] })
           },
         },
         options,

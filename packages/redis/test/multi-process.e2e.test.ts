@@ -10,7 +10,7 @@ import { type RedisServer, startRedisServer } from './redis-server.js'
 
 /** The worker runs the built packages, as an application would (npm test builds them first). */
 const WORKER = fileURLToPath(new URL('./workers/client-worker.mjs', import.meta.url))
-const BUILT = ['../../core/dist/index.js', '../../provider-openai/dist/index.js', '../../provider-runway/dist/index.js', '../dist/index.js'].map((p) => fileURLToPath(new URL(p, import.meta.url)))
+const BUILT = ['../../core/dist/index.js', '../../provider-openai/dist/index.js', '../../provider-runway/dist/index.js', '../../provider-fal/dist/index.js', '../dist/index.js'].map((p) => fileURLToPath(new URL(p, import.meta.url)))
 
 interface WorkerMessage {
   type: 'ready' | 'submitted' | 'done' | 'error'
@@ -169,23 +169,26 @@ describe('job journal across processes', () => {
       const calls = [
         { idempotencyKey: 'order-1', request: { model: 'gen4_image', prompt: 'journal one' } },
         { idempotencyKey: 'order-2', request: { model: 'gen4_image', prompt: 'journal two', n: 2 } },
+        { idempotencyKey: 'order-3', request: { model: 'fal-ai/flux/dev', prompt: 'journal three' } },
       ]
       const victim = startWorker({ mode: 'generate', prefix, calls })
-      // 3 jobs: order-1, and order-2's two parts.
-      await expect.poll(() => victim.messages.filter((m) => m.type === 'submitted').length, { timeout: 20_000, interval: 20 }).toBe(3)
+      // 4 jobs: order-1, order-2's two parts (Runway), order-3 (fal, polled by URLs rebuilt from its id).
+      await expect.poll(() => victim.messages.filter((m) => m.type === 'submitted').length, { timeout: 20_000, interval: 20 }).toBe(4)
       victim.child.kill('SIGKILL')
       expect(await victim.finished).toEqual({ type: 'killed', signal: 'SIGKILL' })
-      const submitted = submissions('/runway/v1/text_to_image')
-      expect(submitted).toHaveLength(3)
+      expect(submissions('/runway/v1/text_to_image')).toHaveLength(3)
+      expect(submissions('/fal/fal-ai/flux/dev')).toHaveLength(1)
 
       const rescuer = await done(startWorker({ mode: 'resume', prefix }))
       const results = [...rescuer.results!].sort((a, b) => a.key!.localeCompare(b.key!))
       expect(results.map((r) => [r.key, r.error, r.images?.length])).toEqual([
         ['order-1', undefined, 1],
         ['order-2', undefined, 2],
+        ['order-3', undefined, 1],
       ])
       // Zero extra submissions: the rescuer polled the recorded jobs.
       expect(submissions('/runway/v1/text_to_image')).toHaveLength(3)
+      expect(submissions('/fal/fal-ai/flux/dev')).toHaveLength(1)
       expect(rescuer.pending).toBe(0)
 
       // The same key again returns the recorded result: still nothing submitted.

@@ -4,6 +4,7 @@
 // to the parent over IPC.
 import { LLMKitClient } from 'llmkit'
 import { openai } from '@llmkit/provider-openai'
+import { fal } from '@llmkit/provider-fal'
 import { runway } from '@llmkit/provider-runway'
 import { createRedisState } from '@llmkit/redis'
 
@@ -19,7 +20,7 @@ const logger = {
 
 const state = createRedisState({ url: config.redisUrl, prefix: config.prefix, logger })
 const client = new LLMKitClient({
-  providers: [openai(), runway()],
+  providers: [openai(), runway(), fal()],
   env: config.env,
   logger,
   cache: config.cache ? { store: state.cacheStore } : undefined,
