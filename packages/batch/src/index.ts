@@ -6,7 +6,7 @@ export {
   type ManifestImage,
   type ManifestError,
 } from './manifest.js'
-export { runItem, itemKey, IMAGES_DIR, type ItemInput } from './item.js'
+export { runItem, itemKey, releaseDeadIntents, IMAGES_DIR, type ItemInput } from './item.js'
 export { runBatch, defaultBatchId, localJournalPath, STATE_DIR, type RunBatchOptions, type RunBatchResult, type RunProgress } from './run-local.js'
 export {
   submitBatch,

@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type GeneratedImage, type ImageGenerationRequestInit, imageExtension, type LLMKitClient, LLMKitError, type Warning } from 'llmkit'
+import { type GeneratedImage, type ImageGenerationRequestInit, imageExtension, type JobJournal, type LLMKitClient, LLMKitError, type Warning } from 'llmkit'
 import type { ManifestError, ManifestImage, ManifestLine } from './manifest.js'
 
 /** Folder of the images, inside the output directory. */
@@ -22,6 +22,34 @@ export interface ItemInput {
   readonly request: ImageGenerationRequestInit
   readonly outDir: string
   readonly signal?: AbortSignal | undefined
+  /**
+   * A crashed run of this item had a submit under way with no job id recorded (see
+   * {@link releaseDeadIntents}): the item is submitted again, and its line says the provider may
+   * have charged for the first submit too.
+   */
+  readonly resubmitted?: boolean | undefined
+}
+
+/** Most parts a split request has (`n` is at most 10), each journaled as `${key}#${part}`. */
+const MAX_PARTS = 10
+
+/**
+ * Frees the journal intents a dead run of an item left (a submit under way, no job id recorded).
+ * Only for an item whose earlier run is known to be dead (BullMQ handed it over as stalled, or a
+ * one-process run restarted): waiting for the intent's lease would only delay the same resubmit,
+ * since a dead process never records the job id. Returns whether any intent was freed: the
+ * provider may then have received that submit, and the item's line says so.
+ */
+export async function releaseDeadIntents(journal: JobJournal, batchId: string, index: number): Promise<boolean> {
+  const key = itemKey(batchId, index)
+  let released = false
+  for (const k of [key, ...Array.from({ length: MAX_PARTS }, (_, part) => `${key}#${part}`)]) {
+    const record = await journal.get(k)
+    if (record?.state !== 'intent') continue
+    await journal.release(k, record.owner)
+    released = true
+  }
+  return released
 }
 
 /** Whether an error must stop the item without recording it (it runs again later). */
@@ -42,6 +70,9 @@ export function isPause(error: unknown): boolean {
 export async function runItem(input: ItemInput): Promise<ManifestLine> {
   const { client, batchId, index, request, outDir, signal } = input
   const warnings: Warning[] = []
+  if (input.resubmitted) {
+    warnings.push({ type: 'other', message: 'a crashed run had sent this item to the provider with no answer recorded; it was submitted again, and the provider may have charged for both' })
+  }
   // The batch's output is files: bytes are asked for, so the core downloads any provider URL
   // inside its guarded path (trusted origin, size cap, checks) and hands them over once.
   if (request.format === 'url') warnings.push({ type: 'other', message: 'format "url" was replaced by "b64_json": a batch writes every image to disk' })
@@ -51,7 +82,8 @@ export async function runItem(input: ItemInput): Promise<ManifestLine> {
     response = await client.generateImage({ ...request, format: 'b64_json' }, { signal, idempotencyKey: itemKey(batchId, index) })
   } catch (error) {
     if (isPause(error) || signal?.aborted === true || !LLMKitError.isInstance(error)) throw error
-    return { ...base, status: 'failed', provider: error.provider, images: [], warnings, error: manifestError(error), mayHaveBeenCharged: error.mayHaveBeenCharged || undefined, finishedAt: new Date().toISOString() }
+    const charged = error.mayHaveBeenCharged || input.resubmitted === true
+    return { ...base, status: 'failed', provider: error.provider, images: [], warnings, error: manifestError(error), mayHaveBeenCharged: charged || undefined, finishedAt: new Date().toISOString() }
   }
   const images: ManifestImage[] = []
   await mkdir(join(outDir, IMAGES_DIR), { recursive: true })
@@ -66,7 +98,7 @@ export async function runItem(input: ItemInput): Promise<ManifestLine> {
     timings: response.timings,
     warnings: [...warnings, ...response.warnings],
     attempts: response.attempts,
-    mayHaveBeenCharged: response.mayHaveBeenCharged || undefined,
+    mayHaveBeenCharged: response.mayHaveBeenCharged || input.resubmitted === true || undefined,
     finishedAt: new Date().toISOString(),
   }
 }

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { createFileJobJournal, createMemoryBudgetStore, type ImageGenerationRequestInit, InvalidRequestError, LLMKitClient, type LLMKitClientOptions, LLMKitError } from 'llmkit'
-import { isPause, runItem } from './item.js'
+import { createFileJobJournal, createMemoryBudgetStore, type ImageGenerationRequestInit, InvalidRequestError, type JobJournal, LLMKitClient, type LLMKitClientOptions, LLMKitError } from 'llmkit'
+import { isPause, itemKey, releaseDeadIntents, runItem } from './item.js'
 import { appendManifestLine, type ManifestLine, manifestIndices, repairManifest } from './manifest.js'
 import { checkBatchId } from './redis-keys.js'
 import { checkRequest } from './requests.js'
@@ -154,7 +154,15 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
     progress[status === 'ok' ? 'done' : 'failed']++
     earlierUsd += usd
   }
-  const client = options.client ?? (await defaultClient(outDir, state.batchId, options, earlierUsd))
+  const defaults = options.client === undefined ? await defaultClient(outDir, state.batchId, options, earlierUsd) : undefined
+  const client = options.client ?? defaults!.client
+  // This folder's earlier run is dead: submits it had under way are released at once (see releaseDeadIntents).
+  const resubmit = new Set<number>()
+  if (defaults !== undefined) {
+    for (const index of new Set(await deadIntentItems(defaults.journal, state.batchId))) {
+      if (!finished.has(index) && (await releaseDeadIntents(defaults.journal, state.batchId, index))) resubmit.add(index)
+    }
+  }
   const resumed = finished.size
 
   let stop: { state: 'paused' | 'aborted'; reason: string } | undefined
@@ -178,7 +186,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
       progress.inFlight++
       let line: ManifestLine
       try {
-        line = await runItem({ client, batchId: state.batchId, index, request: requests[index]!, outDir, signal: abort.signal })
+        line = await runItem({ client, batchId: state.batchId, index, request: requests[index]!, outDir, signal: abort.signal, resubmitted: resubmit.has(index) })
       } catch (error) {
         if (isPause(error)) {
           stop ??= { state: 'paused', reason: `budget: ${(error as Error).message}` }
@@ -216,10 +224,22 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
 }
 
 /** The client of a run: the folder's file journal, and the batch budget counting earlier runs' spend. */
-async function defaultClient(outDir: string, batchId: string, options: RunBatchOptions, earlierUsd: number): Promise<LLMKitClient> {
-  const jobJournal = createFileJobJournal(localJournalPath(outDir))
-  if (options.budgetUsd === undefined) return LLMKitClient.fromEnv({ ...options.clientOptions, jobJournal })
+async function defaultClient(outDir: string, batchId: string, options: RunBatchOptions, earlierUsd: number): Promise<{ client: LLMKitClient; journal: JobJournal }> {
+  const journal = createFileJobJournal(localJournalPath(outDir))
+  if (options.budgetUsd === undefined) return { client: LLMKitClient.fromEnv({ ...options.clientOptions, jobJournal: journal }), journal }
   const store = createMemoryBudgetStore()
   await store.adjust(batchId, earlierUsd)
-  return LLMKitClient.fromEnv({ ...options.clientOptions, jobJournal, budget: { limitUsd: options.budgetUsd, store, name: batchId } })
+  return { client: LLMKitClient.fromEnv({ ...options.clientOptions, jobJournal: journal, budget: { limitUsd: options.budgetUsd, store, name: batchId } }), journal }
+}
+
+/** Items of this batch with an intent left in the journal (a submit under way when the last run died). */
+async function deadIntentItems(journal: JobJournal, batchId: string): Promise<number[]> {
+  const prefix = itemKey(batchId, 0).slice(0, -1)
+  const items: number[] = []
+  for (const record of await journal.pending()) {
+    if (record.state !== 'intent' || !record.key.startsWith(prefix)) continue
+    const index = Number(record.key.slice(prefix.length).split('#')[0])
+    if (Number.isInteger(index)) items.push(index)
+  }
+  return items
 }

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, Worker } from 'bullmq'
-import type { LLMKitClient, Logger } from 'llmkit'
+import type { JobJournal, LLMKitClient, Logger } from 'llmkit'
 import { silentLogger } from 'llmkit'
-import { isPause, runItem } from './item.js'
+import { isPause, releaseDeadIntents, runItem } from './item.js'
 import { appendManifestLine, type ManifestLine, manifestHas } from './manifest.js'
 import type { BatchJobData } from './queue.js'
 import { type BatchRedisOptions, batchKeys, connect, DEFAULT_PREFIX, FINISH_SCRIPT, QUEUE_NAME } from './redis-keys.js'
@@ -29,6 +29,12 @@ export interface StartWorkerOptions extends BatchRedisOptions {
    * the shared ones too, so the limits hold across the fleet.
    */
   client: LLMKitClient
+  /**
+   * The client's job journal. Given, an item taken over from a dead worker does not wait out the
+   * lease of a submit the dead worker had under way (120 s): that submit is released and sent
+   * again at once, and the item's line is marked `mayHaveBeenCharged`. @defaultValue none (the lease is waited out)
+   */
+  jobJournal?: JobJournal | undefined
   /** Items run at once. @defaultValue 4 */
   concurrency?: number | undefined
   /** Lock duration of an item, in milliseconds. @defaultValue 30000 */
@@ -109,9 +115,10 @@ export function startWorker(options: StartWorkerOptions): BatchWorker {
     // A second start is a re-run after a worker died: its manifest line may already be written.
     const rerun = (await redis.sadd(keys.started, String(index))) === 0
     await redis.multi().sadd(keys.active, String(index)).hsetnx(keys.meta, 'startedAt', String(Date.now())).exec()
+    const resubmitted = rerun && options.jobJournal !== undefined && (await releaseDeadIntents(options.jobJournal, batchId, index))
     let line: ManifestLine
     try {
-      line = await runItem({ client, batchId, index, request, outDir })
+      line = await runItem({ client, batchId, index, request, outDir, resubmitted })
     } catch (error) {
       if (isPause(error)) {
         await redis.hset(keys.meta, 'state', 'paused', 'reason', `budget: ${(error as Error).message}`)

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readRequests, runBatch } from '@llmkit/batch'
+import { localJournalPath, readRequests, runBatch } from '@llmkit/batch'
 import { OPENAI_TRIGGERS, type RunningEmulator, startEmulator } from '@llmkit/emulator'
-import { InvalidRequestError } from 'llmkit'
+import { createFileJobJournal, InvalidRequestError } from 'llmkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshDir, readManifest, submissionsByPrompt } from './helpers.js'
 
@@ -61,6 +61,20 @@ describe('runBatch (one process, no Redis)', () => {
     expect(again).toMatchObject({ batchId: 'local-one', state: 'done', done: 3, failed: 1, resumed: 4 })
     expect(await submissionsByPrompt(emulator.url)).toEqual(before)
     expect(readManifest(outDir)).toHaveLength(4)
+  })
+
+  it('resubmits at once, and says the provider may have charged, an item whose submit a dead run left with no job id', async () => {
+    const outDir = freshDir('intent')
+    const requests = [{ model: 'gen4_image', prompt: 'intent-left 0' }, { model: 'gen4_image', prompt: 'intent-left 1' }]
+    // What a run killed in the middle of item 0's submit leaves: an intent with a 2-minute lease.
+    const journal = createFileJobJournal(localJournalPath(outDir))
+    await journal.claim({ key: 'batch:intent:0', callKey: 'batch:intent:0', owner: 'dead-run', provider: 'runway', model: 'gen4_image', request: requests[0] }, 120_000)
+    // Without the release this run would wait out the lease, past the test's timeout.
+    const result = await runBatch({ requests, outDir, batchId: 'intent', clientOptions: { env: emulator.env } })
+    expect(result).toMatchObject({ state: 'done', done: 2 })
+    const lines = readManifest(outDir).toSorted((a, b) => a.index - b.index)
+    expect(lines.map((l) => l.mayHaveBeenCharged)).toEqual([true, undefined])
+    expect(lines[0]!.warnings).toEqual([expect.objectContaining({ message: expect.stringMatching(/submitted again, and the provider may have charged for both/) })])
   })
 
   it('refuses a folder that holds a different batch, before generating anything', async () => {

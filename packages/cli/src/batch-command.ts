@@ -171,6 +171,7 @@ async function workCommand(options: RedisCommandOptions & { concurrency: number;
       connection: options.redis,
       prefix: options.prefix,
       client,
+      jobJournal: state.jobJournal,
       concurrency: options.concurrency,
       onItem: (line) => ctx.stderr.write(`${line.batchId} item ${line.index} ${line.status}${line.error ? ` ${line.error.code}` : ''}\n`),
     })
