@@ -234,16 +234,21 @@ function trackSending(base: Dispatcher, progress: SendProgress): Dispatcher {
  */
 function sentObserver(handler: Dispatcher.DispatchHandler, progress: SendProgress): Dispatcher.DispatchHandler {
   const target = handler as unknown as Record<PropertyKey, unknown>
+  // Bound once per method: undici calls onResponseData for every chunk.
+  const bound = new Map<PropertyKey, { value: unknown; fn: unknown }>()
+  const onRequestSent = (...args: unknown[]) => {
+    progress.sent = true
+    return (target['onRequestSent'] as ((...a: unknown[]) => unknown) | undefined)?.apply(target, args)
+  }
   return new Proxy(target, {
     get(object, key) {
-      if (key === 'onRequestSent') {
-        return (...args: unknown[]) => {
-          progress.sent = true
-          return (object['onRequestSent'] as ((...a: unknown[]) => unknown) | undefined)?.apply(object, args)
-        }
-      }
+      if (key === 'onRequestSent') return onRequestSent
       const value = object[key]
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(object) : value
+      if (typeof value !== 'function') return value
+      let entry = bound.get(key)
+      // A handler may replace a function field (its `abort`): bind the current one.
+      if (entry?.value !== value) bound.set(key, (entry = { value, fn: (value as (...a: unknown[]) => unknown).bind(object) }))
+      return entry!.fn
     },
     has(object, key) {
       return key === 'onRequestSent' || key in object
