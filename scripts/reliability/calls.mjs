@@ -5,7 +5,7 @@ import { COMBOS, boundedCall, pool } from './harness.mjs'
 
 const KINDS = Object.keys(FAULT_KINDS)
 /** Faults whose target is an answer with images, or a body: pointless on a request that has none. */
-const POLL_PREFIX = { fal: '/fal/fal-ai/flux/requests/', runway: '/runway/v1/tasks/' }
+const POLL_PREFIX = { fal: '/fal/fal-ai/flux/requests/', runway: '/runway/v1/tasks/', replicate: '/replicate/v1/predictions/' }
 const URL_ONLY = new Set(['fal', 'runway', 'replicate'])
 
 /** Tags every call's prompt, so the emulator's log counts its submissions. */
@@ -80,23 +80,25 @@ export async function faultMatrix({ client, emulator, keys, recorder, tagger, qu
  * Faults on GET requests (job polls, image downloads), which carry no prompt to match: one lane
  * per target, calls one after the other, each with one fault on its path.
  */
-export async function faultLanes({ client, emulator, recorder, tagger, quick, deadlineMs }) {
+export async function faultLanes({ client, pollingClient, emulator, recorder, tagger, quick, deadlineMs }) {
   const pollKinds = quick ? ['server-error', 'malformed-json', 'wrong-shape', 'reset', 'no-image'] : KINDS
   const downloadKinds = quick ? ['server-error', 'truncated', 'html-image', 'reset-after-handling'] : KINDS
   const lanes = []
   for (const [provider, pathPrefix] of Object.entries(POLL_PREFIX)) {
     const combo = COMBOS.find((c) => c.provider === provider && c.format === 'url')
-    lanes.push(pollKinds.map((kind) => ({ combo, kind, pathPrefix, what: 'poll' })))
+    // Replicate answers inside its Prefer: wait window; its polls need a client that does not wait.
+    const via = provider === 'replicate' ? pollingClient : client
+    lanes.push(pollKinds.map((kind) => ({ combo, kind, pathPrefix, what: 'poll', via })))
   }
   const downloaders = COMBOS.filter((c) => URL_ONLY.has(c.provider) && c.format === 'b64_json')
   lanes.push(downloadKinds.map((kind, i) => ({ combo: downloaders[i % downloaders.length], kind, pathPrefix: '/files/', what: 'download' })))
   if (!quick) lanes.push(downloadKinds.map((kind, i) => ({ combo: downloaders[(i + 1) % downloaders.length], kind, pathPrefix: '/files/', what: 'download' })))
   await Promise.all(
     lanes.map(async (lane) => {
-      for (const { combo, kind, pathPrefix, what } of lane) {
+      for (const { combo, kind, pathPrefix, what, via = client } of lane) {
         const tag = tagger.next('lanes')
         await emulator.inject({ kind, pathPrefix, method: 'GET', count: 1 })
-        const result = await boundedCall(() => client.generateImage(requestOf(combo, tag)), deadlineMs)
+        const result = await boundedCall(() => via.generateImage(requestOf(combo, tag)), deadlineMs)
         await recorder.record('lanes', { label: label(combo, `${kind} on ${what}`), n: 1, validRequest: true }, result)
       }
     }),

@@ -49,7 +49,8 @@ const mutation = fc.oneof(
   fc.tuple(fc.constant('negative_prompt'), fc.oneof(hostile.filter((h) => h.name !== 'boxed string'), fc.constantFrom(fixed('number', 5), fixed('object', {})))),
   fc.tuple(fc.constant('$unknownKey'), fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'Model', 'PROMPT', 'num_images'), fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !['model', 'prompt', 'n', 'size', 'quality', 'style', 'format', 'negative_prompt', 'seed', 'provider_options'].includes(k))).map((k) => fixed(`unknown key ${JSON.stringify(k)}`, k))),
   fc.tuple(fc.constant('provider_options'), fc.oneof(
-    hostile.filter((h) => !['null prototype', 'Date', 'function'].includes(h.name)),
+    // Objects without string keys would be empty (valid) options: not hostile here.
+    hostile.filter((h) => !['null prototype', 'Date', 'function', 'Symbol.toPrimitive throws'].includes(h.name)),
     fc.constantFrom('__proto__', 'constructor', 'zz_unknown_option', 'prototype').map((k) => ({ name: `option key ${k}`, make: () => Object.defineProperty({}, k, { value: { polluted: true }, enumerable: true, configurable: true, writable: true }) })),
     hostile.map((h) => ({ name: `unknown option holding ${h.name}`, make: () => ({ zz_hostile: h.make() }) })),
     fc.constant({ name: 'option getter throws', make: () => Object.defineProperty({}, 'seed', { get: thrower('option getter'), enumerable: true }) }),

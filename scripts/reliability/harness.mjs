@@ -178,9 +178,9 @@ export const COMBOS = [
 ].flatMap((c) => ['url', 'b64_json'].map((format) => ({ ...c, format })))
 
 /** A client on the emulator as a careful user would set it up for a batch: short deadlines, no rate limiter. */
-export function makeClient({ env, keys, dispatcher, logger, timeouts }) {
+export function makeClient({ env, keys, dispatcher, logger, timeouts, plugins = providers() }) {
   return new LLMKitClient({
-    providers: providers(),
+    providers: plugins,
     env: { ...env, OPENAI_API_KEY: keys.openai, FAL_KEY: keys.fal, FAL_API_KEY: keys.fal, STABILITY_API_KEY: keys.stability, RECRAFT_API_KEY: keys.recraft, RUNWAYML_API_SECRET: keys.runway, REPLICATE_API_TOKEN: keys.replicate },
     logger,
     transport: { dispatcher, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs },

@@ -9,7 +9,7 @@ function table(header, rows) {
 
 const PHASES = {
   matrix: 'Fault matrix: one fault per call on the submit, every fault kind, every provider and format; failed and stuck jobs; a server echoing the key',
-  lanes: 'Faults on job polls (fal, Runway) and image downloads',
+  lanes: 'Faults on job polls (fal, Runway, Replicate without Prefer: wait) and image downloads',
   random: 'Random faults on every request (seeded)',
   abort: 'Abort in every phase',
   soak: 'Soak (no faults)',

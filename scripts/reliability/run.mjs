@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util'
 import { abortTiming, faultLanes, faultMatrix, randomFaults, soak, Tagger } from './calls.mjs'
 import { fuzzRun } from './fuzz.mjs'
 import { LLMKitClient } from 'llmkit'
+import { replicate } from '@llmkit/provider-replicate'
 import { capturingLogger, countingDispatcher, makeClient, makeKeys, providers, startEmulatorProcess } from './harness.mjs'
 import { hostileRun } from './hostile.mjs'
 import { Recorder, analyseSubmissions } from './recorder.mjs'
@@ -39,7 +40,7 @@ const quick = args.quick
 const seed = Number(args.seed ?? 11)
 const PLAN = quick
   ? { calls: 200, probability: 0.2, concurrency: 24, fuzz: 300, matrixConcurrency: 16, soakSeconds: 1.5, soakConcurrency: 8, deadlineMs: 20_000 }
-  : { calls: 10_000, probability: 0.2, concurrency: 48, fuzz: 10_000, matrixConcurrency: 24, soakSeconds: 30, soakConcurrency: 16, deadlineMs: 45_000 }
+  : { calls: 10_000, probability: 0.2, concurrency: 96, fuzz: 10_000, matrixConcurrency: 24, soakSeconds: 30, soakConcurrency: 16, deadlineMs: 45_000 }
 if (args.calls) PLAN.calls = Number(args.calls)
 if (args.fuzz) PLAN.fuzz = Number(args.fuzz)
 if (args.concurrency) PLAN.concurrency = Number(args.concurrency)
@@ -91,7 +92,7 @@ try {
   phase('matrix', 'fault matrix (one fault per call on the submit)')
   await faultMatrix({ ...ctx, concurrency: PLAN.matrixConcurrency })
   phase('lanes', 'fault lanes (faults on job polls and image downloads)')
-  await faultLanes(ctx)
+  await faultLanes({ ...ctx, pollingClient: makeClient({ env: emulator.env, keys, dispatcher: main.dispatcher, logger, timeouts: TIMEOUTS, plugins: [replicate({ waitSeconds: false })] }) })
   phase('random', `random faults: ${PLAN.calls} calls at ${PLAN.probability * 100} %`)
   const random = await randomFaults({ ...ctx, calls: PLAN.calls, probability: PLAN.probability, seed, concurrency: PLAN.concurrency, maxImages })
   phase('abort', 'abort timing')
