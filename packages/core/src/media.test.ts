@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { base64DecodedLength, parseDataUrl, sniffImageType } from './media.js'
+import { base64DecodedLength, isBase64, parseDataUrl, sniffBase64Type, sniffImageType } from './media.js'
 
 describe('media helpers', () => {
   it.each([
@@ -11,6 +11,40 @@ describe('media helpers', () => {
     [[...Buffer.from('{"json": true}')], undefined],
   ])('sniffs %j as %s', (bytes, type) => {
     expect(sniffImageType(Uint8Array.from(bytes))).toBe(type)
+  })
+
+  it.each([
+    ['GIF87a', 'image/gif'],
+    ['GIF8', undefined],
+    ['\uFEFF<svg xmlns="http://www.w3.org/2000/svg"></svg>', 'image/svg+xml'],
+    ['<!-- made by a tool -->\n<svg width="1"/>', 'image/svg+xml'],
+    ['<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg>', 'image/svg+xml'],
+    ['<!DOCTYPE svg [<!ENTITY a "b">]><svg>', 'image/svg+xml'],
+    ['<!DOCTYPE html><html><body><svg></svg></body></html>', undefined],
+    ['<html><svg></svg></html>', undefined],
+    ['<?xml version="1.0"?><feed><svg/></feed>', undefined],
+    ['<svgfoo>', undefined],
+    ['[1, 2]', undefined],
+  ])('sniffs the text %j as %s', (text, type) => {
+    expect(sniffImageType(Buffer.from(text))).toBe(type)
+  })
+
+  it('sniffs PNG only with its whole signature', () => {
+    expect(sniffImageType(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]))).toBeUndefined()
+    expect(sniffBase64Type('iVBORw0KGgo=')).toBe('image/png')
+  })
+
+  it.each([
+    ['iVBORw0KGgo=', true],
+    ['aGVsbG8', true],
+    ['a-_b', true],
+    ['', false],
+    ['abcde', false],
+    ['not base64!', false],
+    ['ab=c', false],
+    ['abc=d===', false],
+  ])('isBase64(%j) is %s', (value, expected) => {
+    expect(isBase64(value)).toBe(expected)
   })
 
   it('counts decoded base64 bytes without decoding', () => {

@@ -186,6 +186,17 @@ describe('client downloads', () => {
     expect((await allowing.generateImage({ model: 'one', prompt: 'cat', format: 'b64_json' })).first()?.b64_json).toBe(PNG.toString('base64'))
   })
 
+  it('refuses a provider URL whose host resolves to a private address (client lookup option), with no connection made', async () => {
+    const server = await localServer()
+    const plugin = fakePlugin(async () => ({ images: [{ url: `https://cdn.provider.test:${server.port}/x.png` }], requestId: 'job-2' }))
+    const { client } = fakeClient([plugin], { downloads: { lookup: resolvesTo('127.0.0.1') } })
+    const error = await client.generateImage({ model: 'one', prompt: 'cat', format: 'b64_json' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DeliveryError)
+    expect((error as DeliveryError).message).toMatch(/resolves to 127\.0\.0\.1, a loopback address/)
+    expect(server.connections).toBe(0)
+    expect(plugin.calls).toHaveLength(1)
+  })
+
   it('an over-cap download is read once, never again, and the generation is not re-run', async () => {
     const server = await localServer(chunked(Buffer.concat([PNG, Buffer.alloc(8192)])))
     const plugin = onServer(server)
