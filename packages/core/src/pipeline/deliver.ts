@@ -3,7 +3,7 @@ import { bindImageDownloads, DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_IMAGE_BYTE
 import type { LookupFunction } from '../http/ip-guard.js'
 import { abortError, type HttpTransport } from '../http/transport.js'
 import { isBase64, parseDataUrl, sniffBase64Type, sniffImageType } from '../media.js'
-import { checkInteger, checkNumber } from '../option-checks.js'
+import { checkFunction, checkInteger, checkNumber } from '../option-checks.js'
 import type { ProviderImage, ProviderResult } from '../registry/plugin.js'
 import { GeneratedImage, type ImageGenerationResponse } from '../response.js'
 import type { GenerationContext, Middleware } from './context.js'
@@ -62,6 +62,8 @@ export function checkDownloadSettings(settings: DownloadSettings | undefined): v
   checkNumber('maxDelayMs', settings.maxDelayMs)
   checkInteger('maxBytes', settings.maxBytes, 1)
   checkNumber('timeoutMs', settings.timeoutMs, 1)
+  checkFunction('lookup', settings.lookup)
+  checkFunction('random', settings.random)
 }
 
 /** Everything a later download of one provider call needs, recorded by the terminal. */
