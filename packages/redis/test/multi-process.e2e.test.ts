@@ -95,7 +95,7 @@ describe('4 processes sharing one Redis', () => {
         limits: { openai: limit },
         // Requests leave one interval plus this margin apart, so network and timer jitter between
         // the processes cannot squeeze a fifth one into a window at the provider.
-        marginMs: 200,
+        marginMs: 400,
         waitForGo: true,
         calls: Array.from({ length: 4 }, (_, i) => ({ request: { model: 'dall-e-2', prompt: `rate w${w} c${i}`, size: '256x256' } })),
       }),
@@ -219,6 +219,8 @@ describe('Redis down', () => {
         mode: 'generate',
         prefix,
         redisUrl: own.url,
+        connectTimeoutMs: 300,
+        commandTimeoutMs: 300,
         limits: { openai: { requests: 100, intervalMs: 1_000 } },
         calls: [
           { request: { model: 'dall-e-2', prompt: 'down sync', size: '256x256' } },

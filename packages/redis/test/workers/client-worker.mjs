@@ -18,7 +18,7 @@ const logger = {
   error: (obj) => events.push(obj),
 }
 
-const state = createRedisState({ url: config.redisUrl, prefix: config.prefix, logger })
+const state = createRedisState({ url: config.redisUrl, prefix: config.prefix, logger, connectTimeoutMs: config.connectTimeoutMs, commandTimeoutMs: config.commandTimeoutMs })
 const client = new LLMKitClient({
   providers: [openai(), runway(), fal()],
   env: config.env,
