@@ -102,6 +102,37 @@ export interface ResumedJob {
 
 const neverAborts = new AbortController().signal
 
+/** An AbortSignal, or one from another realm or a polyfill (which fails instanceof but works). */
+function isSignalLike(value: unknown): boolean {
+  try {
+    if (value instanceof AbortSignal) return true
+    const s = value as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown }
+    return typeof value === 'object' && value !== null && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function' && typeof s.removeEventListener === 'function'
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Per-call options are caller input too: a wrong one is an InvalidRequestError naming it before
+ * any work, not a TypeError from deep inside a wait.
+ */
+function checkGenerateOptions(options: unknown): asserts options is GenerateOptions {
+  const bad = (param: string, what: string) => new InvalidRequestError(`Invalid ${param}: expected ${what}`, { param })
+  if (options === null || typeof options !== 'object') throw bad('options', `an object such as { signal }, got ${options === null ? 'null' : typeof options}`)
+  let signal: unknown, onProgress: unknown, jobTimeoutMs: unknown
+  try {
+    ;({ signal, onProgress, jobTimeoutMs } = options as Record<string, unknown>)
+  } catch {
+    throw bad('options', 'a plain object (reading it threw)')
+  }
+  if (signal !== undefined && !isSignalLike(signal)) throw bad('signal', 'an AbortSignal')
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw bad('onProgress', 'a function')
+  if (jobTimeoutMs !== undefined && !(typeof jobTimeoutMs === 'number' && Number.isFinite(jobTimeoutMs) && jobTimeoutMs > 0)) {
+    throw bad('jobTimeoutMs', 'a positive number of milliseconds')
+  }
+}
+
 /**
  * The entry point: one typed call for every installed provider.
  *
@@ -205,7 +236,7 @@ export class LLMKitClient {
     // The one boundary where keys are redacted by value: whatever a server echoed (a request id, a
     // message, a body) or a middleware wrapped, no key leaves the client.
     try {
-      if (options === null || typeof options !== 'object') throw new InvalidRequestError(`Invalid options: expected an object such as { signal }, got ${options === null ? 'null' : typeof options}`)
+      checkGenerateOptions(options)
       return redactResponse(await this.#generate(request, options, 'run'), this.#secrets)
     } catch (error) {
       throw this.#secrets.error(error)

@@ -303,6 +303,32 @@ describe('request entry points under hostile input', () => {
 
 describe('request checks named by the issue', () => {
   it.each([
+    ['null options', null, 'options'],
+    ['a string as options', 'fast', 'options'],
+    ['a signal that is not one', { signal: 'stop' }, 'signal'],
+    ['an onProgress that is not a function', { onProgress: 1 }, 'onProgress'],
+    ['jobTimeoutMs NaN', { jobTimeoutMs: Number.NaN }, 'jobTimeoutMs'],
+    ['jobTimeoutMs -1', { jobTimeoutMs: -1 }, 'jobTimeoutMs'],
+    ['options whose getter throws', Object.defineProperty({}, 'signal', { get: throwing, enumerable: true }), 'options'],
+  ])('rejects %s with InvalidRequestError before the network', async (_name, options, param) => {
+    const before = dispatched
+    await expect(clients.warn.generateImage({ model: 'typed', prompt: 'p' }, options as never)).rejects.toMatchObject({ name: 'InvalidRequestError', param })
+    expect(dispatched).toBe(before)
+  })
+
+  it('takes per-call options of any shape as typed errors (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(hostile, fc.record({ signal: hostile, onProgress: hostile, jobTimeoutMs: oddNumbers }, { requiredKeys: [] })), async (options) => {
+        const before = dispatched
+        const error = await clients.warn.generateImage({ model: 'typed', prompt: 'p', size: 'x' } as never, materialize(options) as never).catch((e: unknown) => e)
+        expectLLMKitError(error)
+        expect(dispatched).toBe(before)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it.each([
     ['null', null],
     ['undefined', undefined],
     ['a string', 'dall-e-3'],
