@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DeliveryError, InvalidRequestError, NetworkError } from '../errors.js'
+import { AbortError, DeliveryError, InvalidRequestError, NetworkError } from '../errors.js'
 import { fakeClient, fakePlugin } from '../pipeline/__fixtures__/fake.js'
 import { GeneratedImage } from '../response.js'
 import { downloadImage } from './download.js'
@@ -194,6 +194,21 @@ describe('client downloads', () => {
     expect(error).toBeInstanceOf(DeliveryError)
     expect((error as DeliveryError).message).toMatch(/resolves to 127\.0\.0\.1, a loopback address/)
     expect(server.connections).toBe(0)
+    expect(plugin.calls).toHaveLength(1)
+  })
+
+  it('an abort during the download rejects with an AbortError that still names the paid URL', async () => {
+    const server = await localServer(() => {}) // accepts the request and never answers
+    const plugin = onServer(server)
+    const { client } = fakeClient([plugin])
+    const controller = new AbortController()
+    const pending = client.generateImage({ model: 'one', prompt: 'cat', format: 'b64_json' }, { signal: controller.signal }).catch((e: unknown) => e)
+    while (server.hits.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    controller.abort()
+    const error = await pending
+    expect(error).toBeInstanceOf(AbortError)
+    expect((error as AbortError).paid?.images[0]?.url).toBe(`${server.origin}/files/a.png`)
+    expect((error as AbortError).paid?.requestId).toBe('job-9')
     expect(plugin.calls).toHaveLength(1)
   })
 

@@ -207,10 +207,21 @@ export function deliver(): Middleware {
       return res.with({ images, timings: { totalMs: res.timings?.totalMs ?? 0, ...res.timings, downloadMs: ctx.clock.now() - started } })
     } catch (error) {
       stop.abort(error)
-      if (ctx.signal.aborted) throw abortError(ctx.signal)
+      // Aborted (by the caller or the total deadline) while downloading: the generation was paid
+      // for all the same, so the error says what it bought.
+      if (ctx.signal.aborted) throw withPaid(abortError(ctx.signal), jobs.find((job) => job !== undefined)!.plan.paid)
       throw error
     }
   }
+}
+
+/** A copy of `error` (same class, code and fields) carrying `paid`; `error` itself when it has some. */
+function withPaid(error: LLMKitError, paid: PaidWork): LLMKitError {
+  if (error.paid !== undefined) return error
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as LLMKitError
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error))
+  Object.defineProperty(copy, 'paid', { value: paid, enumerable: true, writable: false, configurable: true })
+  return copy
 }
 
 async function deliverImage(image: GeneratedImage, job: PendingDownload | undefined, ctx: GenerationContext, signal: AbortSignal, index: number): Promise<GeneratedImage> {
