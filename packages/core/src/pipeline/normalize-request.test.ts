@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidRequestError, UnsupportedCapabilityError } from '../errors.js'
-import type { ModelCapabilities } from '../registry/capabilities.js'
+import { DEFAULT_MAX_PROMPT_LENGTH, type ModelCapabilities } from '../registry/capabilities.js'
 import { ImageGenerationRequest } from '../request.js'
 import { nearestAspectRatio, nearestListedSize, normalizeRequest } from './normalize-request.js'
 
@@ -83,6 +83,44 @@ describe('normalizeRequest', () => {
     const caps: ModelCapabilities = { ...base, providerOptions: { referenceImages: 'array' }, requiredProviderOptions: ['referenceImages'], maxPromptLength: 5 }
     expect(() => normalizeRequest(req({ prompt: 'short' }), 'm', caps, 'warn')).toThrow(/needs provider option "referenceImages"/)
     expect(() => normalizeRequest(req({ prompt: 'too long', provider_options: { referenceImages: [] } }), 'm', caps, 'warn')).toThrow(/up to 5 characters/)
+  })
+})
+
+describe('provider options from the table', () => {
+  const typed: ModelCapabilities = { ...base, providerOptions: { user: 'string', steps: 'integer', cfg: 'number', safe: 'boolean', refs: 'array', controls: 'object', extra: 'json' } }
+
+  it('passes options of the declared JSON type through', () => {
+    const provider_options = { user: 'u', steps: 4, cfg: 2.5, safe: false, refs: [], controls: { a: 1 }, extra: null }
+    expect(normalizeRequest(req({ provider_options }), 'm', typed, 'error').request.providerOptions).toStrictEqual(provider_options)
+  })
+
+  it.each([
+    ['user', 5, 'a string'],
+    ['steps', 2.5, 'a whole number'],
+    ['cfg', '2', 'a number'],
+    ['safe', 1, 'true or false'],
+    ['refs', {}, 'an array'],
+    ['controls', null, 'an object'],
+  ])('rejects %s = %j under either policy, naming provider_options.%s', (name, value, expected) => {
+    for (const policy of ['warn', 'error'] as const) {
+      expect(() => normalizeRequest(req({ provider_options: { [name]: value } }), 'm', typed, policy)).toThrow(
+        expect.objectContaining({ name: 'InvalidRequestError', param: `provider_options.${name}`, message: expect.stringContaining(`must be ${expected}`) }),
+      )
+    }
+  })
+
+  it('treats names of Object.prototype members as unknown options, never as declared', () => {
+    const { request, warnings } = normalizeRequest(req({ provider_options: { constructor: 1, toString: 'x', hasOwnProperty: true } }), 'm', typed, 'warn')
+    expect(request.providerOptions).toStrictEqual({})
+    expect(warnings.map((w) => w.setting)).toStrictEqual(['provider_options.constructor', 'provider_options.toString', 'provider_options.hasOwnProperty'])
+  })
+
+  it('applies the prompt limit to the negative prompt, and a default limit to rows without one', () => {
+    const caps: ModelCapabilities = { ...base, negativePrompt: true, maxPromptLength: 5 }
+    expect(() => normalizeRequest(req({ prompt: 'p', negative_prompt: 'blurry' }), 'm', caps, 'warn')).toThrow(
+      expect.objectContaining({ name: 'InvalidRequestError', param: 'negative_prompt', message: expect.stringContaining('up to 5 characters') }),
+    )
+    expect(() => normalizeRequest(req({ prompt: 'x'.repeat(DEFAULT_MAX_PROMPT_LENGTH + 1) }), 'm', base, 'warn')).toThrow(/up to 32000 characters/)
   })
 })
 
