@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { AbortError } from '../errors.js'
+import { AbortError, InvalidRequestError } from '../errors.js'
 import { systemClock } from '../logger.js'
 import { fakeClient, fakePlugin } from '../pipeline/__fixtures__/fake.js'
 import type { ProviderPlugin } from '../registry/plugin.js'
@@ -61,6 +61,20 @@ describe('job journal in a client', () => {
     expect(remote.submits).toHaveLength(4)
   })
 
+  it('refuses a key reused for a different request, before any submit', async () => {
+    const remote = remoteService()
+    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: createMemoryJobJournal() })
+    await client.generateImage({ model: 'one', prompt: 'a fox' }, { idempotencyKey: 'order-1' })
+    const error = await client.generateImage({ model: 'one', prompt: 'a wolf' }, { idempotencyKey: 'order-1' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidRequestError)
+    expect(error).toMatchObject({
+      message: 'idempotencyKey "order-1" was already used for a different request (fake one); use a new key for a new request',
+      param: 'idempotencyKey',
+      retryable: false,
+    })
+    expect(remote.submits).toEqual(['a fox'])
+  })
+
   it('records each part of a split request under `${key}#${part}`', async () => {
     const remote = remoteService()
     const journal = createMemoryJobJournal()
@@ -109,7 +123,7 @@ describe('job journal in a client', () => {
   it("waits for another owner's live intent and resumes its job instead of submitting", async () => {
     const remote = remoteService()
     const inner = createMemoryJobJournal()
-    await inner.claim({ key: 'busy', callKey: 'busy', owner: 'other', provider: 'fake', model: 'one', request: {} }, 60_000)
+    await inner.claim({ key: 'busy', callKey: 'busy', owner: 'other', provider: 'fake', model: 'one', request: { model: 'one', prompt: 'busy fox' } }, 60_000)
     let claims = 0
     const journal: JobJournal = {
       ...inner,

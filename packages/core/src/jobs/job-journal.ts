@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { AbortError, LLMKitError } from '../errors.js'
+import { AbortError, InvalidRequestError, LLMKitError } from '../errors.js'
 import { abortError } from '../http/transport.js'
 import type { Clock, Logger } from '../logger.js'
 import type { Warning } from '../warnings.js'
@@ -144,6 +144,13 @@ function toJson(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value))
 }
 
+/** JSON with object keys sorted, so two equal requests compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  )
+}
+
 function revive<T>(value: unknown): T {
   return JSON.parse(JSON.stringify(value), (key, v: unknown) => (key === 'expiresAt' && typeof v === 'string' ? new Date(v) : v)) as T
 }
@@ -228,6 +235,13 @@ export function journaledSpec<T>(spec: JobSpec<T>, binding: JournalBinding, runt
           return submitted
         }
         const found = claim.record
+        // A key names one request: reusing it for another would return someone else's images.
+        if (canonical(found.request) !== canonical(binding.request)) {
+          throw new InvalidRequestError(
+            `idempotencyKey "${binding.callKey}" was already used for a different request (${spec.provider} ${found.model}); use a new key for a new request`,
+            { provider: spec.provider, model: spec.model, param: 'idempotencyKey' },
+          )
+        }
         if (found.state === 'succeeded') {
           logger.info({ event: 'jobJournal.replayed', ...who, jobId: found.jobId }, 'recorded result returned; nothing submitted')
           return { id: found.jobId ?? key, snapshot: { state: 'succeeded', result: revive<T>(found.result) } }
