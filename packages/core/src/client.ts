@@ -2,7 +2,7 @@ import { container as rootContainer } from 'tsyringe'
 import { InvalidRequestError, LLMKitError } from './errors.js'
 import { HttpTransport, type TransportOptions } from './http/transport.js'
 import { type Clock, type Logger, silentLogger, systemClock } from './logger.js'
-import type { ProgressListener } from './progress.js'
+import type { ProgressEvent, ProgressListener } from './progress.js'
 import { type ImageGenerationRequestInit, ImageGenerationRequest } from './request.js'
 import { redactResponse, SecretRedactor } from './redact.js'
 import { clientLogger } from './pipeline/logging.js'
@@ -237,7 +237,10 @@ export class LLMKitClient {
     // message, a body) or a middleware wrapped, no key leaves the client.
     try {
       checkGenerateOptions(options)
-      return redactResponse(await this.#generate(request, options, 'run'), this.#secrets)
+      // Progress events carry provider job ids, which a hostile server may have filled with the key.
+      const listener = options.onProgress
+      const redacted = listener === undefined ? options : { ...options, onProgress: (event: ProgressEvent) => listener(this.#secrets.value(event)) }
+      return redactResponse(await this.#generate(request, redacted, 'run'), this.#secrets)
     } catch (error) {
       throw this.#secrets.error(error)
     }

@@ -176,6 +176,17 @@ describe('client key redaction', () => {
     expect(error.message).toBe(`${REDACTED} / ${REDACTED} / ${REDACTED}`)
   })
 
+  it('redacts a key a server put into a job id before progress listeners see it', async () => {
+    const plugin = fakePlugin(async (req, options) => {
+      options.onProgress?.({ type: 'submitted', provider: 'fake', model: req.modelId, jobId: `job-${KEY}`, elapsedMs: 0 })
+      return { images: [{ url: 'https://img.fake/a.png' }] }
+    })
+    const client = new LLMKitClient({ providers: [plugin], env: { FAKE_API_KEY: KEY }, retry: false })
+    const events: unknown[] = []
+    await client.generateImage({ model: 'one', prompt: 'p' }, { onProgress: (event) => void events.push(event) })
+    expect(events).toMatchObject([{ type: 'submitted', jobId: `job-${REDACTED}` }])
+  })
+
   it('redacts by value in the events of a logging() middleware that writes to its own logger', async () => {
     const own = recordingLogger()
     const plugin = fakePlugin(async () => {
