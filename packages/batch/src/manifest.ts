@@ -142,7 +142,22 @@ export async function manifestIndices(outDir: string): Promise<Map<number, Manif
   return done
 }
 
-/** Whether the manifest already has a line for `index` (the recovery check of a re-run item). */
-export async function manifestHas(outDir: string, index: number): Promise<boolean> {
-  return (await manifestIndices(outDir)).has(index)
+/** The manifest line of item `index`, if it has one (the recovery check of a re-run item; streamed). */
+export async function findManifestLine(outDir: string, index: number): Promise<ManifestLine | undefined> {
+  const path = manifestPath(outDir)
+  if (!existsSync(path)) return undefined
+  const reader = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
+  for await (const text of reader) {
+    if (text === '') continue
+    try {
+      const parsed = JSON.parse(text) as ManifestLine
+      if (parsed.index === index) {
+        reader.close()
+        return parsed
+      }
+    } catch {
+      // A torn last line: not this item's.
+    }
+  }
+  return undefined
 }

@@ -2,7 +2,7 @@ import { DelayedError, type Job, Worker } from 'bullmq'
 import type { JobJournal, LLMKitClient, Logger } from 'llmkit'
 import { silentLogger } from 'llmkit'
 import { isPause, releaseDeadIntents, runItem } from './item.js'
-import { appendManifestLine, type ManifestLine, manifestHas } from './manifest.js'
+import { appendManifestLine, findManifestLine, type ManifestLine } from './manifest.js'
 import type { BatchJobData } from './queue.js'
 import { type BatchRedisOptions, batchKeys, connect, DEFAULT_PREFIX, FINISH_SCRIPT, QUEUE_NAME } from './redis-keys.js'
 
@@ -72,8 +72,9 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  *   it to another;
  * - the item's idempotency key makes the client's job journal resume the provider job the dead
  *   worker had submitted (or return its recorded result), so nothing is paid twice;
- * - its manifest line is appended once: a re-run checks the manifest before appending, and the
- *   item is counted by an atomic `SADD` in Redis.
+ * - its manifest line is appended once: a re-run looks for the item's line in the manifest first
+ *   (a worker that died after writing it is not followed by a second generation), and the item
+ *   is counted by an atomic `SADD` in Redis.
  *
  * A budget refusal (`BudgetExceededError`) pauses the batch (`batchStatus` says why); its items
  * wait until {@link resumeBatch} is called after the limit was raised.
@@ -112,26 +113,31 @@ export function startWorker(options: StartWorkerOptions): BatchWorker {
     if (typeof state !== 'string' || typeof outDir !== 'string' || state === 'cancelled') return 'skipped'
     if (state === 'paused') return park(job, token)
     if ((await redis.sismember(keys.manifested, String(index))) === 1) return 'already-done'
-    // A second start is a re-run after a worker died: its manifest line may already be written.
+    // A second start is a re-run after a worker died. If it died after writing the item's
+    // manifest line, the item is only counted: generating it again could pay twice.
     const rerun = (await redis.sadd(keys.started, String(index))) === 0
-    await redis.multi().sadd(keys.active, String(index)).hsetnx(keys.meta, 'startedAt', String(Date.now())).exec()
-    const resubmitted = rerun && options.jobJournal !== undefined && (await releaseDeadIntents(options.jobJournal, batchId, index))
+    const written = rerun ? await findManifestLine(outDir, index) : undefined
     let line: ManifestLine
-    try {
-      line = await runItem({ client, batchId, index, request, outDir, resubmitted })
-    } catch (error) {
-      if (isPause(error)) {
-        await redis.hset(keys.meta, 'state', 'paused', 'reason', `budget: ${(error as Error).message}`)
-        logger.warn({ event: 'batch.paused', batchId, index, error: String(error) }, 'budget stop: batch paused')
+    if (written !== undefined) {
+      line = written
+    } else {
+      await redis.multi().sadd(keys.active, String(index)).hsetnx(keys.meta, 'startedAt', String(Date.now())).exec()
+      const resubmitted = rerun && options.jobJournal !== undefined && (await releaseDeadIntents(options.jobJournal, batchId, index))
+      try {
+        line = await runItem({ client, batchId, index, request, outDir, resubmitted })
+      } catch (error) {
         await redis.srem(keys.active, String(index))
-        return park(job, token)
+        if (isPause(error)) {
+          await redis.hset(keys.meta, 'state', 'paused', 'reason', `budget: ${(error as Error).message}`)
+          logger.warn({ event: 'batch.paused', batchId, index, error: String(error) }, 'budget stop: batch paused')
+          return park(job, token)
+        }
+        throw error
       }
+      await appendManifestLine(outDir, line)
       await redis.srem(keys.active, String(index))
-      throw error
     }
-    if (!(rerun && (await manifestHas(outDir, index)))) await appendManifestLine(outDir, line)
     const costMicros = Math.round((line.cost?.usd ?? 0) * 1e6)
-    await redis.srem(keys.active, String(index))
     const first = await finish(keys.meta, keys.manifested, index, line.status === 'ok' ? 'done' : 'failed', costMicros, Date.now())
     if (first === 1) options.onItem?.(line)
     logger.info({ event: 'batch.item', batchId, index, status: line.status, rerun }, 'batch item finished')
