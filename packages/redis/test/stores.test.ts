@@ -213,3 +213,26 @@ describe('faults', () => {
     }
   })
 })
+
+describe('createRedisState', () => {
+  it('rejects bad options with a TypeError naming them, before connecting', () => {
+    expect(() => createRedisState({ url: 'not a url' })).toThrow(new TypeError('Expected `url` to be a Redis URL such as redis://127.0.0.1:6379, got "not a url".'))
+    expect(() => createRedisState({ url: 'http://127.0.0.1:6379' })).toThrow(new TypeError('Expected `url` to start with redis:// or rediss://, got http://.'))
+    expect(() => createRedisState({ url: server.url, commandTimeoutMs: 0 })).toThrow(new TypeError('Expected `commandTimeoutMs` to be a positive number of milliseconds, got 0.'))
+  })
+
+  it('with no server, ready() and every store call fail within connectTimeoutMs instead of hanging', async () => {
+    const own = await startRedisServer()
+    await own.close()
+    const s = createRedisState({ url: own.url, connectTimeoutMs: 200, commandTimeoutMs: 200 })
+    try {
+      const started = Date.now()
+      await expect(s.ready()).rejects.toThrow(`Redis at 127.0.0.1:${own.port} was not ready within 200 ms`)
+      await expect(s.cacheStore.get('k')).rejects.toThrow()
+      await expect(s.jobJournal.pending()).rejects.toThrow()
+      expect(Date.now() - started).toBeLessThan(5_000)
+    } finally {
+      await s.close()
+    }
+  })
+})
