@@ -124,9 +124,9 @@ export function logging(options: LoggingOptions = {}): Middleware {
     const target = options.logger ?? ctx.logger
     // Nothing would be written: skip the redaction walk on every event (the default client is silent).
     if (target === silentLogger || isSilent(target)) return next()
-    // The client's logger carries its key redactor: keys are redacted by value here too, even when
-    // this middleware writes to a logger of its own.
-    const logger = redactingLogger(target, redactorOf(ctx.logger))
+    // The client's logger carries its key redactor (and redacts already): keys are redacted by
+    // value here too, even when this middleware writes to a logger of its own.
+    const logger = redactorOf(target) !== undefined ? target : redactingLogger(target, redactorOf(ctx.logger))
     const base = { provider: ctx.providerId, model: ctx.model.modelId }
     const started = ctx.clock.now()
     logger.info({ event: 'generation.start', ...base, n: ctx.request.n ?? 1, size: ctx.request.size, promptChars: ctx.request.prompt.length }, `${ctx.model.modelId}: generating`)
