@@ -341,8 +341,11 @@ export class ImageGenerationRequest {
   }
 
   /**
-   * Builds a request from its plain-object form.
-   * @throws {@link InvalidRequestError} naming the first invalid or unknown field.
+   * Builds a request from its plain-object form. Any value is accepted as input: the object is
+   * read once (own fields only), and `provider_options` are copied as plain JSON.
+   * @throws {@link InvalidRequestError} naming the first invalid or unknown field, for a value that
+   * is not a request object (`null`, a string, an array), or one that cannot be read (a throwing
+   * getter, `toJSON` or Proxy).
    */
   static from(init: ImageGenerationRequestInit | ImageGenerationRequest): ImageGenerationRequest {
     const raw = readInit(init)
@@ -405,7 +408,12 @@ export class ImageGenerationRequest {
     return copyRequest(this, { seed: check('seed', seed) })
   }
 
-  /** Provider-specific settings, e.g. `{ background: 'transparent' }`; merged with earlier ones. */
+  /**
+   * Provider-specific settings, e.g. `{ background: 'transparent' }`; merged with earlier ones.
+   * Kept as a plain JSON copy; the model's table checks names and types when the request is sent.
+   * @throws {@link InvalidRequestError} naming the path of a value JSON cannot carry (BigInt,
+   * function, symbol, NaN, a Date or other class instance, a cycle) or that cannot be read.
+   */
   with_provider_options(options: Record<string, unknown>): ImageGenerationRequest {
     const merged = copyProviderOptions(this.provider_options ?? {})
     for (const [key, value] of Object.entries(copyProviderOptions(options))) {
