@@ -265,13 +265,19 @@ export function markMayHaveBeenCharged(error: LLMKitError): LLMKitError {
   return rebuild(error, { mayHaveBeenCharged: true })
 }
 
-/** A copy of an llmkit error with some options (or its message) changed; the class and code stay. */
-export function rebuild(error: LLMKitError, changes: LLMKitErrorOptions & { message?: string | undefined }): LLMKitError {
-  const Ctor = error.constructor as new (message: string, options: LLMKitErrorOptions, code?: string) => LLMKitError
-  const { message = error.message, ...options } = changes
-  // The base class takes the code as a third argument; subclasses ignore it and keep their own.
-  const copy = new Ctor(message, { ...error, cause: error.cause, ...options }, error.code)
-  if (error.stack !== undefined) copy.stack = error.stack
+/**
+ * A copy of an llmkit error with some fields (or its message) changed; class, code, stack and
+ * every other field stay. Copied field by field rather than through the constructor, so a
+ * subclass with its own constructor (BudgetExceededError, a plugin's) is copied faithfully.
+ */
+export function rebuild(error: LLMKitError, changes: Pick<LLMKitErrorOptions, 'retryable' | 'mayHaveBeenCharged' | 'cause'> & { message?: string | undefined }): LLMKitError {
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as LLMKitError
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error))
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined) continue
+    // message and cause are not enumerable on an Error; the llmkit fields are.
+    Object.defineProperty(copy, key, { value, enumerable: key !== 'message' && key !== 'cause', writable: true, configurable: true })
+  }
   return copy
 }
 
