@@ -155,7 +155,7 @@ export function pendingCancellations(): Promise<void> {
   return Promise.all([...backgroundCancels]).then(() => undefined)
 }
 
-/** A submit error of a transient kind that the status poll treats as "try again". */
+/** A status-request failure the poll loop treats as "try again" (see {@link JobSpec.poll}). */
 function isTransientPollError(error: unknown): boolean {
   if (!LLMKitError.isInstance(error)) return true
   return error.retryable || error instanceof ProviderError
@@ -192,7 +192,10 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
         const who = { provider: spec.provider, model: spec.model, jobId: id }
         const cancelling = (async () => {
           try {
-            await spec.cancel!(id, AbortSignal.timeout(DEFAULT_JOB_OPTIONS.cancelTimeoutMs))
+            const deadline = AbortSignal.timeout(DEFAULT_JOB_OPTIONS.cancelTimeoutMs)
+            // Raced too: a cancel that ignores its signal must not hold pendingCancellations() forever.
+            const expired = new Promise<never>((_resolve, reject) => deadline.addEventListener('abort', () => reject(deadline.reason as Error), { once: true }))
+            await Promise.race([spec.cancel!(id, deadline), expired])
             logger.info({ event: 'job.cancelled', ...who, reason: why }, 'job cancelled')
           } catch (error) {
             logger.warn({ event: 'job.cancel_failed', ...who, reason: why, error: String(error) }, 'could not cancel job')
