@@ -50,7 +50,15 @@ describe('job journal in a client', () => {
     const remote = remoteService()
     const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: createMemoryJobJournal() })
     const first = await client.generateImage({ model: 'one', prompt: 'a fox' }, { idempotencyKey: 'order-1' })
+    let seen: unknown
+    client.use(async (ctx, next) => {
+      const res = await next()
+      seen = ctx.metadata['jobJournal']
+      return res
+    })
     const again = await client.generateImage({ model: 'one', prompt: 'a fox' }, { idempotencyKey: 'order-1' })
+    // Middleware counting spend can tell the replayed call paid for no new job.
+    expect(seen).toMatchObject({ callKey: 'order-1', resumedKeys: ['order-1'] })
     expect(again.images.map((i) => [i.url, i.expiresAt])).toEqual(first.images.map((i) => [i.url, i.expiresAt]))
     expect(again.first()?.expiresAt).toBeInstanceOf(Date)
     expect(remote.submits).toEqual(['a fox'])

@@ -104,6 +104,8 @@ export interface JournalBinding {
   readonly leaseMs?: number | undefined
   /** Warnings for the response (the journal could not record). */
   readonly warnings: Warning[]
+  /** Called when the job was resumed or replayed from the journal, not submitted. */
+  readonly onResumed?: (() => void) | undefined
 }
 
 /** The part of the context {@link journalBinding} reads (kept small so it takes any context). */
@@ -122,20 +124,31 @@ export interface JournalCallInfo {
   jobTimeoutMs: number | undefined
   /** Run, or cancel what is recorded. */
   mode: 'run' | 'cancel'
+  /**
+   * Record keys of this call's parts that were resumed or replayed from the journal instead of
+   * submitted (filled in as the call runs), so middleware that counts spend can tell that no new
+   * job was paid for.
+   */
+  resumedKeys?: string[] | undefined
 }
 
 /** The binding of one provider call, or undefined when the client has no journal or the caller gave no key. */
 export function journalBinding(ctx: JournalContext, journal: JobJournal | undefined): JournalBinding | undefined {
   const info = ctx.metadata['jobJournal'] as JournalCallInfo | undefined
   if (journal === undefined || info === undefined) return undefined
+  const key = ctx.part === undefined ? info.callKey : `${info.callKey}#${ctx.part}`
   return {
     journal,
-    key: ctx.part === undefined ? info.callKey : `${info.callKey}#${ctx.part}`,
+    key,
     callKey: info.callKey,
     request: info.request,
     jobTimeoutMs: info.jobTimeoutMs,
     mode: info.mode,
     warnings: [],
+    onResumed: () => {
+      info.resumedKeys ??= []
+      if (!info.resumedKeys.includes(key)) info.resumedKeys.push(key)
+    },
   }
 }
 
@@ -244,11 +257,13 @@ export function journaledSpec<T>(spec: JobSpec<T>, binding: JournalBinding, runt
         }
         if (found.state === 'succeeded') {
           logger.info({ event: 'jobJournal.replayed', ...who, jobId: found.jobId }, 'recorded result returned; nothing submitted')
+          binding.onResumed?.()
           return { id: found.jobId ?? key, snapshot: { state: 'succeeded', result: revive<T>(found.result) } }
         }
         if (found.state === 'accepted' && found.jobId !== undefined) {
           if (binding.mode === 'cancel') return cancelRecorded(found.jobId)
           logger.info({ event: 'jobJournal.resumed', ...who, jobId: found.jobId }, 'resuming a recorded job; nothing submitted')
+          binding.onResumed?.()
           return { id: found.jobId }
         }
         // Another process is submitting this key right now: wait for its job id.
