@@ -2,7 +2,7 @@
 // CPU time is never charged to a worker. The proxy plays the provider's rate limit: at most
 // `--rate` job submits (POST /runway/v1/text_to_image) in any sliding second, a 429 with
 // `retry-after: 1` past it, counted. The emulator's seeded chaos adds `--faults` of
-// faults the client can tell were not billed (5xx, resets before the body, slow bodies) on every Runway request.
+// faults the client can tell were not billed (5xx, slow bodies) on every Runway request.
 //
 // Prints one JSON line on stdout: { url, emulatorUrl, env }. GET /__bench/stats answers
 // { rateLimited, submits }.
@@ -14,10 +14,11 @@ const { values } = parseArgs({ options: { rate: { type: 'string', default: '40' 
 const RATE = Number(values.rate)
 const FAULTS = Number(values.faults)
 const SUBMIT_PATH = '/runway/v1/text_to_image'
-// Faults whose outcome the client can tell is not billed, so a retry is safe. A reset after the
-// body was sent is left out: to the client it is ambiguous (it may have been charged), and by
-// design llmkit does not resubmit such a call; ambiguous faults are the reliability bench's subject.
-const FAULT_KINDS = ['server-error', 'bad-gateway', 'unavailable', 'reset-before-body', 'slow-body']
+// Faults whose outcome the client can tell is not billed, so a retry is safe. Resets are left
+// out: a small submit is sent in full before any reset, so to the client it is ambiguous (it may
+// have been charged) and by design llmkit does not resubmit it; ambiguous faults are the
+// reliability bench's subject.
+const FAULT_KINDS = ['server-error', 'bad-gateway', 'unavailable', 'slow-body']
 
 const emulator = await startEmulator({ jobTiming: { queuedMs: 50, runningMs: 150 }, imageVariety: 16, logLimit: 200_000 })
 await fetch(`${emulator.url}/__emulator/chaos`, { method: 'POST', body: JSON.stringify({ probability: FAULTS, seed: 7, kinds: FAULT_KINDS, pathPrefix: '/runway/' }) })

@@ -10,7 +10,7 @@
 // every image on disk.
 //
 // Options: --quick (N=120, R=40, one 30-image memory run: a smoke run), --n, --rate, --out <dir>,
-// --workers 1,2,4 (which fleet sizes), --skip-large
+// --workers 1,2,4 (which fleet sizes), --skip-large, --keep (leave the output folders)
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -22,7 +22,7 @@ import { batchStatus, submitBatch } from '@llmkit/batch'
 import { Redis } from 'ioredis'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, n: { type: 'string' }, rate: { type: 'string' }, out: { type: 'string' }, workers: { type: 'string' }, 'skip-large': { type: 'boolean', default: false } } })
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, n: { type: 'string' }, rate: { type: 'string' }, out: { type: 'string' }, workers: { type: 'string' }, 'skip-large': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } })
 const quick = args.quick
 const N = Number(args.n ?? (quick ? 120 : 2000))
 const RATE = Number(args.rate ?? 40)
@@ -148,6 +148,7 @@ function checkManifest(dir, n) {
     flaggedMayHaveBeenCharged: lines.filter((l) => l.mayHaveBeenCharged).length,
     flaggedPrompts: new Set(lines.filter((l) => l.mayHaveBeenCharged).map((l) => l.prompt)),
     failures: [...new Set(lines.filter((l) => l.error).map((l) => l.error.code))],
+    failureSamples: lines.filter((l) => l.error).slice(0, 3).map((l) => l.error.message.slice(0, 300)),
   }
 }
 
@@ -209,7 +210,8 @@ async function fleetRun(redis, workers) {
   const dup = await duplicates(server.info.emulatorUrl, prompts)
   server.child.stdin.end()
   const { flaggedPrompts, ...manifest } = checkManifest(dir, N)
-  rmSync(dir, { recursive: true, force: true })
+  if (args.keep) log(`output kept in ${dir}`)
+  else rmSync(dir, { recursive: true, force: true })
   // A duplicate is acceptable only when its line says so: a worker killed in the middle of a
   // submit leaves an ambiguous outcome, resubmitted and marked mayHaveBeenCharged.
   const { duplicatedPrompts, ...dupFigures } = dup
@@ -291,7 +293,7 @@ Run ${r.date} on ${r.machine}, Node ${r.node}${r.quick ? ' (**--quick smoke run:
 
 Runway \`gen4_image\` on the emulator (jobs of 200 ms, polled every 200 ms) behind a proxy that
 allows R submits in any sliding second (429 with \`retry-after: 1\` past it); seeded chaos adds
-${r.faults * 100} % faults the client can tell were not billed (5xx, resets before the body, slow bodies) to every Runway request.
+${r.faults * 100} % faults the client can tell were not billed (500, 502, 503, slow bodies) to every Runway request.
 Workers are \`bench/batch-worker.mjs\` processes (built packages) sharing one redis-server: BullMQ
 queue, job journal and rate limiter (R/s) on Redis, ${TOTAL_CONCURRENCY} items in flight in all.
 Wall time runs from the first item started to the last item finished; the bound is N/R.
