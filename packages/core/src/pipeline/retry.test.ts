@@ -257,6 +257,16 @@ describe('retry', () => {
       expect(plugin.calls).toHaveLength(1)
     })
 
+    it("under 'fail' no fallback model is tried either (it would be paid on top)", async () => {
+      const plugin = fakePlugin(async (req) => {
+        if (req.modelId === 'one') throw ambiguous()
+        return ok()
+      })
+      const { client } = fakeClient([plugin], { fallback: { models: ['backup'] }, retry: { ambiguous: 'fail' } })
+      await expect(client.generateImage({ model: 'one', prompt: 'cat' })).rejects.toMatchObject({ mayHaveBeenCharged: true, retryable: false })
+      expect(plugin.calls.map((c) => c.modelId)).toStrictEqual(['one'])
+    })
+
     it('marks the final error when an earlier attempt was ambiguous', async () => {
       const plugin = fakePlugin(async (_req, _o, call) => {
         if (call === 1) throw ambiguous()
