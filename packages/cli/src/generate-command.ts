@@ -209,9 +209,9 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
   } catch (error) {
     reporter.stop()
     const interrupted = controller.signal.aborted
-    // The cancels run in the background (each bounded by its own timeout); the process must not
-    // exit before they reach the provider. A second Ctrl-C exits at once.
-    if (interrupted) await pendingCancellations()
+    // Cancels (after Ctrl-C or a job timeout) run in the background, each bounded by its own
+    // timeout; the process must not exit before they reach the provider. A second Ctrl-C exits at once.
+    await pendingCancellations()
     const code = interrupted ? EXIT_CODES.interrupted : exitCodeFor(error)
     if (options.json) {
       ctx.stdout.write(`${JSON.stringify({ ...jsonFailure(error), exitCode: code }, null, 2)}\n`)
