@@ -164,7 +164,7 @@ describe('job journal across processes', () => {
   it('a process killed with SIGKILL while its async jobs run leaves jobs another process finishes with zero extra submissions', { timeout: 90_000 }, async () => {
     const prefix = `jobs${++prefixSeq}:`
     // Long enough that the first process is killed while every job is still running.
-    emulator.setJobTiming({ queuedMs: 1_500, runningMs: 1_500 })
+    emulator.setJobTiming({ queuedMs: 3_000, runningMs: 3_000 })
     try {
       const calls = [
         { idempotencyKey: 'order-1', request: { model: 'gen4_image', prompt: 'journal one' } },
