@@ -42,8 +42,18 @@ afterAll(async () => {
 function context() {
   const stdout = capture()
   const stderr = capture()
-  const ctx: CliContext = { stdout: stdout.stream, stderr: stderr.stream, env: { ...emulator.env }, cwd, onInterrupt: () => () => {} }
-  return { ctx, stdout: stdout.text, stderr: stderr.text }
+  let interrupt: (() => void) | undefined
+  const ctx: CliContext = {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env: { ...emulator.env },
+    cwd,
+    onInterrupt(handler) {
+      interrupt = handler
+      return () => (interrupt = undefined)
+    },
+  }
+  return { ctx, stdout: stdout.text, stderr: stderr.text, interrupt: () => interrupt?.(), interruptible: () => interrupt !== undefined }
 }
 
 const llmkit = (...args: string[]) => ['node', 'llmkit', ...args]
@@ -117,6 +127,29 @@ describe('llmkit batch submit / status / cancel (real redis-server)', () => {
     const after = context()
     await run(llmkit('batch', 'status', id, '--redis', redis.url, '--prefix', 'clitest', '--json'), after.ctx)
     expect(JSON.parse(after.stdout())).toMatchObject({ state: 'cancelled', reason: 'cancelled by the user' })
+  })
+
+  it('works a submitted batch until Ctrl-C: every item in the manifest, the status done with its cost', async () => {
+    const file = writeJsonl('work.jsonl', ['{"model":"dall-e-2","prompt":"cli work 1","size":"256x256"}', '{"model":"gen4_image","prompt":"cli work 2"}'])
+    const submit = context()
+    expect(await run(llmkit('batch', 'submit', file, '--redis', redis.url, '--out', 'work-out', '--batch', 'cli-work', '--prefix', 'cliwork'), submit.ctx)).toBe(0)
+    const work = context()
+    const exit = run(llmkit('batch', 'work', '--redis', redis.url, '--prefix', 'cliwork', '--concurrency', '2'), work.ctx)
+    const status = async () => {
+      const c = context()
+      await run(llmkit('batch', 'status', 'cli-work', '--redis', redis.url, '--prefix', 'cliwork', '--json'), c.ctx)
+      return JSON.parse(c.stdout()) as BatchStatus
+    }
+    for (let i = 0; i < 400 && (await status()).state !== 'done'; i++) await new Promise((r) => setTimeout(r, 100))
+    const done = await status()
+    expect(done).toMatchObject({ state: 'done', done: 2, failed: 0, inFlight: 0 })
+    expect(done.costUsd).toBeGreaterThan(0)
+    expect(work.interruptible()).toBe(true)
+    work.interrupt()
+    expect(await exit).toBe(0)
+    expect(work.stderr()).toMatch(/cli-work item \d ok/)
+    const lines = readFileSync(join(cwd, 'work-out', 'manifest.jsonl'), 'utf8').trim().split('\n')
+    expect(lines).toHaveLength(2)
   })
 
   it('names an unknown batch (exit 2)', async () => {
