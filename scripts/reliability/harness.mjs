@@ -178,7 +178,7 @@ export const COMBOS = [
 ].flatMap((c) => ['url', 'b64_json'].map((format) => ({ ...c, format })))
 
 /** A client on the emulator as a careful user would set it up for a batch: short deadlines, no rate limiter. */
-export function makeClient({ env, keys, dispatcher, logger, timeouts, plugins = providers() }) {
+export function makeClient({ env, keys, dispatcher, logger, timeouts, maxConcurrency = 8, plugins = providers() }) {
   return new LLMKitClient({
     providers: plugins,
     env: { ...env, OPENAI_API_KEY: keys.openai, FAL_KEY: keys.fal, FAL_API_KEY: keys.fal, STABILITY_API_KEY: keys.stability, RECRAFT_API_KEY: keys.recraft, RUNWAYML_API_SECRET: keys.runway, REPLICATE_API_TOKEN: keys.replicate },
@@ -187,6 +187,8 @@ export function makeClient({ env, keys, dispatcher, logger, timeouts, plugins = 
     timeout: { attemptTimeoutMs: timeouts.attemptMs, totalTimeoutMs: timeouts.totalMs },
     jobTimeoutMs: timeouts.jobMs,
     downloads: { timeoutMs: timeouts.attemptMs, initialDelayMs: 100, maxDelayMs: 1000 },
+    // The default (8 in flight per client) would queue the run's calls instead of running them.
+    concurrency: { maxConcurrency },
     rateLimit: false,
   })
 }

@@ -32,7 +32,7 @@ export function renderMarkdown(results) {
     out.push('```')
     return `${out.join('\n')}\n`
   }
-  out.push(`Mode **${meta.mode}**, ${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs, ${meta.memoryGiB} GiB, ${meta.seconds} s. Seed ${plan.seed}. Random-fault run: ${plan.calls} calls at ${plan.probability * 100} % faults, ${plan.concurrency} in flight; fuzz: ${plan.fuzz} cases. Client deadlines: attempt ${plan.timeouts.attemptMs} ms, headers ${plan.timeouts.headersMs} ms, job ${plan.timeouts.jobMs} ms, total ${plan.timeouts.totalMs} ms; harness deadline per call ${plan.deadlineMs} ms (a call not settled by then is hung).`)
+  out.push(`Mode **${meta.mode}**, ${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs, ${meta.memoryGiB} GiB, ${meta.seconds} s. Seed ${plan.seed}. Random-fault run: ${plan.calls} calls at ${plan.probability * 100} % faults, ${plan.concurrency} in flight (the client's \`concurrency.maxConcurrency\` too); fuzz: ${plan.fuzz} cases. Client deadlines: attempt ${plan.timeouts.attemptMs} ms, headers ${plan.timeouts.headersMs} ms, job ${plan.timeouts.jobMs} ms, total ${plan.timeouts.totalMs} ms; harness deadline per call ${plan.deadlineMs} ms (a call not settled by then is hung).`)
   out.push('')
   if (meta.phaseSeconds) out.push(`Seconds per phase: ${Object.entries(meta.phaseSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}.`, '')
   out.push('## Targets')

@@ -40,7 +40,7 @@ const quick = args.quick
 const seed = Number(args.seed ?? 11)
 const PLAN = quick
   ? { calls: 200, probability: 0.2, concurrency: 24, fuzz: 300, matrixConcurrency: 16, soakSeconds: 1.5, soakConcurrency: 8, deadlineMs: 20_000 }
-  : { calls: 10_000, probability: 0.2, concurrency: 96, fuzz: 10_000, matrixConcurrency: 24, soakSeconds: 30, soakConcurrency: 16, deadlineMs: 45_000 }
+  : { calls: 10_000, probability: 0.2, concurrency: 64, fuzz: 10_000, matrixConcurrency: 24, soakSeconds: 30, soakConcurrency: 16, deadlineMs: 45_000 }
 if (args.calls) PLAN.calls = Number(args.calls)
 if (args.fuzz) PLAN.fuzz = Number(args.fuzz)
 if (args.concurrency) PLAN.concurrency = Number(args.concurrency)
@@ -78,7 +78,7 @@ const tagger = new Tagger(runId)
 const logLeaks = []
 const { logger, lines: logLines } = capturingLogger(keys, logLeaks)
 const main = countingDispatcher()
-const client = makeClient({ env: emulator.env, keys, dispatcher: main.dispatcher, logger, timeouts: TIMEOUTS })
+const client = makeClient({ env: emulator.env, keys, dispatcher: main.dispatcher, logger, timeouts: TIMEOUTS, maxConcurrency: PLAN.concurrency })
 const ctx = { client, emulator, keys, recorder, tagger, quick, deadlineMs: PLAN.deadlineMs }
 const results = { meta: {}, plan: { ...PLAN, seed, timeouts: TIMEOUTS }, figures: {}, targets: [] }
 
