@@ -20,4 +20,5 @@ export {
   type BatchJobData,
 } from './queue.js'
 export { startWorker, DEFAULT_WORKER_OPTIONS, type StartWorkerOptions, type BatchWorker } from './worker.js'
+export { startFleetWorker, type StartFleetWorkerOptions, type FleetWorker } from './fleet-worker.js'
 export { QUEUE_NAME, DEFAULT_PREFIX, jobIdOf, type BatchConnection, type BatchRedisOptions } from './redis-keys.js'

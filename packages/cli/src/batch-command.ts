@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import type { BatchStatus, ManifestLine, RunProgress } from '@llmkit/batch'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { type ImageGenerationRequestInit, InvalidRequestError, LLMKitClient } from 'llmkit'
+import { type ImageGenerationRequestInit, InvalidRequestError } from 'llmkit'
 import type { CliContext } from './context.js'
 import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'
 import { describeFailure, jsonFailure } from './errors-output.js'
@@ -155,24 +155,16 @@ async function submitCommand(file: string, options: InputOptions & RedisCommandO
 async function workCommand(options: RedisCommandOptions & { concurrency: number; budgetUsd?: number | undefined; budgetName: string; emulate?: boolean | undefined }, ctx: CliContext): Promise<ExitCode> {
   let emulator: EmulatorHandle | undefined
   try {
-    const { startWorker } = await import('@llmkit/batch')
-    const { createRedisState } = await import('@llmkit/redis')
+    const { startFleetWorker } = await import('@llmkit/batch')
     if (options.emulate) emulator = await startInProcessEmulator()
-    const state = createRedisState({ url: options.redis })
-    const client = LLMKitClient.fromEnv({
-      env: environmentWith(ctx.env, emulator),
-      // Shared with every worker: a job accepted here is resumed elsewhere after a crash, and the
-      // provider's rate limit and the budget hold for the fleet.
-      jobJournal: state.jobJournal,
-      rateLimit: { store: state.rateLimitStore },
-      budget: options.budgetUsd === undefined ? undefined : { limitUsd: options.budgetUsd, store: state.budgetStore, name: options.budgetName },
-    })
-    const worker = startWorker({
-      connection: options.redis,
+    // The fleet's journal (a job accepted here is resumed elsewhere after a crash), rate limiter
+    // and budget, all on this Redis.
+    const worker = startFleetWorker({
+      url: options.redis,
       prefix: options.prefix,
-      client,
-      jobJournal: state.jobJournal,
       concurrency: options.concurrency,
+      clientOptions: { env: environmentWith(ctx.env, emulator) },
+      budget: options.budgetUsd === undefined ? undefined : { limitUsd: options.budgetUsd, name: options.budgetName },
       onItem: (line) => ctx.stderr.write(`${line.batchId} item ${line.index} ${line.status}${line.error ? ` ${line.error.code}` : ''}\n`),
     })
     ctx.stderr.write(`worker ready (concurrency ${options.concurrency}); Ctrl-C stops after the running items finish\n`)
@@ -190,7 +182,6 @@ async function workCommand(options: RedisCommandOptions & { concurrency: number;
     })
     ctx.stderr.write('stopping: waiting for running items\n')
     await worker.close()
-    await state.close()
     return EXIT_CODES.ok
   } catch (error) {
     return fail(error, options.json, ctx)
@@ -262,7 +253,7 @@ const prefixOption = () => new Option('--prefix <prefix>', 'key prefix of the ba
 
 /**
  * Adds `llmkit batch` (run, submit, work, status, cancel, resume) to the program. Each action
- * stores its exit code in `state.exitCode`. `@llmkit/batch` and `@llmkit/redis` are imported
+ * stores its exit code in `state.exitCode`. `@llmkit/batch` (with BullMQ and Redis) is imported
  * when a batch command runs, so other commands never load BullMQ.
  */
 export function registerBatchCommands(program: Command, ctx: CliContext, state: { exitCode: ExitCode }): Command {
