@@ -72,7 +72,8 @@ export async function faultMatrix({ client, emulator, keys, recorder, tagger, qu
       })
     }
     const result = await boundedCall(() => client.generateImage(requestOf(combo, tag, { trigger })), deadlineMs)
-    await recorder.record('matrix', { label: label(combo, kind ?? trigger ?? `echo-key ${echo}`), n: 1, validRequest: true }, result)
+    const what = kind ?? trigger ?? `echo-key ${echo}`
+    await recorder.record('matrix', { label: label(combo, what), kind: what, n: 1, validRequest: true }, result)
   })
 }
 
@@ -99,7 +100,7 @@ export async function faultLanes({ client, pollingClient, emulator, recorder, ta
         const tag = tagger.next('lanes')
         await emulator.inject({ kind, pathPrefix, method: 'GET', count: 1 })
         const result = await boundedCall(() => via.generateImage(requestOf(combo, tag)), deadlineMs)
-        await recorder.record('lanes', { label: label(combo, `${kind} on ${what}`), n: 1, validRequest: true }, result)
+        await recorder.record('lanes', { label: label(combo, `${kind} on ${what}`), kind: `${kind} on ${combo.provider} ${what}`, n: 1, validRequest: true }, result)
       }
     }),
   )

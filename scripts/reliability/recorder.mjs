@@ -47,6 +47,13 @@ export class Recorder {
     const f = this.phase(phaseName)
     f.calls++
     const label = meta.label ?? ''
+    if (meta.kind !== undefined) {
+      const outcome =
+        result.outcome === 'typed' ? `${result.error.name}${result.error.mayHaveBeenCharged ? '*' : ''}` : result.outcome === 'success' && result.response.mayHaveBeenCharged ? 'success*' : result.outcome
+      const byKind = (f.byKind ??= {})
+      const row = (byKind[meta.kind] ??= {})
+      row[outcome] = (row[outcome] ?? 0) + 1
+    }
     if (result.outcome === 'hung') {
       f.hung++
       this.#example(f, 'hung', `${label}: not settled after ${Math.round(result.ms)} ms`)

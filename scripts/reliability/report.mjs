@@ -60,6 +60,14 @@ export function renderMarkdown(results) {
   const classes = [...new Set(phases.flatMap(([, p]) => Object.keys(p.typedByClass)))].sort()
   out.push(table(['Phase', ...classes], phases.map(([name, p]) => [name, ...classes.map((c) => p.typedByClass[c] ?? 0)])))
   out.push('')
+  for (const name of ['matrix', 'lanes']) {
+    const byKind = f.phases[name]?.byKind
+    if (!byKind) continue
+    out.push(`Outcomes by fault in the ${name === 'matrix' ? 'matrix (every provider and format)' : 'lanes'} (\\* = \`mayHaveBeenCharged\`):`)
+    out.push('')
+    out.push(table(['Fault', 'Outcomes'], Object.entries(byKind).map(([kind, row]) => [kind, Object.entries(row).sort((a, b) => b[1] - a[1]).map(([o, n]) => `${o} ${n}`).join(', ')])))
+    out.push('')
+  }
   out.push(`Random-fault run: ${f.random.seconds.toFixed(1)} s, peak RSS ${mb(f.random.peakRssBytes)}. Peak RSS of the whole run (client process): ${mb(f.peakRssBytes)}. Requests sent by the main client: ${meta.requestsSent}.`)
   out.push('')
   out.push('## Abort')
