@@ -4,6 +4,8 @@
  * `Symbol.for('llmkit.error')` (a plugin may load a second copy of the core).
  */
 
+import type { ImageGenerationResponse } from './response.js'
+
 const ERROR_MARKER = Symbol.for('llmkit.error')
 
 /** The raw provider body kept on an error is capped so a huge HTML error page cannot bloat logs. */
@@ -38,6 +40,8 @@ export interface LLMKitErrorOptions {
   mayHaveBeenCharged?: boolean | undefined
   /** What the provider was paid for and could not be delivered (URLs, job id, seeds). */
   paid?: PaidWork | undefined
+  /** Images delivered by the parts of a split request that succeeded before another part failed. */
+  partial?: ImageGenerationResponse | undefined
 }
 
 /**
@@ -55,6 +59,13 @@ export interface PaidWork {
   readonly requestId?: string | undefined
   /** Every image the provider returned, in order; `url` is undefined for byte-only images. */
   readonly images: readonly { readonly url?: string | undefined; readonly seed?: number | undefined; readonly mimeType?: string | undefined }[]
+  /**
+   * Every job id, when the work spans several provider calls (the parts of a split request);
+   * `jobId` is then the first of them.
+   */
+  readonly jobIds?: readonly string[] | undefined
+  /** Every provider request id, when the work spans several provider calls; `requestId` is the first. */
+  readonly requestIds?: readonly string[] | undefined
 }
 
 /**
@@ -90,8 +101,18 @@ export class LLMKitError extends Error {
   readonly retryAfterMs: number | undefined
   /** The provider may have charged for this call although no answer came back (see {@link LLMKitErrorOptions.mayHaveBeenCharged}). */
   readonly mayHaveBeenCharged: boolean
-  /** Paid work that could not be delivered, when there was some. */
+  /**
+   * Paid work the caller did not receive as a response, when there was some: the images a
+   * provider finished that could not be delivered, and, when one part of a split request failed,
+   * also the images of the parts that succeeded (their bytes are in {@link partial}).
+   */
   readonly paid: PaidWork | undefined
+  /**
+   * When a split request (`n` above the model's per-call maximum) failed after some of its parts
+   * succeeded: those parts merged into one response, with their delivered images (bytes
+   * included), cost and request ids, so paid images are never thrown away. Undefined otherwise.
+   */
+  readonly partial: ImageGenerationResponse | undefined
   /** @internal */
   readonly [ERROR_MARKER] = true
 
@@ -110,6 +131,7 @@ export class LLMKitError extends Error {
     this.retryAfterMs = options.retryAfterMs
     this.mayHaveBeenCharged = options.mayHaveBeenCharged ?? false
     this.paid = options.paid
+    this.partial = options.partial
   }
 
   /** True for any llmkit error, even one thrown by another installed copy of the core. */
@@ -117,7 +139,11 @@ export class LLMKitError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_MARKER] === true
   }
 
-  /** A plain object for logs and `--json` output; never contains keys. */
+  /**
+   * A plain object for logs and `--json` output; never contains keys. `partial` is compact: its
+   * provider, model, count, request ids, cost and each image's URL (not `data:`), seed and MIME
+   * type, never the image bytes.
+   */
   toJSON(): Record<string, unknown> {
     return {
       name: this.name,
@@ -132,7 +158,20 @@ export class LLMKitError extends Error {
       param: this.param,
       mayHaveBeenCharged: this.mayHaveBeenCharged || undefined,
       paid: this.paid,
+      partial: this.partial === undefined ? undefined : compactResponse(this.partial),
     }
+  }
+}
+
+/** A response as small plain data: no image bytes (a `data:` URL is bytes too). */
+function compactResponse(res: ImageGenerationResponse): Record<string, unknown> {
+  return {
+    provider: res.provider,
+    model: res.model,
+    count: res.count,
+    requestIds: res.requestIds,
+    cost: res.cost,
+    images: res.images.map((i) => ({ url: i.url?.startsWith('data:') ? undefined : i.url, seed: i.seed, mimeType: i.mimeType })),
   }
 }
 

@@ -43,7 +43,7 @@ function replaceAll(text: string, spellings: readonly string[]): string {
 
 /**
  * Redacts the keys a client holds, by value, from anything it hands out: error fields (message,
- * body, requestId, providerCode, param, cause chain, paid work), response request ids and
+ * body, requestId, providerCode, param, cause chain, paid work, a split call's partial response), response request ids and
  * warnings, and log objects. Key-shaped patterns miss keys without a known prefix (Recraft's) and
  * keys a server echoes somewhere unexpected (a request id header), so values are what count.
  *
@@ -135,7 +135,8 @@ export class SecretRedactor {
         fields.set(key, key === 'stack' ? { value: after, enumerable: false, writable: true, configurable: true } : descriptor)
         continue
       }
-      const after = this.#walk(descriptor.value, depth + 1, seen, secrets)
+      // A split call's `partial` response is a class instance: redacted the way responses are.
+      const after = key === 'partial' && isResponse(descriptor.value) ? redactResponse(descriptor.value, this) : this.#walk(descriptor.value, depth + 1, seen, secrets)
       if (after !== descriptor.value) changed = true
       fields.set(key, { ...descriptor, value: after })
     }
@@ -144,6 +145,10 @@ export class SecretRedactor {
     for (const [key, descriptor] of fields) Object.defineProperty(copy, key, descriptor)
     return copy
   }
+}
+
+function isResponse(value: unknown): value is ImageGenerationResponse {
+  return typeof value === 'object' && value !== null && typeof (value as ImageGenerationResponse).with === 'function' && Array.isArray((value as ImageGenerationResponse).requestIds)
 }
 
 /**

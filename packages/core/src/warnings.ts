@@ -1,3 +1,5 @@
+import type { PaidWork } from './errors.js'
+
 /**
  * A structured notice that a request was not honored exactly. Nothing is dropped silently:
  * every mapped or dropped setting produces one of these (or an error, by policy).
@@ -18,4 +20,6 @@ export interface Warning {
   requested?: unknown
   /** Value that was used instead. */
   used?: unknown
+  /** What a failed part of a split request was paid for and could not deliver (`partialFailure: 'partial'`). */
+  paid?: PaidWork | undefined
 }

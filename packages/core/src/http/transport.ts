@@ -270,7 +270,10 @@ export function markMayHaveBeenCharged(error: LLMKitError): LLMKitError {
  * every other field stay. Copied field by field rather than through the constructor, so a
  * subclass with its own constructor (BudgetExceededError, a plugin's) is copied faithfully.
  */
-export function rebuild(error: LLMKitError, changes: Pick<LLMKitErrorOptions, 'retryable' | 'mayHaveBeenCharged' | 'cause'> & { message?: string | undefined }): LLMKitError {
+export function rebuild(
+  error: LLMKitError,
+  changes: Pick<LLMKitErrorOptions, 'retryable' | 'mayHaveBeenCharged' | 'cause' | 'paid' | 'partial'> & { message?: string | undefined },
+): LLMKitError {
   const copy = Object.create(Object.getPrototypeOf(error) as object) as LLMKitError
   Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error))
   for (const [key, value] of Object.entries(changes)) {

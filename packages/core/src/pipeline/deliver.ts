@@ -1,7 +1,7 @@
 import { DeliveryError, LLMKitError, type PaidWork, ProviderError } from '../errors.js'
 import { bindImageDownloads, DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_IMAGE_BYTES, type DownloadedImage, type DownloadOptions, downloadImage, imageDownloadsOf } from '../http/download.js'
 import type { LookupFunction } from '../http/ip-guard.js'
-import { abortError, type HttpTransport } from '../http/transport.js'
+import { abortError, type HttpTransport, rebuild } from '../http/transport.js'
 import { isBase64, parseDataUrl, sniffBase64Type, sniffImageType } from '../media.js'
 import { checkFunction, checkInteger, checkNumber } from '../option-checks.js'
 import type { ProviderImage, ProviderResult } from '../registry/plugin.js'
@@ -112,6 +112,44 @@ export function paidWorkOf(result: ProviderResult, ctx: GenerationContext): Paid
   })
 }
 
+/**
+ * The paid work behind a delivered response (a split part that succeeded), so an error that ends
+ * the whole call still says what was bought. `async`: its request ids are job ids.
+ */
+export function paidWorkOfResponse(res: ImageGenerationResponse, async: boolean): PaidWork {
+  return Object.freeze({
+    provider: res.provider ?? '',
+    model: res.model ?? '',
+    jobId: async ? res.requestIds[0] : undefined,
+    requestId: res.requestIds[0],
+    images: Object.freeze(res.images.map((i) => Object.freeze({ url: i.url?.startsWith('data:') ? undefined : i.url, seed: i.seed, mimeType: i.mimeType }))),
+    ...(res.requestIds.length > 1 ? { requestIds: res.requestIds, jobIds: async ? res.requestIds : undefined } : {}),
+  })
+}
+
+/**
+ * Paid work of several provider calls as one: every image in order, the first call's ids in
+ * `jobId` / `requestId` and all of them in `jobIds` / `requestIds`. Undefined for none; the
+ * work itself for one.
+ */
+export function mergePaidWork(works: readonly PaidWork[]): PaidWork | undefined {
+  if (works.length <= 1) return works[0]
+  const all = (one: (w: PaidWork) => string | undefined, many: (w: PaidWork) => readonly string[] | undefined) => [
+    ...new Set(works.flatMap((w) => many(w) ?? (one(w) === undefined ? [] : [one(w)!]))),
+  ]
+  const jobIds = all((w) => w.jobId, (w) => w.jobIds)
+  const requestIds = all((w) => w.requestId, (w) => w.requestIds)
+  return Object.freeze({
+    provider: works[0]!.provider,
+    model: works[0]!.model,
+    jobId: jobIds[0],
+    requestId: requestIds[0],
+    images: Object.freeze(works.flatMap((w) => w.images)),
+    jobIds: jobIds.length > 0 ? Object.freeze(jobIds) : undefined,
+    requestIds: requestIds.length > 0 ? Object.freeze(requestIds) : undefined,
+  })
+}
+
 function outputError(ctx: GenerationContext, paid: PaidWork, what: string): ProviderError {
   return new ProviderError(`${ctx.providerId} ${ctx.model.modelId}: ${what}. The provider may have charged for this call, so it is not retried; what it returned is in error.paid`, {
     provider: ctx.providerId,
@@ -209,19 +247,13 @@ export function deliver(): Middleware {
       stop.abort(error)
       // Aborted (by the caller or the total deadline) while downloading: the generation was paid
       // for all the same, so the error says what it bought.
-      if (ctx.signal.aborted) throw withPaid(abortError(ctx.signal), jobs.find((job) => job !== undefined)!.plan.paid)
+      if (ctx.signal.aborted) {
+        const abort = abortError(ctx.signal)
+        throw abort.paid !== undefined ? abort : rebuild(abort, { paid: jobs.find((job) => job !== undefined)!.plan.paid })
+      }
       throw error
     }
   }
-}
-
-/** A copy of `error` (same class, code and fields) carrying `paid`; `error` itself when it has some. */
-function withPaid(error: LLMKitError, paid: PaidWork): LLMKitError {
-  if (error.paid !== undefined) return error
-  const copy = Object.create(Object.getPrototypeOf(error) as object) as LLMKitError
-  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error))
-  Object.defineProperty(copy, 'paid', { value: paid, enumerable: true, writable: false, configurable: true })
-  return copy
 }
 
 async function deliverImage(image: GeneratedImage, job: PendingDownload | undefined, ctx: GenerationContext, signal: AbortSignal, index: number): Promise<GeneratedImage> {

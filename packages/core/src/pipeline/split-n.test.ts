@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AbortError, InvalidRequestError, NetworkError, ProviderError } from '../errors.js'
+import { AbortError, DeliveryError, InvalidRequestError, LLMKitError, NetworkError, type PaidWork, ProviderError } from '../errors.js'
 import { fakeClient, fakePlugin } from './__fixtures__/fake.js'
 import { splitN } from './split-n.js'
 
@@ -82,6 +82,92 @@ describe('splitN', () => {
     const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 3 })
     expect(res.images.map((i) => i.url)).toEqual(['https://img.fake/1.png', 'https://img.fake/3.png'])
     expect(res.warnings).toEqual([{ type: 'other', setting: 'n', message: 'part 2 of 3 (1 image(s)) failed: LLMKIT_INVALID_REQUEST: part 2 rejected', requested: 3, used: 2 }])
+  })
+
+  it("'fail': the error keeps what the parts that succeeded delivered (partial) and paid for (paid)", async () => {
+    let firstReturned!: () => void
+    const first = new Promise<void>((resolve) => (firstReturned = resolve))
+    const plugin = fakePlugin(async (req, _o, call) => {
+      if (call === 2) {
+        // Part 1 has returned and, its path being promise callbacks only, is merged by the next macrotask.
+        await first
+        await new Promise((resolve) => setImmediate(resolve))
+        throw new InvalidRequestError('part 2 rejected')
+      }
+      if (call === 1) setImmediate(firstReturned)
+      return { images: [{ url: `https://img.fake/${req.seed}.png`, seed: req.seed }], requestId: `req-${req.seed}`, usage: { credits: 1 } }
+    })
+    const { client } = fakeClient([plugin])
+    const error = await client.generateImage({ model: 'one', prompt: 'cat', n: 2, seed: 7 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidRequestError)
+    const e = error as LLMKitError
+    expect(e.message).toBe('part 2 rejected')
+    expect(e.partial?.images.map((i) => i.url)).toEqual(['https://img.fake/7.png'])
+    expect(e.partial?.requestIds).toEqual(['req-7'])
+    expect(e.partial?.usage?.credits).toBe(1)
+    expect(e.paid).toEqual({ provider: 'fake', model: 'one', jobId: undefined, requestId: 'req-7', images: [{ url: 'https://img.fake/7.png', seed: 7, mimeType: undefined }] })
+    expect(e.toJSON()).toMatchObject({
+      code: 'LLMKIT_INVALID_REQUEST',
+      partial: { provider: 'fake', model: 'one', count: 1, requestIds: ['req-7'], images: [{ url: 'https://img.fake/7.png', seed: 7, mimeType: undefined }] },
+    })
+  })
+
+  it('paid work of a failed part and of the parts that succeeded is merged in part order, job and request ids kept', async () => {
+    const undelivered: PaidWork = { provider: 'fake', model: 'one', requestId: 'req-b', images: [{ url: 'https://img.fake/b.png', seed: 2 }] }
+    const plugin = fakePlugin(async (req) => {
+      if (req.seed === 2) throw new DeliveryError('image host down', { paid: undelivered })
+      return { images: [{ url: `https://img.fake/${req.seed}.png`, seed: req.seed }], requestId: `req-${req.seed}` }
+    })
+    const { client } = fakeClient([plugin], { splitN: { partialFailure: 'partial' } })
+    // Under 'partial' the failed part's paid work rides on its warning.
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 3, seed: 1 })
+    expect(res.images.map((i) => i.url)).toEqual(['https://img.fake/1.png', 'https://img.fake/3.png'])
+    expect(res.warnings.map((w) => w.paid)).toEqual([undelivered])
+
+    // Under 'fail', once the failure is thrown, the error's paid holds every part's images.
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const failing = fakePlugin(async (req) => {
+      if (req.seed === 2) {
+        await gate
+        throw new DeliveryError('image host down', { paid: undelivered })
+      }
+      if (req.seed === 3) setImmediate(release)
+      return { images: [{ url: `https://img.fake/${req.seed}.png`, seed: req.seed }], requestId: `req-${req.seed}` }
+    })
+    const error = (await fakeClient([failing]).client.generateImage({ model: 'one', prompt: 'cat', n: 3, seed: 1 }).catch((e: unknown) => e)) as LLMKitError
+    expect(error).toBeInstanceOf(DeliveryError)
+    expect(error.paid?.images.map((i) => i.url)).toEqual(['https://img.fake/1.png', 'https://img.fake/b.png', 'https://img.fake/3.png'])
+    expect(error.paid?.requestIds).toEqual(['req-1', 'req-b', 'req-3'])
+    expect(error.paid?.requestId).toBe('req-1')
+    expect(error.partial?.images.map((i) => i.url)).toEqual(['https://img.fake/1.png', 'https://img.fake/3.png'])
+  })
+
+  it('a key a server echoed into a part that succeeded is redacted from the error\'s partial and paid', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const plugin = fakePlugin(async (req) => {
+      if (req.seed === 2) {
+        await gate
+        throw new InvalidRequestError('part 2 rejected')
+      }
+      setImmediate(release)
+      return { images: [{ url: 'https://img.fake/1.png' }], requestId: 'echo-sk-secret-fake-0123456789' }
+    })
+    const error = (await fakeClient([plugin]).client.generateImage({ model: 'one', prompt: 'cat', n: 2, seed: 1 }).catch((e: unknown) => e)) as LLMKitError
+    expect(error.partial?.requestIds).toEqual(['echo-[redacted]'])
+    expect(error.paid?.requestId).toBe('echo-[redacted]')
+    expect(JSON.stringify(error.toJSON())).not.toContain('sk-secret')
+  })
+
+  it('an error with nothing paid carries no partial or paid', async () => {
+    const plugin = fakePlugin(async () => {
+      throw new InvalidRequestError('nope')
+    })
+    const error = (await fakeClient([plugin]).client.generateImage({ model: 'one', prompt: 'cat', n: 2 }).catch((e: unknown) => e)) as LLMKitError
+    expect(error.partial).toBeUndefined()
+    expect(error.paid).toBeUndefined()
+    expect(error.toJSON().partial).toBeUndefined()
   })
 
   it("'partial' still throws when every part fails", async () => {

@@ -1,9 +1,10 @@
 import { sumCosts } from '../cost/estimate.js'
 import { LLMKitError } from '../errors.js'
-import { abortError, markMayHaveBeenCharged } from '../http/transport.js'
+import { abortError, markMayHaveBeenCharged, rebuild } from '../http/transport.js'
 import type { ImageGenerationResponse, Usage } from '../response.js'
 import type { Warning } from '../warnings.js'
 import type { Middleware } from './context.js'
+import { mergePaidWork, paidWorkOfResponse } from './deliver.js'
 import { checkOneOf } from '../option-checks.js'
 
 /** What to do when some parts of a split request fail. */
@@ -20,7 +21,13 @@ export interface SplitNOptions {
   /**
    * `'fail'`: the first failed part (in order) is thrown and the other parts are cancelled.
    * `'partial'`: the images of the parts that succeeded are returned, with one `other` warning
-   * per failed part; only when every part fails is the first error thrown.
+   * per failed part (carrying the part's `paid` work when it had some); only when every part
+   * fails is the first error thrown.
+   *
+   * Either way, paid work is never dropped: an error that ends a split call carries the parts
+   * that succeeded as {@link LLMKitError.partial} (one merged response, images and bytes
+   * included) and every paid image of every part, delivered or not, in
+   * {@link LLMKitError.paid} (URLs, seeds, and each call's job and request ids).
    * @defaultValue 'fail'
    */
   partialFailure?: PartialFailurePolicy | undefined
@@ -71,7 +78,9 @@ function merge(parts: readonly ImageGenerationResponse[], extra: readonly Warnin
  * concurrency limit, which sits below), and merges the images in part order. A seeded
  * request gives part `i` the seed `seed + i`, so images differ and each stays reproducible.
  *
- * @throws TypeError naming the bad option; the first failed part's error under `'fail'`.
+ * @throws TypeError naming the bad option; the first failed part's error under `'fail'` (or
+ * every part's under `'partial'`, or an abort), with `partial` and `paid` set when any part was
+ * paid for.
  */
 export function splitN(options: SplitNOptions = {}): Middleware {
   checkOneOf('partialFailure', options.partialFailure, ['fail', 'partial'])
@@ -102,7 +111,21 @@ export function splitN(options: SplitNOptions = {}): Middleware {
     const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ i, error: s.reason as unknown }] : []))
     // One part's doubt about a charge is the whole call's: whatever ends it says so.
     const charged = failed.some(({ error }) => LLMKitError.isInstance(error) && error.mayHaveBeenCharged)
-    const mark = (error: unknown) => (charged && LLMKitError.isInstance(error) ? markMayHaveBeenCharged(error) : error)
+    const async = normalized.capabilities.mode === 'async'
+    // The error that ends the call keeps what every part bought: delivered parts as `partial`,
+    // and their paid work with that of failed parts (a download that failed, an abort during
+    // delivery) in `paid`, in part order.
+    const mark = (error: unknown) => {
+      if (!LLMKitError.isInstance(error)) return error
+      const marked = charged ? markMayHaveBeenCharged(error) : error
+      const works = settled.flatMap((s) => {
+        if (s.status === 'fulfilled') return [paidWorkOfResponse(s.value, async)]
+        return LLMKitError.isInstance(s.reason) && s.reason.paid !== undefined ? [s.reason.paid] : []
+      })
+      if (marked.paid !== undefined && !works.includes(marked.paid)) works.unshift(marked.paid)
+      if (works.length === 0) return marked
+      return rebuild(marked, { paid: mergePaidWork(works), partial: ok.length > 0 ? merge(ok, [], charged) : undefined })
+    }
     if (ctx.signal.aborted) {
       const abort = abortError(ctx.signal)
       // A part's own abort error may say more (the job whose cancel it requested).
@@ -120,6 +143,7 @@ export function splitN(options: SplitNOptions = {}): Middleware {
       message: `part ${i + 1} of ${counts.length} (${counts[i]} image(s)) failed: ${LLMKitError.isInstance(error) ? `${error.code}: ${error.message}` : String(error)}`,
       requested: normalized.n,
       used: ok.reduce((n, r) => n + r.count, 0),
+      ...(LLMKitError.isInstance(error) && error.paid !== undefined ? { paid: error.paid } : {}),
     }))
     return merge(ok, warnings, charged)
   }
