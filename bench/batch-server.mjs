@@ -1,7 +1,8 @@
 // The batch benchmark's provider: the emulator behind a small proxy, in its own process so its
-// CPU time is never charged to a worker. The proxy plays the provider's rate limit: at most
-// `--rate` job submits (POST /runway/v1/text_to_image) in any sliding second, a 429 with
-// `retry-after: 1` past it, counted. The emulator's seeded chaos adds `--faults` of
+// CPU time is never charged to a worker. The proxy plays the provider's rate limit on job submits
+// (POST /runway/v1/text_to_image) the way providers describe theirs, a bucket of `--rate` tokens
+// replenished continuously at `--rate` per second: an empty bucket answers 429 with
+// `retry-after: 1`, counted. The emulator's seeded chaos adds `--faults` of
 // faults the client can tell were not billed (5xx, slow bodies) on every Runway request.
 //
 // Prints one JSON line on stdout: { url, emulatorUrl, env }. GET /__bench/stats answers
@@ -26,8 +27,17 @@ const upstream = new URL(emulator.url)
 
 let rateLimited = 0
 let submits = 0
-/** Accept times of the submits in the last second (a ring would do; the window is small). */
-const window = []
+let tokens = RATE
+let refilledAt = Date.now()
+/** Takes a token if there is one, after replenishing the bucket for the time gone by. */
+function take() {
+  const now = Date.now()
+  tokens = Math.min(RATE, tokens + ((now - refilledAt) / 1000) * RATE)
+  refilledAt = now
+  if (tokens < 1) return false
+  tokens -= 1
+  return true
+}
 
 const proxy = createServer((req, res) => {
   if (req.url === '/__bench/stats') {
@@ -36,16 +46,13 @@ const proxy = createServer((req, res) => {
     return
   }
   if (req.method === 'POST' && req.url?.startsWith(SUBMIT_PATH)) {
-    const now = Date.now()
-    while (window.length > 0 && window[0] <= now - 1000) window.shift()
-    if (window.length >= RATE) {
+    if (!take()) {
       rateLimited++
       req.resume()
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' })
       res.end(JSON.stringify({ error: 'You have exceeded the rate limit (bench proxy).' }))
       return
     }
-    window.push(now)
     submits++
   }
   const up = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {

@@ -17,6 +17,7 @@ const worker = startFleetWorker({
   providers: [runway({ pollIntervalMs: 200 })],
   clientOptions: {
     env: process.env,
+    // The provider's limit, shared by the fleet through Redis.
     rateLimit: { limits: { runway: { requests: Number(rate), intervalMs: 1000 } } },
     // The emulator serves result files from its own loopback origin, behind the bench proxy.
     downloads: { allowHosts: ['127.0.0.1'] },

@@ -1,6 +1,6 @@
 // The batch benchmark (`npm run bench:batch`, built packages): N prompts on 1, 2 and 4 worker
 // processes sharing one real redis-server, against the emulator behind a proxy that enforces a
-// provider rate limit R (submits per second) and with 5 % faults the client can tell were not billed. In the 4-worker
+// provider rate limit R (submits per second, a token bucket) and with 5 % faults the client can tell were not billed. In the 4-worker
 // run one worker is SIGKILLed at 40 % and started again. Then 200 images of about 4 MB through
 // a one-process run, for memory. Writes results/batch.json and results/batch.md.
 //
@@ -291,8 +291,9 @@ Run ${r.date} on ${r.machine}, Node ${r.node}${r.quick ? ' (**--quick smoke run:
 
 ## ${r.n} prompts, provider rate limit R = ${r.rate}/s, ${r.faults * 100} % faults
 
-Runway \`gen4_image\` on the emulator (jobs of 200 ms, polled every 200 ms) behind a proxy that
-allows R submits in any sliding second (429 with \`retry-after: 1\` past it); seeded chaos adds
+Runway \`gen4_image\` (720×720) on the emulator (jobs of 200 ms, polled every 200 ms) behind a proxy
+that plays the provider's limit on submits: a bucket of R tokens replenished at R per second (429
+with \`retry-after: 1\` when empty); seeded chaos adds
 ${r.faults * 100} % faults the client can tell were not billed (500, 502, 503, slow bodies) to every Runway request.
 Workers are \`bench/batch-worker.mjs\` processes (built packages) sharing one redis-server: BullMQ
 queue, job journal and rate limiter (R/s) on Redis, ${TOTAL_CONCURRENCY} items in flight in all.

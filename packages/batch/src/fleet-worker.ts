@@ -1,6 +1,6 @@
 import { createRedisState, type RedisState } from '@llmkit/redis'
 import { LLMKitClient, type LLMKitClientOptions, type ProviderPlugin } from 'llmkit'
-import { type BatchWorker, startWorker, type StartWorkerOptions } from './worker.js'
+import { type BatchWorker, DEFAULT_WORKER_OPTIONS, startWorker, type StartWorkerOptions } from './worker.js'
 
 /** Options of {@link startFleetWorker}. */
 export interface StartFleetWorkerOptions extends Omit<StartWorkerOptions, 'connection' | 'client' | 'jobJournal'> {
@@ -40,6 +40,8 @@ export function startFleetWorker(options: StartFleetWorkerOptions): FleetWorker 
   const { url, statePrefix, providers, clientOptions = {}, budget, ...workerOptions } = options
   const state = createRedisState({ url, prefix: statePrefix })
   const shared: LLMKitClientOptions = {
+    // The client's own limit (8 calls by default) must not cap the worker's concurrency.
+    concurrency: { maxConcurrency: workerOptions.concurrency ?? DEFAULT_WORKER_OPTIONS.concurrency },
     ...clientOptions,
     jobJournal: state.jobJournal,
     rateLimit: clientOptions.rateLimit === false ? false : { ...clientOptions.rateLimit, store: state.rateLimitStore },

@@ -154,7 +154,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
     progress[status === 'ok' ? 'done' : 'failed']++
     earlierUsd += usd
   }
-  const defaults = options.client === undefined ? await defaultClient(outDir, state.batchId, options, earlierUsd) : undefined
+  const defaults = options.client === undefined ? await defaultClient(outDir, state.batchId, options, concurrency, earlierUsd) : undefined
   const client = options.client ?? defaults!.client
   // This folder's earlier run is dead: submits it had under way are released at once (see releaseDeadIntents).
   const resubmit = new Set<number>()
@@ -224,12 +224,14 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
 }
 
 /** The client of a run: the folder's file journal, and the batch budget counting earlier runs' spend. */
-async function defaultClient(outDir: string, batchId: string, options: RunBatchOptions, earlierUsd: number): Promise<{ client: LLMKitClient; journal: JobJournal }> {
+async function defaultClient(outDir: string, batchId: string, options: RunBatchOptions, concurrency: number, earlierUsd: number): Promise<{ client: LLMKitClient; journal: JobJournal }> {
   const journal = createFileJobJournal(localJournalPath(outDir))
-  if (options.budgetUsd === undefined) return { client: LLMKitClient.fromEnv({ ...options.clientOptions, jobJournal: journal }), journal }
+  // The client's own limit (8 calls by default) must not cap the run's concurrency.
+  const base = { concurrency: { maxConcurrency: concurrency }, ...options.clientOptions, jobJournal: journal }
+  if (options.budgetUsd === undefined) return { client: LLMKitClient.fromEnv(base), journal }
   const store = createMemoryBudgetStore()
   await store.adjust(batchId, earlierUsd)
-  return { client: LLMKitClient.fromEnv({ ...options.clientOptions, jobJournal: journal, budget: { limitUsd: options.budgetUsd, store, name: batchId } }), journal }
+  return { client: LLMKitClient.fromEnv({ ...base, budget: { limitUsd: options.budgetUsd, store, name: batchId } }), journal }
 }
 
 /** Items of this batch with an intent left in the journal (a submit under way when the last run died). */
