@@ -125,6 +125,8 @@ export async function fuzzRun({ client, counts, keys, cases, seed, deadlineMs })
     }
   }
   figures.networkRequests = counts.total - before
+  // The '__proto__' and 'constructor' keys carried { polluted: true }: nothing may have reached a prototype.
+  figures.prototypePolluted = ({}).polluted !== undefined || Object.hasOwn(Object.prototype, 'polluted')
   return figures
 }
 

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { inspect } from 'node:util'
 import { Agent } from 'undici'
 import { LLMKitClient, LLMKitError } from 'llmkit'
 import { openai } from '@llmkit/provider-openai'
@@ -117,7 +118,8 @@ export function errorTexts(error, depth = 0, out = []) {
       return undefined
     }
   }
-  out.push(String(read(() => error.message) ?? ''), String(read(() => error.stack) ?? ''), safeStringify(error))
+  // What console.log / console.error would print of it, too.
+  out.push(String(read(() => error.message) ?? ''), String(read(() => error.stack) ?? ''), safeStringify(error), String(read(() => inspect(error, { depth: 6, showHidden: false })) ?? ''))
   for (const key of Object.getOwnPropertyNames(error)) {
     if (key === 'cause' || key === 'errors') continue
     const v = read(() => error[key])

@@ -171,6 +171,7 @@ function targetsOf(f) {
     { name: 'non-image successes', value: sum(p, 'nonImageSuccesses') + f.hostile.bytes.returnedBytes, met: sum(p, 'nonImageSuccesses') + f.hostile.bytes.returnedBytes === 0 },
     { name: `random-fault calls made (of ${PLAN.calls})`, value: random.calls ?? 0, met: (random.calls ?? 0) === PLAN.calls },
     { name: 'fuzz cases that reached the network', value: f.fuzz.networkRequests, met: f.fuzz.networkRequests === 0 && f.fuzz.accepted === 0 },
+    { name: 'Object.prototype polluted by the fuzz', value: f.fuzz.prototypePolluted ? 'yes' : 'no', met: !f.fuzz.prototypePolluted },
     { name: 'downloads that reached a loopback or private address', value: f.hostile.canaryConnections + f.hostile.privateDispatches, met: f.hostile.canaryConnections + f.hostile.privateDispatches === 0 },
     { name: 'over-cap image downloaded again', value: f.hostile.hugeDownloadsRepeated, met: f.hostile.hugeDownloadsRepeated === 0 },
     { name: 'key leaks (errors, responses, log lines)', value: sum(p, 'keyLeaks') + f.fuzz.keyLeaks, met: sum(p, 'keyLeaks') + f.fuzz.keyLeaks === 0 },
