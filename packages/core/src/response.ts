@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, extname } from 'node:path'
-import { InvalidRequestError } from './errors.js'
+import { InvalidRequestError, ProviderError } from './errors.js'
 import { bindImageDownloads, downloadImage, imageDownloadsOf } from './http/download.js'
-import { base64DecodedLength, imageExtension, parseDataUrl, sniffBase64Type } from './media.js'
+import { base64DecodedLength, imageExtension, parseDataUrl, sniffBase64Type, sniffImageType } from './media.js'
+import { safeOrigin } from './http/transport.js'
 import type { Cost } from './cost/price.js'
 import type { Warning } from './warnings.js'
 
@@ -99,7 +100,15 @@ export class GeneratedImage {
    */
   async bytes(options: { signal?: AbortSignal } = {}): Promise<Buffer> {
     if (this.b64_json !== undefined) return Buffer.from(this.b64_json, 'base64')
-    if (this.url !== undefined) return (await downloadImage(this.url, { ...imageDownloadsOf(this), signal: options.signal })).bytes
+    if (this.url !== undefined) {
+      const { bytes } = await downloadImage(this.url, { ...imageDownloadsOf(this), signal: options.signal })
+      // The same check delivery makes: an HTML error page or JSON served under an image URL is
+      // not an image, whatever its content-type says.
+      if (sniffImageType(bytes) === undefined) {
+        throw new ProviderError(`${safeOrigin(this.url)} did not serve an image (not PNG, JPEG, WebP, GIF or SVG); the URL may have expired`, { retryable: false })
+      }
+      return bytes
+    }
     throw new InvalidRequestError('This image has neither url nor b64_json: nothing to read')
   }
 

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AbortError, DeliveryError, InvalidRequestError, NetworkError } from '../errors.js'
+import { AbortError, DeliveryError, InvalidRequestError, NetworkError, ProviderError } from '../errors.js'
 import { fakeClient, fakePlugin } from '../pipeline/__fixtures__/fake.js'
 import { GeneratedImage } from '../response.js'
 import { downloadImage } from './download.js'
@@ -166,6 +166,22 @@ describe('client downloads', () => {
     expect(readFileSync(await image.save(join(dir, 'cat')))).toStrictEqual(PNG)
     // The same URL outside the client is public https only.
     await expect(GeneratedImage.from_url(image.url!).bytes()).rejects.toThrow(/only https URLs/)
+  })
+
+  it('bytes() and save() of a URL that now serves HTML fail with a ProviderError, never return the page as an image', async () => {
+    let page = false
+    const server = await localServer((_req, res) => {
+      if (page) res.writeHead(200, { 'content-type': 'image/png' }).end('<!doctype html><title>expired</title>')
+      else res.end(PNG)
+    })
+    const { client } = fakeClient([onServer(server)])
+    const image = (await client.generateImage({ model: 'one', prompt: 'cat' })).first()!
+    page = true
+    await expect(image.bytes()).rejects.toBeInstanceOf(ProviderError)
+    await expect(image.bytes()).rejects.toThrow(/did not serve an image/)
+    const dir = mkdtempSync(join(tmpdir(), 'llmkit-dl-'))
+    await expect(image.save(join(dir, 'cat'))).rejects.toBeInstanceOf(ProviderError)
+    expect(existsSync(join(dir, 'cat.png'))).toBe(false)
   })
 
   it('refuses provider URLs on another local origin (DeliveryError with the URL), unless allowed', async () => {
