@@ -196,7 +196,7 @@ export class LLMKitClient {
     // One limiter per client, keyed by provider and a hash of its key, and fed every provider answer.
     this.#rateLimiter =
       options.rateLimit === false ? undefined : new RateLimiter({ ...options.rateLimit, bucketOf: (plugin) => rateLimitBucket(plugin.id, this.#registry.apiKeyOf(plugin)) })
-    this.#builtins = builtinMiddleware(options, { rateLimiter: this.#rateLimiter })
+    this.#builtins = builtinMiddleware(options, { rateLimiter: this.#rateLimiter, jobJournal: options.jobJournal })
     for (const mw of options.middleware ?? []) this.use(mw)
   }
 

@@ -132,11 +132,25 @@ export interface JournalCallInfo {
   resumedKeys?: string[] | undefined
 }
 
+/** Record key of the context's provider call (`#<part>` added for a split part); undefined for a call without a key. */
+export function journalKey(ctx: JournalContext): string | undefined {
+  const info = ctx.metadata['jobJournal'] as JournalCallInfo | undefined
+  if (info === undefined) return undefined
+  return ctx.part === undefined ? info.callKey : `${info.callKey}#${ctx.part}`
+}
+
+/** Whether the context's provider call was resumed or replayed from the journal (known once it ran). */
+export function wasResumed(ctx: JournalContext): boolean {
+  const key = journalKey(ctx)
+  const info = ctx.metadata['jobJournal'] as JournalCallInfo | undefined
+  return key !== undefined && info?.resumedKeys?.includes(key) === true
+}
+
 /** The binding of one provider call, or undefined when the client has no journal or the caller gave no key. */
 export function journalBinding(ctx: JournalContext, journal: JobJournal | undefined): JournalBinding | undefined {
   const info = ctx.metadata['jobJournal'] as JournalCallInfo | undefined
-  if (journal === undefined || info === undefined) return undefined
-  const key = ctx.part === undefined ? info.callKey : `${info.callKey}#${ctx.part}`
+  const key = journalKey(ctx)
+  if (journal === undefined || info === undefined || key === undefined) return undefined
   return {
     journal,
     key,

@@ -4,6 +4,8 @@ import { BudgetExceededError, InvalidRequestError, JobFailedError, LLMKitError, 
 import type { ProviderPlugin } from '../registry/plugin.js'
 import { fakeClient, fakePlugin, type FakeGenerate } from './__fixtures__/fake.js'
 import { type BudgetStore, budget, createMemoryBudgetStore, toMicroUsd } from './budget.js'
+import { createMemoryJobJournal, type JobJournal } from '../jobs/job-journal.js'
+import { systemClock } from '../logger.js'
 
 /** `one` and `many` cost $0.04 per image; `backup` $0.02; nothing else is priced. */
 const PRICES: ModelPrice[] = [
@@ -373,5 +375,106 @@ describe('client.estimateCost', () => {
     const estimate = await client.estimateCost({ model: 'one', prompt: 'cat' })
     expect(estimate.usd).toBeUndefined()
     expect(estimate.basis).toBe('no price is known for one')
+  })
+})
+
+describe('budget and the job journal: a job is counted once, when it is submitted', () => {
+  /** An async plugin priced at $0.04 per image: each submit is a job that succeeds on its first poll. */
+  function asyncPricedPlugin(submits: string[]): ProviderPlugin {
+    return fakePlugin(undefined, {
+      prices: PRICES,
+      create: (ctx) => ({
+        generate: (req, options) =>
+          ctx.jobs.run(
+            {
+              provider: 'fake',
+              model: req.modelId,
+              pollIntervalMs: 5,
+              submit: () => {
+                submits.push(req.prompt)
+                return Promise.resolve({ id: `job-${submits.length}` })
+              },
+              poll: (id) => Promise.resolve({ state: 'succeeded', result: { images: [{ url: `https://img.fake/${id}.png` }] } }),
+              cancel: () => Promise.resolve(),
+            },
+            options,
+          ),
+      }),
+    })
+  }
+
+  /** A job a crashed process submitted (and counted in the shared store) under `key`. */
+  async function leftBehind(journal: JobJournal, store: BudgetStore, key: string, callKey = key, n?: number) {
+    const request = n === undefined ? { model: 'one', prompt: 'fox' } : { model: 'one', prompt: 'fox', n }
+    await journal.claim({ key, callKey, owner: 'dead', provider: 'fake', model: 'one', request }, 60_000)
+    await journal.accept(key, 'dead', `job-of-${key}`)
+    await store.reserve('default', 0.04, 1)
+  }
+
+  it('a repeated key replays the recorded result without reserving or charging again', async () => {
+    const submits: string[] = []
+    const store = recordingStore()
+    const { client } = fakeClient([asyncPricedPlugin(submits)], { clock: systemClock, jobJournal: createMemoryJobJournal(), budget: { limitUsd: 1, store } })
+    await client.generateImage({ model: 'one', prompt: 'fox' }, { idempotencyKey: 'order-1' })
+    expect(store.ops).toEqual(['reserve 0.04'])
+    const again = await client.generateImage({ model: 'one', prompt: 'fox' }, { idempotencyKey: 'order-1' })
+    expect(again.count).toBe(1)
+    expect(submits).toEqual(['fox'])
+    expect(store.ops).toEqual(['reserve 0.04'])
+    expect(await store.spent('default')).toBe(0.04)
+  })
+
+  it('a job another process submitted and counted is resumed within a full budget, and not counted again', async () => {
+    const submits: string[] = []
+    const journal = createMemoryJobJournal()
+    const store = recordingStore()
+    await leftBehind(journal, store, 'order-2')
+    store.ops.length = 0
+    // The budget is exactly spent by the job that was submitted: resuming it must not be refused.
+    const { client } = fakeClient([asyncPricedPlugin(submits)], { clock: systemClock, jobJournal: journal, budget: { limitUsd: 0.04, store } })
+    const [resumed] = await client.resumeJobs()
+    expect(resumed!.error).toBeUndefined()
+    expect(resumed!.response!.first()?.url).toBe('https://img.fake/job-of-order-2.png')
+    expect(submits).toEqual([])
+    expect(store.ops).toEqual([])
+    expect(await store.spent('default')).toBe(0.04)
+  })
+
+  it('refunds the reservation of an attempt that turned out to resume a recorded job (the journal could not be read first)', async () => {
+    const submits: string[] = []
+    const inner = createMemoryJobJournal()
+    const store = recordingStore()
+    await leftBehind(inner, store, 'order-3')
+    store.ops.length = 0
+    // The budget's look-up fails, so it reserves; the job runner's claim then finds the accepted job.
+    let lookups = 0
+    const journal: JobJournal = {
+      ...inner,
+      get: (key) => (lookups++ === 0 ? Promise.reject(new Error('journal read failed')) : inner.get(key)),
+    }
+    const { client } = fakeClient([asyncPricedPlugin(submits)], { clock: systemClock, jobJournal: journal, budget: { limitUsd: 1, store } })
+    const res = await client.generateImage({ model: 'one', prompt: 'fox' }, { idempotencyKey: 'order-3' })
+    expect(res.first()?.url).toBe('https://img.fake/job-of-order-3.png')
+    expect(submits).toEqual([])
+    expect(store.ops).toEqual(['reserve 0.04', 'adjust -0.04'])
+    expect(await store.spent('default')).toBe(0.04)
+  })
+
+  it('a split request whose parts are recorded passes the early check of a full budget; only the new part is counted', async () => {
+    const submits: string[] = []
+    const journal = createMemoryJobJournal()
+    const store = recordingStore()
+    await leftBehind(journal, store, 'order-4#0', 'order-4', 2)
+    store.ops.length = 0
+    const { client } = fakeClient([asyncPricedPlugin(submits)], { clock: systemClock, jobJournal: journal, budget: { limitUsd: 0.08, store } })
+    const res = await client.generateImage({ model: 'one', prompt: 'fox', n: 2 }, { idempotencyKey: 'order-4' })
+    expect(res.images.map((i) => i.url)).toEqual(['https://img.fake/job-of-order-4#0.png', 'https://img.fake/job-1.png'])
+    expect(submits).toEqual(['fox'])
+    expect(store.ops).toEqual(['reserve 0.04'])
+    expect(await store.spent('default')).toBe(0.08)
+    // With the whole budget spent, a new two-image request is still refused before the network.
+    const error = await client.generateImage({ model: 'one', prompt: 'fox', n: 2 }, { idempotencyKey: 'order-5' }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'LLMKIT_BUDGET_EXCEEDED', reason: 'limit' })
+    expect(submits).toEqual(['fox'])
   })
 })

@@ -4,6 +4,7 @@ import { BudgetExceededError, LLMKitError } from '../errors.js'
 import { abortError } from '../http/transport.js'
 import { checkNumber, checkOneOf, checkPositive } from '../option-checks.js'
 import type { Warning } from '../warnings.js'
+import { type JobJournal, journalKey, wasResumed } from '../jobs/job-journal.js'
 import type { GenerationContext, Middleware } from './context.js'
 
 /**
@@ -114,6 +115,11 @@ export interface BudgetMiddlewareOptions {
   budget?: BudgetOptions | undefined
   /** Prices that beat the plugins' own (negotiated rates, open models), by model id. */
   prices?: readonly ModelPrice[] | undefined
+  /**
+   * The client's job journal: an attempt whose job is already recorded (accepted or finished)
+   * resumes it rather than submitting, so it reserves nothing; it was counted when first submitted.
+   */
+  jobJournal?: JobJournal | undefined
 }
 
 /** The per-generation record of charges, kept in `ctx.metadata.budget` (one bag per generation). */
@@ -189,6 +195,23 @@ function attempt<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Whether the context's provider call has a job recorded in the journal as accepted or finished,
+ * so the call resumes or replays it instead of submitting. A journal that fails or is slow
+ * counts as "not recorded": the attempt then reserves as usual (and is refunded if it resumes).
+ */
+async function recordedJob(ctx: GenerationContext, journal: JobJournal | undefined, timeoutMs: number): Promise<boolean> {
+  const key = journalKey(ctx)
+  if (journal === undefined || key === undefined) return false
+  try {
+    const record = await withDeadline(attempt(() => journal.get(key)), timeoutMs, ctx.signal)
+    return record?.state === 'accepted' || record?.state === 'succeeded'
+  } catch (error) {
+    if (error instanceof StoreWaitAborted) throw abortError(ctx.signal)
+    return false
+  }
+}
+
 /** Thrown when the caller aborts while a store operation is pending. */
 class StoreWaitAborted extends Error {}
 
@@ -237,9 +260,16 @@ export function budgetCheck(options: BudgetMiddlewareOptions = {}): Middleware {
   return async function budgetCheckMiddleware(ctx, next) {
     const normalized = ctx.normalized
     if (normalized === undefined) throw new Error('budgetCheck needs ctx.normalized; the validateCapabilities middleware must run first')
-    const estimate = estimateRequestCost(priceFor(ctx, options.prices), normalized)
+    const max = normalized.capabilities.maxImagesPerCall
     // One part always fits the per-attempt check's own message; only multi-call requests need this.
-    if (estimate === undefined || normalized.n <= normalized.capabilities.maxImagesPerCall) return next()
+    if (normalized.n <= max) return next()
+    // Parts whose job is recorded in the journal are resumed, not paid again: only the others count.
+    let images = 0
+    for (let part = 0, left = normalized.n; left > 0; part++, left -= max) {
+      if (!(await recordedJob(ctx.derive({ part }), options.jobJournal, storeTimeoutMs))) images += Math.min(max, left)
+    }
+    const estimate = images === 0 ? undefined : estimateRequestCost(priceFor(ctx, options.prices), normalized, images)
+    if (estimate === undefined) return next()
     let spent: number | undefined
     try {
       spent = await withDeadline(attempt(() => store.spent(name)), storeTimeoutMs, ctx.signal)
@@ -249,7 +279,7 @@ export function budgetCheck(options: BudgetMiddlewareOptions = {}): Middleware {
     }
     if (toMicroUsd(spent) + toMicroUsd(estimate.usd) > toMicroUsd(limit.limitUsd)) {
       throw new BudgetExceededError(
-        `Budget "${name}" would be exceeded: limit ${formatUsd(limit.limitUsd)}, spent ${formatUsd(spent)}, this request of ${normalized.n} images is estimated at ${formatUsd(estimate.usd)} (${estimate.basis}). ` +
+        `Budget "${name}" would be exceeded: limit ${formatUsd(limit.limitUsd)}, spent ${formatUsd(spent)}, this request of ${images === normalized.n ? `${normalized.n} images` : `${normalized.n} images (${images} not yet recorded in the job journal)`} is estimated at ${formatUsd(estimate.usd)} (${estimate.basis}). ` +
           `Nothing was sent. Raise budget.limitUsd, ask for fewer images, or reset the budget (client.resetBudget() or store.reset('${name}'))`,
         { budget: name, limitUsd: limit.limitUsd, spentUsd: spent, estimateUsd: estimate.usd, reason: 'limit', provider: ctx.providerId, model: ctx.model.modelId },
       )
@@ -303,10 +333,15 @@ export function budget(options: BudgetMiddlewareOptions = {}): Middleware {
     const log = { event: 'budget', budget: name, provider: ctx.providerId, model: ctx.model.modelId, part: ctx.part, attempt: ctx.attempt }
     // What this attempt holds in the store: the reservation, or nothing when not counted.
     let reserved: number | undefined
-    let storeFailed = false
+    // Not reserved before the network (store down, fail-open; or a recorded job expected to be
+    // resumed): charged to the store afterwards if it turns out to be billed new work.
+    let uncounted = false
 
     if (limit !== undefined) {
-      if (estimate === undefined) {
+      if (estimate !== undefined && (await recordedJob(ctx, options.jobJournal, storeTimeoutMs))) {
+        uncounted = true
+        ctx.logger.debug({ ...log, reason: 'resumed' }, `budget "${name}": the job is recorded in the journal; resuming it reserves nothing`)
+      } else if (estimate === undefined) {
         const why = 'unknown' in priced ? priced.unknown : 'no price'
         if (unknownPrice === 'error') {
           throw new BudgetExceededError(
@@ -336,7 +371,7 @@ export function budget(options: BudgetMiddlewareOptions = {}): Middleware {
               { budget: name, limitUsd: limit.limitUsd, estimateUsd: estimate.usd, reason: 'store-unavailable', provider: ctx.providerId, model: ctx.model.modelId, cause: error },
             )
           }
-          storeFailed = true
+          uncounted = true
           warnings.push({ type: 'other', setting: 'budget', message: `budget "${name}" store failed; the call ran without a reservation (fail-open)` })
           ctx.logger.warn({ ...log, reason: 'store-unavailable', error: error instanceof Error ? error.message : String(error) }, `budget "${name}": store failed; failing open`)
         }
@@ -368,11 +403,14 @@ export function budget(options: BudgetMiddlewareOptions = {}): Middleware {
     try {
       res = await next()
     } catch (error) {
-      if (mayBeBilled(error)) {
+      if (wasResumed(ctx)) {
+        // A resumed job that failed was counted when first submitted; this attempt paid nothing new.
+        if (reserved !== undefined) await settle(-reserved)
+      } else if (mayBeBilled(error)) {
         // The provider may bill it: the charge stays reserved and counts in the generation's cost.
         if (estimate === undefined) ledger.unknown = true
         else ledger.charges.push({ ...estimate, basis: `${estimate.basis}; kept: the failed attempt may have been charged` })
-        if (reserved === undefined && storeFailed && estimate !== undefined) await settle(estimate.usd)
+        if (reserved === undefined && uncounted && estimate !== undefined) await settle(estimate.usd)
       } else if (reserved !== undefined) {
         await settle(-reserved)
       }
@@ -381,9 +419,13 @@ export function budget(options: BudgetMiddlewareOptions = {}): Middleware {
     const actual = costFromUsage(price, res.usage) ?? (price === undefined ? undefined : estimateRequestCost(price, normalized, res.count))
     if (actual === undefined) ledger.unknown = true
     else ledger.charges.push(actual)
-    if (actual !== undefined) {
+    if (wasResumed(ctx)) {
+      // Resumed or replayed from the job journal, not submitted: the job was counted when it was
+      // submitted (by this or another process), so this attempt's reservation is given back.
+      if (reserved !== undefined) await settle(-reserved)
+    } else if (actual !== undefined) {
       if (reserved !== undefined) await settle(actual.usd - reserved)
-      else if (storeFailed) await settle(actual.usd)
+      else if (uncounted) await settle(actual.usd)
     }
     return res.with({ cost: actual, ...(warnings.length === 0 ? {} : { warnings: [...res.warnings, ...warnings] }) })
   }

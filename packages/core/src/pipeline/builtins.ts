@@ -1,4 +1,5 @@
 import type { ModelPrice } from '../cost/price.js'
+import type { JobJournal } from '../jobs/job-journal.js'
 import { type BudgetOptions, budget, budgetCheck } from './budget.js'
 import { type CacheOptions, cache } from './cache.js'
 import { type ConcurrencyOptions, concurrency } from './concurrency.js'
@@ -83,11 +84,12 @@ export const BUILTIN_ORDER = Object.freeze([
  *   `rateLimit` (a refused call takes no token); always present, since it also prices responses.
  *
  * `shared.rateLimiter` is the limiter to use (the client passes one it also feeds provider
- * answers to); without it one is made from `options.rateLimit`.
+ * answers to); without it one is made from `options.rateLimit`. `shared.jobJournal` is the
+ * client's job journal: the budget does not count again a job it resumes.
  *
  * @throws TypeError naming a bad option.
  */
-export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter?: RateLimiter | undefined } = {}): Middleware[] {
+export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter?: RateLimiter | undefined; jobJournal?: JobJournal | undefined } = {}): Middleware[] {
   const on = <T>(value: T | false | undefined): value is T | undefined => value !== false
   const stack: Middleware[] = []
   if (options.logging !== false) stack.push(logging())
@@ -95,13 +97,13 @@ export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter
   if (on(options.fallback)) stack.push(fallback(options.fallback))
   stack.push(validateCapabilities({ unsupported: options.unsupported }))
   if (options.cache !== undefined && options.cache !== false) stack.push(cache(options.cache === true ? {} : options.cache))
-  stack.push(budgetCheck({ budget: options.budget, prices: options.prices }))
+  stack.push(budgetCheck({ budget: options.budget, prices: options.prices, jobJournal: shared.jobJournal }))
   if (on(options.splitN)) stack.push(splitN(options.splitN))
   // Always on: downloads live here, above retry, so a failing image host never re-runs a paid generation.
   stack.push(deliver())
   if (on(options.concurrency)) stack.push(concurrency(options.concurrency))
   if (on(options.retry)) stack.push(retry(options.retry))
-  stack.push(budget({ budget: options.budget, prices: options.prices }))
+  stack.push(budget({ budget: options.budget, prices: options.prices, jobJournal: shared.jobJournal }))
   if (on(options.rateLimit)) stack.push((shared.rateLimiter ?? new RateLimiter(options.rateLimit)).middleware)
   if (on(options.timeout)) stack.push(attemptTimeout(options.timeout))
   return stack
