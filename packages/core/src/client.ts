@@ -76,6 +76,8 @@ export interface GenerateOptions {
    * Names this call for the client's `jobJournal`: a call with a key already recorded resumes its
    * job (or returns its result) instead of submitting again. Parts of a split request are recorded
    * as `${key}#${part}`. Without a key nothing is recorded: two identical calls are two images.
+   * Anything but a non-empty string is an {@link InvalidRequestError} with `param: 'idempotencyKey'`,
+   * before any work.
    */
   idempotencyKey?: string | undefined
 }
@@ -120,9 +122,9 @@ function isSignalLike(value: unknown): boolean {
 function checkGenerateOptions(options: unknown): asserts options is GenerateOptions {
   const bad = (param: string, what: string) => new InvalidRequestError(`Invalid ${param}: expected ${what}`, { param })
   if (options === null || typeof options !== 'object') throw bad('options', `an object such as { signal }, got ${options === null ? 'null' : typeof options}`)
-  let signal: unknown, onProgress: unknown, jobTimeoutMs: unknown
+  let signal: unknown, onProgress: unknown, jobTimeoutMs: unknown, idempotencyKey: unknown
   try {
-    ;({ signal, onProgress, jobTimeoutMs } = options as Record<string, unknown>)
+    ;({ signal, onProgress, jobTimeoutMs, idempotencyKey } = options as Record<string, unknown>)
   } catch {
     throw bad('options', 'a plain object (reading it threw)')
   }
@@ -131,6 +133,14 @@ function checkGenerateOptions(options: unknown): asserts options is GenerateOpti
   if (jobTimeoutMs !== undefined && !(typeof jobTimeoutMs === 'number' && Number.isFinite(jobTimeoutMs) && jobTimeoutMs > 0)) {
     throw bad('jobTimeoutMs', 'a positive number of milliseconds')
   }
+  checkIdempotencyKey(idempotencyKey)
+}
+
+/** @throws InvalidRequestError naming `idempotencyKey` unless it is undefined or a non-empty string. */
+function checkIdempotencyKey(key: unknown): void {
+  if (key === undefined || (typeof key === 'string' && key !== '')) return
+  const got = key === '' ? 'an empty string' : key === null ? 'null' : typeof key
+  throw new InvalidRequestError(`Invalid idempotencyKey: expected a non-empty string that names this request, got ${got}`, { param: 'idempotencyKey' })
 }
 
 /**
@@ -275,9 +285,8 @@ export class LLMKitClient {
   }
 
   async #generate(request: ImageGenerationRequest | ImageGenerationRequestInit, options: GenerateOptions, mode: 'run' | 'cancel'): Promise<ImageGenerationResponse> {
-    if (options.idempotencyKey !== undefined && (typeof options.idempotencyKey !== 'string' || options.idempotencyKey === '')) {
-      throw new TypeError('Expected `idempotencyKey` to be a non-empty string.')
-    }
+    // generateImage checked it already; resumeJobs() passes keys read back from the journal.
+    checkIdempotencyKey(options.idempotencyKey)
     const started = this.#clock.now()
     const req = ImageGenerationRequest.from(request)
     await this.#ensureReady()

@@ -185,8 +185,23 @@ describe('job journal in a client', () => {
   })
 
   it('checks options: a bad idempotencyKey, resumeJobs without a journal, a journal missing methods', async () => {
-    const { client } = fakeClient([fakePlugin()])
-    await expect(client.generateImage({ model: 'one', prompt: 'x' }, { idempotencyKey: '' })).rejects.toThrow(new TypeError('Expected `idempotencyKey` to be a non-empty string.'))
+    const plugin = fakePlugin()
+    const { client } = fakeClient([plugin])
+    for (const [key, got] of [
+      ['', 'an empty string'],
+      [42, 'number'],
+      [null, 'null'],
+    ] as const) {
+      const error = await client.generateImage({ model: 'one', prompt: 'x' }, { idempotencyKey: key as never }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(InvalidRequestError)
+      expect(error).toMatchObject({
+        code: 'LLMKIT_INVALID_REQUEST',
+        param: 'idempotencyKey',
+        retryable: false,
+        message: `Invalid idempotencyKey: expected a non-empty string that names this request, got ${got}`,
+      })
+    }
+    expect(plugin.calls).toHaveLength(0)
     await expect(client.resumeJobs()).rejects.toThrow(new TypeError('resumeJobs() needs a client with a `jobJournal` option.'))
     expect(() => fakeClient([fakePlugin()], { jobJournal: {} as JobJournal })).toThrow(new TypeError('Expected `jobJournal` to have a claim() method (a JobJournal).'))
   })
