@@ -16,11 +16,17 @@ export function itemKey(batchId: string, index: number): string {
 
 /** What {@link runItem} needs. */
 export interface ItemInput {
+  /** The client that generates (with a job journal, for resuming). */
   readonly client: LLMKitClient
+  /** Batch id. */
   readonly batchId: string
+  /** 0-based item index. */
   readonly index: number
+  /** The item's request. */
   readonly request: ImageGenerationRequestInit
+  /** Output folder. */
   readonly outDir: string
+  /** Aborts the generation. */
   readonly signal?: AbortSignal | undefined
   /**
    * A crashed run of this item had a submit under way with no job id recorded (see
@@ -50,6 +56,22 @@ export async function releaseDeadIntents(journal: JobJournal, batchId: string, i
     released = true
   }
   return released
+}
+
+/**
+ * Whether a crashed earlier run of an item may have been paid for with nothing recorded: a
+ * journal intent it left was released, or its model is synchronous (one HTTP call returns the
+ * images; the journal records async jobs only, so a sync call in flight at the crash is unknowable).
+ */
+export async function mayHaveBeenSent(client: LLMKitClient, journal: JobJournal | undefined, batchId: string, index: number, model: string): Promise<boolean> {
+  const released = journal === undefined ? false : await releaseDeadIntents(journal, batchId, index)
+  if (released) return true
+  try {
+    return (await client.capabilities(model)).mode === 'sync'
+  } catch {
+    // An unknown model fails the item before any network call: nothing was sent.
+    return false
+  }
 }
 
 /** Whether an error must stop the item without recording it (it runs again later). */

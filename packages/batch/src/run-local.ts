@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { createFileJobJournal, createMemoryBudgetStore, type ImageGenerationRequestInit, InvalidRequestError, type JobJournal, LLMKitClient, type LLMKitClientOptions, LLMKitError } from 'llmkit'
-import { isPause, itemKey, releaseDeadIntents, runItem } from './item.js'
+import { isPause, mayHaveBeenSent, runItem } from './item.js'
 import { appendManifestLine, type ManifestLine, manifestIndices, repairManifest } from './manifest.js'
 import { checkBatchId } from './redis-keys.js'
 import { checkRequest } from './requests.js'
@@ -154,16 +154,17 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
     progress[status === 'ok' ? 'done' : 'failed']++
     earlierUsd += usd
   }
+  const resumed = finished.size
   const defaults = options.client === undefined ? await defaultClient(outDir, state.batchId, options, concurrency, earlierUsd) : undefined
   const client = options.client ?? defaults!.client
-  // This folder's earlier run is dead: submits it had under way are released at once (see releaseDeadIntents).
+  // Items an earlier run started and did not finish: that run is dead, so a submit it had under
+  // way is released at once (no lease wait) and, like a sync call it may have sent, flagged.
+  const startedLog = join(outDir, STATE_DIR, 'started.log')
   const resubmit = new Set<number>()
-  if (defaults !== undefined) {
-    for (const index of new Set(await deadIntentItems(defaults.journal, state.batchId))) {
-      if (!finished.has(index) && (await releaseDeadIntents(defaults.journal, state.batchId, index))) resubmit.add(index)
-    }
+  for (const index of await readStarted(startedLog)) {
+    if (finished.has(index) || index >= requests.length) continue
+    if (await mayHaveBeenSent(client, defaults?.journal, state.batchId, index, requests[index]!.model)) resubmit.add(index)
   }
-  const resumed = finished.size
 
   let stop: { state: 'paused' | 'aborted'; reason: string } | undefined
   const abort = new AbortController()
@@ -186,6 +187,8 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
       progress.inFlight++
       let line: ManifestLine
       try {
+        // Recorded before the call goes out, so a crash after it is known on the next run.
+        await appendFile(startedLog, `${index}\n`)
         line = await runItem({ client, batchId: state.batchId, index, request: requests[index]!, outDir, signal: abort.signal, resubmitted: resubmit.has(index) })
       } catch (error) {
         if (isPause(error)) {
@@ -234,14 +237,10 @@ async function defaultClient(outDir: string, batchId: string, options: RunBatchO
   return { client: LLMKitClient.fromEnv({ ...base, budget: { limitUsd: options.budgetUsd, store, name: batchId } }), journal }
 }
 
-/** Items of this batch with an intent left in the journal (a submit under way when the last run died). */
-async function deadIntentItems(journal: JobJournal, batchId: string): Promise<number[]> {
-  const prefix = itemKey(batchId, 0).slice(0, -1)
-  const items: number[] = []
-  for (const record of await journal.pending()) {
-    if (record.state !== 'intent' || !record.key.startsWith(prefix)) continue
-    const index = Number(record.key.slice(prefix.length).split('#')[0])
-    if (Number.isInteger(index)) items.push(index)
-  }
-  return items
+/** Indices in the started log (one per line; a torn last line is ignored). */
+async function readStarted(path: string): Promise<Set<number>> {
+  if (!existsSync(path)) return new Set()
+  const indices = new Set<number>()
+  for (const line of (await readFile(path, 'utf8')).split('\n')) if (/^\d+$/.test(line)) indices.add(Number(line))
+  return indices
 }

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, Worker } from 'bullmq'
 import type { JobJournal, LLMKitClient, Logger } from 'llmkit'
 import { silentLogger } from 'llmkit'
-import { isPause, releaseDeadIntents, runItem } from './item.js'
+import { isPause, mayHaveBeenSent, runItem } from './item.js'
 import { appendManifestLine, findManifestLine, type ManifestLine } from './manifest.js'
 import type { BatchJobData } from './queue.js'
 import { type BatchRedisOptions, batchKeys, connect, DEFAULT_PREFIX, FINISH_SCRIPT, QUEUE_NAME } from './redis-keys.js'
@@ -32,7 +32,8 @@ export interface StartWorkerOptions extends BatchRedisOptions {
   /**
    * The client's job journal. Given, an item taken over from a dead worker does not wait out the
    * lease of a submit the dead worker had under way (120 s): that submit is released and sent
-   * again at once, and the item's line is marked `mayHaveBeenCharged`. @defaultValue none (the lease is waited out)
+   * again at once, and the item's line is marked `mayHaveBeenCharged` (as is a re-run of a
+   * synchronous model's item, whose call the journal cannot see). @defaultValue none (the lease is waited out)
    */
   jobJournal?: JobJournal | undefined
   /** Items run at once. @defaultValue 4 */
@@ -122,7 +123,7 @@ export function startWorker(options: StartWorkerOptions): BatchWorker {
       line = written
     } else {
       await redis.multi().sadd(keys.active, String(index)).hsetnx(keys.meta, 'startedAt', String(Date.now())).exec()
-      const resubmitted = rerun && options.jobJournal !== undefined && (await releaseDeadIntents(options.jobJournal, batchId, index))
+      const resubmitted = rerun && (await mayHaveBeenSent(client, options.jobJournal, batchId, index, request.model))
       try {
         line = await runItem({ client, batchId, index, request, outDir, resubmitted })
       } catch (error) {

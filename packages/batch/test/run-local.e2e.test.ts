@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { localJournalPath, readRequests, runBatch } from '@llmkit/batch'
+import { localJournalPath, readRequests, runBatch, STATE_DIR } from '@llmkit/batch'
 import { OPENAI_TRIGGERS, type RunningEmulator, startEmulator } from '@llmkit/emulator'
 import { createFileJobJournal, InvalidRequestError } from 'llmkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -63,17 +63,24 @@ describe('runBatch (one process, no Redis)', () => {
     expect(readManifest(outDir)).toHaveLength(4)
   })
 
-  it('resubmits at once, and says the provider may have charged, an item whose submit a dead run left with no job id', async () => {
+  it('after a dead run, resubmits at once what it had under way, and flags what it may have sent', async () => {
     const outDir = freshDir('intent')
-    const requests = [{ model: 'gen4_image', prompt: 'intent-left 0' }, { model: 'gen4_image', prompt: 'intent-left 1' }]
-    // What a run killed in the middle of item 0's submit leaves: an intent with a 2-minute lease.
+    const requests = [
+      { model: 'gen4_image', prompt: 'intent-left 0' },
+      { model: 'gen4_image', prompt: 'intent-left 1' },
+      { model: 'dall-e-2', prompt: 'intent-left 2', size: '256x256' },
+    ]
+    // What a run killed in the middle of item 0's submit and item 2's (sync) call leaves: both in
+    // the started log, and an intent with a 2-minute lease for item 0.
+    mkdirSync(join(outDir, STATE_DIR), { recursive: true })
+    writeFileSync(join(outDir, STATE_DIR, 'started.log'), '0\n2\n')
     const journal = createFileJobJournal(localJournalPath(outDir))
     await journal.claim({ key: 'batch:intent:0', callKey: 'batch:intent:0', owner: 'dead-run', provider: 'runway', model: 'gen4_image', request: requests[0] }, 120_000)
     // Without the release this run would wait out the lease, past the test's timeout.
     const result = await runBatch({ requests, outDir, batchId: 'intent', clientOptions: { env: emulator.env } })
-    expect(result).toMatchObject({ state: 'done', done: 2 })
+    expect(result).toMatchObject({ state: 'done', done: 3 })
     const lines = readManifest(outDir).toSorted((a, b) => a.index - b.index)
-    expect(lines.map((l) => l.mayHaveBeenCharged)).toEqual([true, undefined])
+    expect(lines.map((l) => l.mayHaveBeenCharged)).toEqual([true, undefined, true])
     expect(lines[0]!.warnings).toEqual([expect.objectContaining({ message: expect.stringMatching(/submitted again, and the provider may have charged for both/) })])
   })
 
