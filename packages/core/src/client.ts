@@ -182,9 +182,13 @@ export class LLMKitClient {
       apiKeys: options.apiKeys ?? {},
       baseUrls: options.baseUrls ?? {},
       jobTimeoutMs: options.jobTimeoutMs,
-      onResponse: (plugin, res) =>
-        this.#rateLimiter?.observe(plugin, res.status, res.headers, (error) =>
-          this.#logger.warn({ event: 'rateLimit.store_error', provider: plugin.id, operation: 'block', error: String(error) }, 'rate-limit store failed'),
+      onResponse: (plugin, res, now) =>
+        this.#rateLimiter?.observe(
+          plugin,
+          res.status,
+          res.headers,
+          (error) => this.#logger.warn({ event: 'rateLimit.store_error', provider: plugin.id, operation: 'block', error: String(error) }, 'rate-limit store failed'),
+          now,
         ),
     }
     if (options.jobJournal !== undefined) {

@@ -46,6 +46,8 @@ export interface ErrorContext {
   keyEnv?: string | undefined
   /** Secrets to scrub from any text copied into the error. */
   secrets?: readonly string[] | undefined
+  /** When the response arrived, on the client's clock: a `Retry-After` date is read against it. @defaultValue Date.now() */
+  now?: number | undefined
 }
 
 /**
@@ -82,7 +84,7 @@ export function errorFromResponse(res: HttpResponse, parsed: ParsedProviderError
     providerCode: scrub(parsed.code),
     param,
     body: redact(res.text(), ctx.secrets),
-    retryAfterMs: parseRetryAfter(res.headers),
+    retryAfterMs: parseRetryAfter(res.headers, ctx.now),
     retryable: shouldRetry,
   }
   const msg = (what: string, todo: string): string => `${who}: ${what} (${status}). ${todo}`.trim()

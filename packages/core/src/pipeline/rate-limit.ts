@@ -222,10 +222,11 @@ export class RateLimiter {
 
   /**
    * Learns from one provider answer (every status): a hold it asks for is written to the shared
-   * bucket. Never throws; a store failure is logged.
+   * bucket. Never throws; a store failure is logged. `now` is when the answer arrived on the
+   * client's clock (a `Retry-After` date becomes a hold relative to it).
    */
-  observe(plugin: ProviderPlugin, status: number, headers: Readonly<Record<string, string | undefined>>, log?: (error: unknown) => void): void {
-    const hold = providerHoldMs(status, headers)
+  observe(plugin: ProviderPlugin, status: number, headers: Readonly<Record<string, string | undefined>>, log?: (error: unknown) => void, now: number = Date.now()): void {
+    const hold = providerHoldMs(status, headers, now)
     if (hold === undefined || hold <= 0 || this.#store === undefined) return
     this.#store.block(this.#bucketOf(plugin), hold).catch((error: unknown) => log?.(error))
   }

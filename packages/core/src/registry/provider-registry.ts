@@ -28,7 +28,8 @@ export interface RegistrySettings {
   /** Default async job deadline in milliseconds. */
   jobTimeoutMs: number | undefined
   /** Sees every provider answer (the rate limiter learns `Retry-After` and `x-ratelimit-*` from it); must not throw. */
-  onResponse?: ((plugin: ProviderPlugin, res: HttpResponse) => void) | undefined
+  /** `now`: the client's clock when the answer arrived, the instant its `Retry-After` date is read against. */
+  onResponse?: ((plugin: ProviderPlugin, res: HttpResponse, now: number) => void) | undefined
 }
 
 /** A model row with the provider's configuration state, for listings. */
@@ -156,7 +157,11 @@ export class ProviderRegistry {
           // Scrubbed here already, so hooks below the client (onRetry, fallback) never see a key.
           throw this.#redactor.error(error)
         }
-        this.settings.onResponse?.(plugin, res)
+        // One reading of the client's clock for both readers of a Retry-After date (the rate
+        // limiter's hold and the error's retryAfterMs), so they name the same instant: two readings
+        // (or the wall clock against an injected clock) made the limiter wait again after the retry.
+        const now = this.clock.now()
+        this.settings.onResponse?.(plugin, res, now)
         if ((res.status >= 200 && res.status < 300) || req.acceptStatus?.includes(res.status)) return res
         let parsed = {}
         try {
@@ -164,7 +169,7 @@ export class ProviderRegistry {
         } catch {
           // A parser bug must not hide the real failure; fall back to the status.
         }
-        throw errorFromResponse(res, parsed, { ...errorContext, secrets: this.secrets(), model: req.model })
+        throw errorFromResponse(res, parsed, { ...errorContext, secrets: this.secrets(), model: req.model, now })
       },
     }
     const instance = plugin.create({

@@ -88,6 +88,21 @@ describe('retry against the emulator', () => {
     expect(clock.sleeps[0]).toBeLessThanOrEqual(3_000)
   })
 
+  it('reads a Retry-After date once, on the client clock: the retry waits for it and the rate limiter adds no second wait', async () => {
+    // A client clock an hour behind the wall clock: against Date.now() this date would be long past.
+    const { client, clock, plugin } = setup()
+    clock.current -= 3_600_000
+    const at = Math.floor(clock.current / 1000) * 1000 + 3_000
+    await fault({ status: 429, headers: { 'retry-after': new Date(at).toUTCString() }, body: rateLimited })
+    const start = clock.current
+    await client.generateImage({ model: 'dall-e-2', prompt: 'a red fox' })
+    expect(plugin.calls).toHaveLength(2)
+    // The instant clock stands still until it sleeps: the one wait ends exactly at the date.
+    expect(clock.sleeps).toEqual([at - start])
+    expect(clock.sleeps[0]).toBeGreaterThan(2_000)
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(3_000)
+  })
+
   it('obeys x-should-retry: false on a 500', async () => {
     await fault({ status: 500, headers: { 'x-should-retry': 'false' }, body: serverError })
     const { client, plugin } = setup()
