@@ -12,6 +12,8 @@ const document = JSON.stringify({ created: 1, data: [{ b64_json: image, revised_
 
 let server: Server
 let base = ''
+/** Connections of /huge-declared the server saw closed. */
+const hugeClosed: string[] = []
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -25,6 +27,15 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' })
       for (let i = 0; i < bytes.length; i += 50_000) res.write(bytes.subarray(i, i + 50_000))
       res.end()
+    } else if (req.url === '/huge-declared') {
+      // Declares far more than the cap, sends a first chunk and keeps the connection open.
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(50 * 1024 * 1024 * 1024) })
+      res.write(Buffer.alloc(64 * 1024))
+      const timer = setInterval(() => res.write(Buffer.alloc(64 * 1024)), 1)
+      res.on('close', () => {
+        clearInterval(timer)
+        hugeClosed.push(req.url!)
+      })
     } else if (req.url === '/endless') {
       res.writeHead(200, { 'content-type': 'application/octet-stream' })
       const timer = setInterval(() => res.write(Buffer.alloc(64 * 1024)), 1)
@@ -46,6 +57,31 @@ describe('HttpTransport body reading', () => {
     expect(res.body.equals(Buffer.from(document))).toBe(true)
     expect(res.json()).toStrictEqual(JSON.parse(document))
     expect(res.text()).toBe(document)
+  })
+
+  it('refuses a declared length over the cap before reading, and nothing is left unhandled while the body is torn down', async () => {
+    const unhandled: unknown[] = []
+    const record = (error: unknown) => unhandled.push(error)
+    process.on('uncaughtException', record)
+    process.on('unhandledRejection', record)
+    try {
+      for (let i = 0; i < 3; i++) {
+        const error = await new HttpTransport({ maxResponseBytes: 1024 * 1024 })
+          .request({ method: 'GET', url: `${base}/huge-declared` })
+          .catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(NetworkError)
+        expect((error as Error).message).toMatch(/is 53687091200 bytes, over the 1048576-byte cap/)
+        expect(error).toMatchObject({ retryable: false })
+      }
+      // The server sees each connection closed: the body was torn down, not left open.
+      await expect.poll(() => hugeClosed.length).toBe(3)
+      // Errors of a destroyed stream are emitted on later ticks.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('uncaughtException', record)
+      process.off('unhandledRejection', record)
+    }
   })
 
   it('stops a body without a declared length at the cap', async () => {

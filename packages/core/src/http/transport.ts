@@ -176,7 +176,7 @@ export class HttpTransport {
       const flat = flattenHeaders(res.headers)
       const declared = Number(flat['content-length'])
       if (Number.isFinite(declared) && declared > maxBytes) {
-        res.body.destroy()
+        discardBody(res.body)
         throw overCap(req, `is ${declared} bytes, over`, maxBytes)
       }
       const received = await readBody(res.body, declared, maxBytes, req)
@@ -292,6 +292,18 @@ function overCap(req: HttpRequest, what: string, maxBytes: number): NetworkError
   return new NetworkError(`Response from ${safeOrigin(req.url)} ${what} the ${maxBytes}-byte cap (raise maxResponseBytes)`, { retryable: false })
 }
 
+/**
+ * Tears down a body we will not read. undici turns a destroy without an error into a
+ * `UND_ERR_ABORTED` 'error' event on a later tick; with nobody listening any more it would be an
+ * uncaught exception, so a listener is attached first.
+ */
+function discardBody(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', ignore)
+  body.destroy()
+}
+
+function ignore(): void {}
+
 /** First buffer of a body, in bytes; it doubles as data arrives. */
 const INITIAL_BODY_BYTES = 64 * 1024
 
@@ -311,7 +323,7 @@ function readBody(body: Dispatcher.ResponseData['body'], declared: number, maxBy
       const needed = size + chunk.length
       if (needed > maxBytes) {
         body.off('data', onData)
-        body.destroy()
+        discardBody(body)
         reject(overCap(req, 'exceeded', maxBytes))
         return
       }
