@@ -14,7 +14,7 @@ import { type ModelListing, ProviderRegistry, TOKENS, type RegistrySettings } fr
 import { abortError } from './http/transport.js'
 import { type BuiltinOptions, builtinMiddleware } from './pipeline/builtins.js'
 import { type CallProviderOptions, callProvider } from './pipeline/call-provider.js'
-import { checkDownloadSettings, type DownloadSettings } from './pipeline/deliver.js'
+import { checkDownloadSettings, type DownloadSettings, downloadTrust } from './pipeline/deliver.js'
 import { compose, type Terminal } from './pipeline/compose.js'
 import { createContext, type Middleware } from './pipeline/context.js'
 import { type BudgetOptions, createMemoryBudgetStore, DEFAULT_BUDGET_OPTIONS, generationCost, priceFor } from './pipeline/budget.js'
@@ -165,6 +165,7 @@ export class LLMKitClient {
   /** Built once per client: the cache, limiter and breaker state must outlive `use()` calls. */
   readonly #builtins: readonly Middleware[]
   readonly #rateLimiter: RateLimiter | undefined
+  readonly #downloadsFor: ReturnType<typeof downloadTrust>
   #ready: Promise<void> | undefined
   #pipeline: Terminal | undefined
 
@@ -210,7 +211,9 @@ export class LLMKitClient {
     // One limiter per client, keyed by provider and a hash of its key, and fed every provider answer.
     this.#rateLimiter =
       options.rateLimit === false ? undefined : new RateLimiter({ ...options.rateLimit, bucketOf: (plugin) => rateLimitBucket(plugin.id, this.#registry.apiKeyOf(plugin)) })
-    this.#builtins = builtinMiddleware(options, { rateLimiter: this.#rateLimiter, jobJournal: options.jobJournal })
+    // One download trust per client (its configuration), for fresh responses and cache hits alike.
+    this.#downloadsFor = downloadTrust({ registry: this.#registry, transport: this.#transport, downloads: options.downloads, customDispatcher: options.transport?.dispatcher !== undefined })
+    this.#builtins = builtinMiddleware(options, { rateLimiter: this.#rateLimiter, jobJournal: options.jobJournal, downloadsFor: this.#downloadsFor })
     for (const mw of options.middleware ?? []) this.use(mw)
   }
 
@@ -411,6 +414,7 @@ export class LLMKitClient {
         jobJournal: this.#options.jobJournal,
         downloads: this.#options.downloads,
         customDispatcher: this.#options.transport?.dispatcher !== undefined,
+        downloadsFor: this.#downloadsFor,
       }),
     )
     return this.#pipeline

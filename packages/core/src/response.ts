@@ -93,8 +93,9 @@ export class GeneratedImage {
   /**
    * The image bytes: decoded from `b64_json`, or downloaded from `url` (size-capped, redirects not
    * followed). An image a client returned may be fetched from its provider's configured origin
-   * and the client's `downloads.allowHosts`, as the client does; any other URL, and every URL of
-   * an image built by hand or read back from a cache store, must be https to a public address.
+   * and the client's `downloads.allowHosts`, as the client does (a cache hit too: the client's
+   * trust is applied when it is served, never stored); any other URL, and every URL of an image
+   * built by hand, must be https to a public address.
    * @throws {@link NetworkError} when the URL expired or failed; {@link InvalidRequestError} when
    * there is no data or the URL is refused.
    */

@@ -205,8 +205,9 @@ export type ImageDownloadOptions = Pick<DownloadOptions, 'transport' | 'guard' |
 
 /**
  * Download settings of images a client produced, so `GeneratedImage.bytes()` and `save()` trust
- * the provider's origin (and the client's allowed hosts) as the client did. Images built by hand,
- * or read back from a cache store, have none: they get the default guard (public https only).
+ * the provider's origin (and the client's allowed hosts) as the client did. A cache hit gets the
+ * serving client's settings (never the store's). Images built by hand have none: they get the
+ * default guard (public https only).
  */
 const imageDownloads = new WeakMap<object, ImageDownloadOptions>()
 

@@ -1,7 +1,7 @@
 import type { ModelPrice } from '../cost/price.js'
 import type { JobJournal } from '../jobs/job-journal.js'
 import { type BudgetOptions, budget, budgetCheck } from './budget.js'
-import { type CacheOptions, cache } from './cache.js'
+import { type CacheOptions, type CacheShared, cache } from './cache.js'
 import { type ConcurrencyOptions, concurrency } from './concurrency.js'
 import type { Middleware } from './context.js'
 import { deliver } from './deliver.js'
@@ -85,18 +85,19 @@ export const BUILTIN_ORDER = Object.freeze([
  *
  * `shared.rateLimiter` is the limiter to use (the client passes one it also feeds provider
  * answers to); without it one is made from `options.rateLimit`. `shared.jobJournal` is the
- * client's job journal: the budget does not count again a job it resumes.
+ * client's job journal: the budget does not count again a job it resumes. `shared.downloadsFor`
+ * is the client's download trust, given to the images of a cache hit.
  *
  * @throws TypeError naming a bad option.
  */
-export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter?: RateLimiter | undefined; jobJournal?: JobJournal | undefined } = {}): Middleware[] {
+export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter?: RateLimiter | undefined; jobJournal?: JobJournal | undefined } & CacheShared = {}): Middleware[] {
   const on = <T>(value: T | false | undefined): value is T | undefined => value !== false
   const stack: Middleware[] = []
   if (options.logging !== false) stack.push(logging())
   if (on(options.timeout)) stack.push(totalTimeout(options.timeout))
   if (on(options.fallback)) stack.push(fallback(options.fallback))
   stack.push(validateCapabilities({ unsupported: options.unsupported }))
-  if (options.cache !== undefined && options.cache !== false) stack.push(cache(options.cache === true ? {} : options.cache))
+  if (options.cache !== undefined && options.cache !== false) stack.push(cache(options.cache === true ? {} : options.cache, { downloadsFor: shared.downloadsFor }))
   stack.push(budgetCheck({ budget: options.budget, prices: options.prices, jobJournal: shared.jobJournal }))
   if (on(options.splitN)) stack.push(splitN(options.splitN))
   // Always on: downloads live here, above retry, so a failing image host never re-runs a paid generation.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { AbortError, LLMKitError } from '../errors.js'
+import { bindImageDownloads, type ImageDownloadOptions } from '../http/download.js'
 import { abortError } from '../http/transport.js'
 import { GeneratedImage, type GeneratedImageInit, ImageGenerationResponse, type Usage } from '../response.js'
 import type { Warning } from '../warnings.js'
@@ -51,6 +52,12 @@ export interface CachedResponse {
   model: string | undefined
   usage: Usage | undefined
   requestIds: string[]
+}
+
+/** What the client shares with {@link cache}. @internal */
+export interface CacheShared {
+  /** The client's download trust per provider, given to the images of a hit. */
+  downloadsFor?: ((ctx: GenerationContext) => ImageDownloadOptions) | undefined
 }
 
 /** Options of {@link cache}. */
@@ -135,10 +142,19 @@ function toCached(res: ImageGenerationResponse, expiresAt: number): CachedRespon
   }
 }
 
-function fromCached(entry: CachedResponse): ImageGenerationResponse {
+/**
+ * A response from a cache entry. `downloads` is the trust this client gives a fresh response of
+ * the same provider (its configuration, looked up now, never read from the entry), so `bytes()`
+ * of a hit reaches what `bytes()` of the original response could.
+ */
+function fromCached(entry: CachedResponse, downloads: ImageDownloadOptions | undefined): ImageGenerationResponse {
   return new ImageGenerationResponse({
     created: entry.created,
-    images: entry.images.map(({ expiresAtMs, ...init }) => new GeneratedImage({ ...init, expiresAt: expiresAtMs === undefined ? undefined : new Date(expiresAtMs) })),
+    images: entry.images.map(({ expiresAtMs, ...init }) => {
+      const image = new GeneratedImage({ ...init, expiresAt: expiresAtMs === undefined ? undefined : new Date(expiresAtMs) })
+      bindImageDownloads(image, downloads)
+      return image
+    }),
     warnings: entry.warnings,
     provider: entry.provider,
     model: entry.model,
@@ -170,6 +186,9 @@ function waitShared<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
  * requests share one in-flight call. Off by default: an unseeded prompt is expected to give a
  * new image each time.
  *
+ * A hit's images carry the download trust of the client (`fromClient.downloadsFor`), as fresh ones
+ * do; the store never holds it.
+ *
  * @throws TypeError naming the bad option.
  * @example
  * ```ts
@@ -177,7 +196,7 @@ function waitShared<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
  * new LLMKitClient({ cache: { store: new Keyv(), ttlMs: 86_400_000 } })
  * ```
  */
-export function cache(options: CacheOptions = {}): Middleware {
+export function cache(options: CacheOptions = {}, fromClient: CacheShared = {}): Middleware {
   checkNumber('ttlMs', options.ttlMs, 1)
   if (options.store !== undefined) {
     for (const method of ['get', 'set', 'delete', 'clear'] as const) {
@@ -205,7 +224,7 @@ export function cache(options: CacheOptions = {}): Middleware {
     if (isCached(found)) {
       if (found.expiresAt > ctx.clock.now()) {
         log('hit')
-        return fromCached(found)
+        return fromCached(found, fromClient.downloadsFor?.(ctx))
       }
       log('expired')
       await Promise.resolve()

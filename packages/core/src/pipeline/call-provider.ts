@@ -9,7 +9,7 @@ import { GeneratedImage, ImageGenerationResponse } from '../response.js'
 import type { Warning } from '../warnings.js'
 import type { GenerationContext } from './context.js'
 import type { Terminal } from './compose.js'
-import { checkProviderResult, DEFAULT_DOWNLOAD_SETTINGS, type DeliveryPlan, type DownloadSettings, markPendingDownload, paidWorkOf } from './deliver.js'
+import { checkProviderResult, DEFAULT_DOWNLOAD_SETTINGS, type DeliveryPlan, type DownloadSettings, downloadTrust, markPendingDownload, paidWorkOf } from './deliver.js'
 
 /** What to do with an image the provider flagged (NSFW, CONTENT_FILTERED). */
 export type ContentFilterPolicy = 'error' | 'warn'
@@ -31,6 +31,8 @@ export interface CallProviderOptions {
    * connects by itself: untrusted download hosts are then checked once before the request.
    */
   customDispatcher?: boolean | undefined
+  /** The client's {@link downloadTrust} (shared with the cache); built from the options above when not given. */
+  downloadsFor?: ((ctx: Pick<GenerationContext, 'providerId' | 'model'>) => ImageDownloadOptions) | undefined
 }
 
 /**
@@ -51,25 +53,7 @@ export function callProvider(options: CallProviderOptions): Terminal {
     random: settings.random ?? Math.random,
   }
   // One set of download options per provider: its configured base URL's origin is trusted as the API is.
-  const byProvider = new Map<string, ImageDownloadOptions>()
-  const downloadsFor = (ctx: GenerationContext): ImageDownloadOptions => {
-    let found = byProvider.get(ctx.providerId)
-    if (found === undefined) {
-      found = {
-        transport: options.transport,
-        maxBytes: settings.maxBytes ?? DEFAULT_DOWNLOAD_SETTINGS.maxBytes,
-        timeoutMs: settings.timeoutMs ?? DEFAULT_DOWNLOAD_SETTINGS.timeoutMs,
-        guard: Object.freeze({
-          trustedOrigins: originOf(options.registry.baseUrlOf(ctx.model.plugin)),
-          allowHosts: settings.allowHosts,
-          lookup: settings.lookup,
-          customDispatcher: options.customDispatcher,
-        }),
-      }
-      byProvider.set(ctx.providerId, found)
-    }
-    return found
-  }
+  const downloadsFor = options.downloadsFor ?? downloadTrust({ registry: options.registry, transport: options.transport, downloads: settings, customDispatcher: options.customDispatcher })
   return async function callProviderTerminal(ctx: GenerationContext): Promise<ImageGenerationResponse> {
     const normalized = ctx.normalized
     if (normalized === undefined) throw new Error('callProvider needs ctx.normalized; the validateCapabilities middleware must run first')
@@ -122,14 +106,6 @@ export function callProvider(options: CallProviderOptions): Terminal {
       timings: { totalMs: ctx.clock.now() - started, providerMs },
       requestIds: result.requestId === undefined ? [] : [result.requestId],
     })
-  }
-}
-
-function originOf(baseUrl: string): readonly string[] {
-  try {
-    return Object.freeze([new URL(baseUrl).origin])
-  } catch {
-    return Object.freeze([])
   }
 }
 

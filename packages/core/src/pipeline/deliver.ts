@@ -1,10 +1,20 @@
 import { DeliveryError, LLMKitError, type PaidWork, ProviderError } from '../errors.js'
-import { bindImageDownloads, DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_IMAGE_BYTES, type DownloadedImage, type DownloadOptions, downloadImage, imageDownloadsOf } from '../http/download.js'
+import {
+  bindImageDownloads,
+  DEFAULT_DOWNLOAD_TIMEOUT_MS,
+  DEFAULT_MAX_IMAGE_BYTES,
+  type DownloadedImage,
+  type DownloadOptions,
+  downloadImage,
+  type ImageDownloadOptions,
+  imageDownloadsOf,
+} from '../http/download.js'
 import type { LookupFunction } from '../http/ip-guard.js'
 import { abortError, type HttpTransport, rebuild } from '../http/transport.js'
 import { isBase64, parseDataUrl, sniffBase64Type, sniffImageType } from '../media.js'
 import { checkFunction, checkInteger, checkNumber } from '../option-checks.js'
 import type { ProviderImage, ProviderResult } from '../registry/plugin.js'
+import type { ProviderRegistry } from '../registry/provider-registry.js'
 import { GeneratedImage, type ImageGenerationResponse } from '../response.js'
 import type { GenerationContext, Middleware } from './context.js'
 
@@ -64,6 +74,55 @@ export function checkDownloadSettings(settings: DownloadSettings | undefined): v
   checkNumber('timeoutMs', settings.timeoutMs, 1)
   checkFunction('lookup', settings.lookup)
   checkFunction('random', settings.random)
+}
+
+/** What {@link downloadTrust} builds on: the client's configuration, never stored data. */
+export interface DownloadTrustOptions {
+  /** Registry holding the providers' configured base URLs. */
+  readonly registry: Pick<ProviderRegistry, 'baseUrlOf'>
+  /** The client's transport. */
+  readonly transport: HttpTransport
+  /** The client's `downloads` option. */
+  readonly downloads?: DownloadSettings | undefined
+  /** The transport was built on a caller's own dispatcher (proxy, mock). */
+  readonly customDispatcher?: boolean | undefined
+}
+
+/**
+ * The download settings a client gives the images of one provider: its configured base URL's
+ * origin is trusted as the API is, plus `downloads.allowHosts`, with the client's transport and
+ * limits. Used by the terminal for fresh responses and by the cache for hits, so an image is
+ * trusted the same way however it was obtained. One frozen object per provider.
+ */
+export function downloadTrust(options: DownloadTrustOptions): (ctx: Pick<GenerationContext, 'providerId' | 'model'>) => ImageDownloadOptions {
+  const settings = options.downloads ?? {}
+  const byProvider = new Map<string, ImageDownloadOptions>()
+  return (ctx) => {
+    let found = byProvider.get(ctx.providerId)
+    if (found === undefined) {
+      found = Object.freeze({
+        transport: options.transport,
+        maxBytes: settings.maxBytes ?? DEFAULT_DOWNLOAD_SETTINGS.maxBytes,
+        timeoutMs: settings.timeoutMs ?? DEFAULT_DOWNLOAD_SETTINGS.timeoutMs,
+        guard: Object.freeze({
+          trustedOrigins: originOf(options.registry.baseUrlOf(ctx.model.plugin)),
+          allowHosts: settings.allowHosts,
+          lookup: settings.lookup,
+          customDispatcher: options.customDispatcher,
+        }),
+      })
+      byProvider.set(ctx.providerId, found)
+    }
+    return found
+  }
+}
+
+function originOf(baseUrl: string): readonly string[] {
+  try {
+    return Object.freeze([new URL(baseUrl).origin])
+  } catch {
+    return Object.freeze([])
+  }
 }
 
 /** Everything a later download of one provider call needs, recorded by the terminal. */

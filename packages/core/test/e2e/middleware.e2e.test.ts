@@ -1,5 +1,5 @@
 import { openai } from '@llmkit/provider-openai'
-import { AbortError, type Clock, ImageGenerationRequest, LLMKitClient, type LLMKitClientOptions, type ProviderPlugin, RateLimitError, type RetryEvent } from 'llmkit'
+import { AbortError, type Clock, createMemoryCacheStore, GeneratedImage, ImageGenerationRequest, LLMKitClient, type LLMKitClientOptions, type ProviderPlugin, RateLimitError, type RetryEvent } from 'llmkit'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 
 const emulator = inject('emulatorUrl')
@@ -182,6 +182,29 @@ describe('cache against the emulator', () => {
     clock.current += 60_001
     await client.generateImage(req)
     expect(plugin.calls).toHaveLength(2)
+  })
+})
+
+describe('cache hits and download trust', () => {
+  it("a hit carries its client's download trust: bytes() of an emulator URL works from a hit as from the fresh response", async () => {
+    const store = createMemoryCacheStore()
+    const { client, plugin } = setup({ cache: { store } })
+    const req = { model: 'dall-e-2', prompt: 'a trusted lighthouse', size: '256x256' as const }
+    const fresh = await client.generateImage(req)
+    const hit = await client.generateImage(req)
+    expect(plugin.calls).toHaveLength(1)
+    expect(hit.first()?.url).toBe(fresh.first()?.url)
+    expect(new URL(hit.first()!.url!).origin).toBe(emulator)
+    const bytes = await fresh.first()!.bytes()
+    expect((await hit.first()!.bytes()).equals(bytes)).toBe(true)
+    // The trust is the client's configuration, not data in the entry: a client whose OpenAI base
+    // URL is elsewhere is served the same entry but may not fetch plain http on the emulator.
+    const other = setup({ cache: { store }, baseUrls: { openai: 'https://api.openai.invalid/v1' } })
+    const foreign = await other.client.generateImage(req)
+    expect(other.plugin.calls).toHaveLength(0)
+    await expect(foreign.first()!.bytes()).rejects.toMatchObject({ code: 'LLMKIT_INVALID_REQUEST' })
+    // And an image built by hand from the same URL has no trust at all.
+    await expect(GeneratedImage.from_url(hit.first()!.url!).bytes()).rejects.toMatchObject({ code: 'LLMKIT_INVALID_REQUEST' })
   })
 })
 
