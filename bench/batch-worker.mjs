@@ -1,6 +1,7 @@
 // One batch worker process of the batch benchmark (built packages), as `llmkit batch work` runs
 // it: the fleet's journal and rate limit on Redis (startFleetWorker). Prints `{"rss":…,"t":…}`
-// lines every 250 ms so the parent can see memory over the run.
+// lines every 250 ms so the parent can see memory over the run (run it with --expose-gc to get
+// the heap after a full GC every 2 s too).
 // Usage: node batch-worker.mjs <redisUrl> <concurrency> <ratePerSecond>
 import { startFleetWorker } from '@llmkit/batch'
 import { runway } from '@llmkit/provider-runway'
@@ -24,7 +25,15 @@ const worker = startFleetWorker({
   },
 })
 await worker.worker.waitUntilReady()
-const sample = () => process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss, t: Date.now() })}\n`)
+// Every 2 s, with --expose-gc, also the heap left after a full GC: what the worker really keeps
+// (RSS also holds freed memory the allocator has not returned).
+let ticks = 0
+const sample = () => {
+  const gc = ticks++ % 8 === 0 ? globalThis.gc : undefined
+  gc?.()
+  const m = process.memoryUsage()
+  process.stdout.write(`${JSON.stringify({ rss: m.rss, t: Date.now(), ...(gc ? { heapAfterGc: m.heapUsed } : {}) })}\n`)
+}
 sample()
 setInterval(sample, 250).unref()
 process.on('SIGTERM', async () => {

@@ -7,7 +7,9 @@
 // Figures: wall time against the N/R bound, peak RSS per worker (and whether it grows over the
 // run), 429s the proxy sent, duplicate submissions (a second accepted submit of one prompt,
 // counted at the emulator; must be 0), and that the manifest has exactly one line per item with
-// every image on disk.
+// every image on disk. Workers run with --expose-gc: every 2 s they report the heap left after a
+// full GC, which shows whether a worker keeps anything per item (RSS alone also counts freed
+// memory the allocator keeps).
 //
 // Options: --quick (N=120, R=40, one 30-image memory run: a smoke run), --n, --rate, --out <dir>,
 // --workers 1,2,4 (which fleet sizes), --skip-large, --keep (leave the output folders)
@@ -100,7 +102,7 @@ function peakRss(pid) {
 }
 
 function startWorkerProcess(redisUrl, concurrency, env) {
-  const child = spawn(process.execPath, [join(here, 'batch-worker.mjs'), redisUrl, String(concurrency), String(RATE)], { cwd: here, env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--expose-gc', join(here, 'batch-worker.mjs'), redisUrl, String(concurrency), String(RATE)], { cwd: here, env, stdio: ['ignore', 'pipe', 'inherit'] })
   const samples = []
   let buf = ''
   child.stdout.on('data', (d) => {
@@ -128,8 +130,13 @@ async function stopWorker(w, signal = 'SIGTERM') {
 function rssTrend(samples) {
   if (samples.length < 8) return undefined
   const q = Math.floor(samples.length / 4)
-  const mean = (xs) => xs.reduce((a, s) => a + s.rss, 0) / xs.length
-  return { secondQuarterMb: mean(samples.slice(q, 2 * q)) / 2 ** 20, lastQuarterMb: mean(samples.slice(3 * q)) / 2 ** 20 }
+  const mean = (xs, key) => {
+    const values = xs.map((s) => s[key]).filter((v) => v !== undefined)
+    return values.length === 0 ? undefined : values.reduce((a, v) => a + v, 0) / values.length / 2 ** 20
+  }
+  const second = samples.slice(q, 2 * q)
+  const last = samples.slice(3 * q)
+  return { secondQuarterMb: mean(second, 'rss'), lastQuarterMb: mean(last, 'rss'), heapAfterGcSecondQuarterMb: mean(second, 'heapAfterGc'), heapAfterGcLastQuarterMb: mean(last, 'heapAfterGc') }
 }
 
 function checkManifest(dir, n) {
@@ -272,7 +279,7 @@ function markdown(r) {
   const mb = (x) => (x === undefined ? '–' : x.toFixed(0))
   const rows = r.fleet.map(
     (f) =>
-      `| ${f.workers} × ${f.concurrencyPerWorker} | ${f.wallS.toFixed(1)} s | ${f.boundS.toFixed(1)} s | **${f.wallVsBound.toFixed(3)}×** | ${f.rateLimited429} | **${f.duplicateSubmissions}** (${f.unflaggedDuplicates}) | ${f.manifest.oneLinePerItem ? 'yes' : 'NO'} (${f.manifest.ok} ok, ${f.manifest.failed} failed, ${f.manifest.missingImages} images missing) | ${f.manifest.flaggedMayHaveBeenCharged} | ${f.workersRss.map((w) => `${mb(w.peakMb)} (${mb(w.secondQuarterMb)}→${mb(w.lastQuarterMb)})`).join(', ')} | ${f.killed ? `worker 0 at ${f.killed.atItems} items, restarted` : '–'} |`,
+      `| ${f.workers} × ${f.concurrencyPerWorker} | ${f.wallS.toFixed(1)} s | ${f.boundS.toFixed(1)} s | **${f.wallVsBound.toFixed(3)}×** | ${f.rateLimited429} | **${f.duplicateSubmissions}** (${f.unflaggedDuplicates}) | ${f.manifest.oneLinePerItem ? 'yes' : 'NO'} (${f.manifest.ok} ok, ${f.manifest.failed} failed, ${f.manifest.missingImages} images missing) | ${f.manifest.flaggedMayHaveBeenCharged} | ${f.workersRss.map((w) => `${mb(w.peakMb)} (${mb(w.secondQuarterMb)}→${mb(w.lastQuarterMb)}; ${mb(w.heapAfterGcSecondQuarterMb)}→${mb(w.heapAfterGcLastQuarterMb)})`).join(', ')} | ${f.killed ? `worker 0 at ${f.killed.atItems} items, restarted` : '–'} |`,
   )
   const l = r.large
   const largeSection =
@@ -302,7 +309,7 @@ Duplicate submissions are counted at the emulator: a second accepted (handled, 2
 The only allowed kind is one whose manifest line is flagged \`mayHaveBeenCharged\` (a worker killed in the
 middle of that submit: the outcome is unknowable, so the item is resubmitted and says so); unflagged must be 0.
 
-| workers × concurrency | wall | N/R bound | wall / bound | 429s seen | duplicate submissions (unflagged) | one manifest line per item | lines flagged mayHaveBeenCharged | peak RSS per worker, MB (mean RSS 2nd → last quarter) | crash |
+| workers × concurrency | wall | N/R bound | wall / bound | 429s seen | duplicate submissions (unflagged) | one manifest line per item | lines flagged mayHaveBeenCharged | peak RSS per worker, MB (mean RSS 2nd → last quarter; heap after GC 2nd → last quarter) | crash |
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 ${largeSection}`
