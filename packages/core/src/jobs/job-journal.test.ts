@@ -4,51 +4,19 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AbortError, InvalidRequestError } from '../errors.js'
 import { systemClock } from '../logger.js'
-import { fakeClient, fakePlugin } from '../pipeline/__fixtures__/fake.js'
-import type { ProviderPlugin } from '../registry/plugin.js'
+import { fakeAsyncPlugin, fakeClient, fakePlugin, remoteJobs } from '../pipeline/__fixtures__/fake.js'
 import { createFileJobJournal, createMemoryJobJournal, type JobJournal, type JournalIntent } from './job-journal.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'llmkit-journal-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-/** A remote job service: each submit is a job that succeeds on its second poll. */
-function remoteService() {
-  return { submits: [] as string[], polls: 0, cancelled: [] as string[] }
-}
-
-/** An async plugin: submit, poll and cancel through the core's job runner, passing its CallOptions on. */
-function asyncPlugin(remote: ReturnType<typeof remoteService>): ProviderPlugin {
-  return fakePlugin(undefined, {
-    create: (ctx) => ({
-      generate: (req, options) =>
-        ctx.jobs.run(
-          {
-            provider: 'fake',
-            model: req.modelId,
-            pollIntervalMs: 5,
-            submit: () => {
-              remote.submits.push(req.prompt)
-              return Promise.resolve({ id: `job-${remote.submits.length}` })
-            },
-            poll: (id) => {
-              remote.polls++
-              return Promise.resolve(remote.polls % 2 === 0 ? { state: 'succeeded', result: { images: [{ url: `https://img.fake/${id}.png`, expiresAt: new Date(ctx.clock.now() + 3_600_000) }] } } : { state: 'running' })
-            },
-            cancel: (id) => {
-              remote.cancelled.push(id)
-              return Promise.resolve()
-            },
-          },
-          options,
-        ),
-    }),
-  })
-}
+// remoteJobs(): a remote job service; fakeAsyncPlugin(remote): each submit is a job that succeeds
+// on its second poll, through the core's job runner.
 
 describe('job journal in a client', () => {
   it('a repeated idempotency key returns the recorded result without submitting; no key, or another key, submits', async () => {
-    const remote = remoteService()
-    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: createMemoryJobJournal() })
+    const remote = remoteJobs()
+    const { client } = fakeClient([fakeAsyncPlugin(remote)], { clock: systemClock, jobJournal: createMemoryJobJournal() })
     const first = await client.generateImage({ model: 'one', prompt: 'a fox' }, { idempotencyKey: 'order-1' })
     let seen: unknown
     client.use(async (ctx, next) => {
@@ -70,8 +38,8 @@ describe('job journal in a client', () => {
   })
 
   it('refuses a key reused for a different request, before any submit', async () => {
-    const remote = remoteService()
-    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: createMemoryJobJournal() })
+    const remote = remoteJobs()
+    const { client } = fakeClient([fakeAsyncPlugin(remote)], { clock: systemClock, jobJournal: createMemoryJobJournal() })
     await client.generateImage({ model: 'one', prompt: 'a fox' }, { idempotencyKey: 'order-1' })
     const error = await client.generateImage({ model: 'one', prompt: 'a wolf' }, { idempotencyKey: 'order-1' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InvalidRequestError)
@@ -84,9 +52,9 @@ describe('job journal in a client', () => {
   })
 
   it('records each part of a split request under `${key}#${part}`', async () => {
-    const remote = remoteService()
+    const remote = remoteJobs()
     const journal = createMemoryJobJournal()
-    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: journal })
+    const { client } = fakeClient([fakeAsyncPlugin(remote)], { clock: systemClock, jobJournal: journal })
     const response = await client.generateImage({ model: 'one', prompt: 'two foxes', n: 2 }, { idempotencyKey: 'batch-7' })
     expect(response.images).toHaveLength(2)
     expect(await journal.get('batch-7#0')).toMatchObject({ state: 'succeeded', callKey: 'batch-7', request: { model: 'one', prompt: 'two foxes', n: 2 } })
@@ -95,16 +63,16 @@ describe('job journal in a client', () => {
 
   it('after a restart, resumeJobs() finishes the recorded jobs from the file journal with zero extra submissions', async () => {
     const path = join(dir, 'restart.json')
-    const remote = remoteService()
+    const remote = remoteJobs()
     // The first process submits, then hangs in its first wait (its clock never moves): it "dies" there.
-    const dying = fakeClient([asyncPlugin(remote)], { jobJournal: createFileJobJournal(path) })
+    const dying = fakeClient([fakeAsyncPlugin(remote)], { jobJournal: createFileJobJournal(path) })
     dying.clock.hold = true
     let submitted = 0
     void dying.client.generateImage({ model: 'one', prompt: 'restart fox', n: 2 }, { idempotencyKey: 'order-9', jobTimeoutMs: 30_000, onProgress: (e) => void (e.type === 'submitted' && submitted++) })
     await expect.poll(() => submitted).toBe(2)
     await expect.poll(() => (JSON.parse(readFileSync(path, 'utf8')) as { records: { state: string }[] }).records.map((r) => r.state)).toEqual(['accepted', 'accepted'])
 
-    const restarted = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: createFileJobJournal(path) })
+    const restarted = fakeClient([fakeAsyncPlugin(remote)], { clock: systemClock, jobJournal: createFileJobJournal(path) })
     const resumed = await restarted.client.resumeJobs()
     expect(resumed).toHaveLength(1)
     expect(resumed[0]!.idempotencyKey).toBe('order-9')
@@ -115,12 +83,12 @@ describe('job journal in a client', () => {
   })
 
   it("resumeJobs({ action: 'cancel' }) cancels recorded jobs at the provider and submits nothing", async () => {
-    const remote = remoteService()
+    const remote = remoteJobs()
     const journal = createMemoryJobJournal()
     const intent: JournalIntent = { key: 'k1', callKey: 'k1', owner: 'dead', provider: 'fake', model: 'one', request: { model: 'one', prompt: 'cancel me' } }
     await journal.claim(intent, 60_000)
     await journal.accept('k1', 'dead', 'job-41')
-    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: journal })
+    const { client } = fakeClient([fakeAsyncPlugin(remote)], { clock: systemClock, jobJournal: journal })
     const [result] = await client.resumeJobs({ action: 'cancel' })
     expect(result!.error).toBeInstanceOf(AbortError)
     expect(remote.cancelled).toEqual(['job-41'])
@@ -129,7 +97,7 @@ describe('job journal in a client', () => {
   })
 
   it("waits for another owner's live intent and resumes its job instead of submitting", async () => {
-    const remote = remoteService()
+    const remote = remoteJobs()
     const inner = createMemoryJobJournal()
     await inner.claim({ key: 'busy', callKey: 'busy', owner: 'other', provider: 'fake', model: 'one', request: { model: 'one', prompt: 'busy fox' } }, 60_000)
     let claims = 0
@@ -141,7 +109,7 @@ describe('job journal in a client', () => {
         return inner.claim(i, lease)
       },
     }
-    const { client } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: journal })
+    const { client } = fakeClient([fakeAsyncPlugin(remote)], { clock: systemClock, jobJournal: journal })
     const response = await client.generateImage({ model: 'one', prompt: 'busy fox' }, { idempotencyKey: 'busy' })
     expect(response.first()?.url).toBe('https://img.fake/job-77.png')
     expect(remote.submits).toEqual([])
@@ -149,9 +117,9 @@ describe('job journal in a client', () => {
   })
 
   it('a journal that cannot record never fails the generation: the job runs, with a warning and a log event', async () => {
-    const remote = remoteService()
+    const remote = remoteJobs()
     const broken: JobJournal = { ...createMemoryJobJournal(), claim: () => Promise.reject(new Error('ECONNREFUSED')) }
-    const { client, logger } = fakeClient([asyncPlugin(remote)], { clock: systemClock, jobJournal: broken })
+    const { client, logger } = fakeClient([fakeAsyncPlugin(remote)], { clock: systemClock, jobJournal: broken })
     const response = await client.generateImage({ model: 'one', prompt: 'fox' }, { idempotencyKey: 'k' })
     expect(response.images).toHaveLength(1)
     expect(response.warnings).toEqual([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { ModelPrice } from '../cost/price.js'
 import { BudgetExceededError, InvalidRequestError, JobFailedError, LLMKitError, NetworkError, ProviderError } from '../errors.js'
 import type { ProviderPlugin } from '../registry/plugin.js'
-import { fakeClient, fakePlugin, type FakeGenerate } from './__fixtures__/fake.js'
+import { fakeAsyncPlugin, fakeClient, fakePlugin, type FakeGenerate, remoteJobs } from './__fixtures__/fake.js'
 import { type BudgetStore, budget, createMemoryBudgetStore, toMicroUsd } from './budget.js'
 import { createMemoryJobJournal, type JobJournal } from '../jobs/job-journal.js'
 import { systemClock } from '../logger.js'
@@ -381,26 +381,8 @@ describe('client.estimateCost', () => {
 describe('budget and the job journal: a job is counted once, when it is submitted', () => {
   /** An async plugin priced at $0.04 per image: each submit is a job that succeeds on its first poll. */
   function asyncPricedPlugin(submits: string[]): ProviderPlugin {
-    return fakePlugin(undefined, {
-      prices: PRICES,
-      create: (ctx) => ({
-        generate: (req, options) =>
-          ctx.jobs.run(
-            {
-              provider: 'fake',
-              model: req.modelId,
-              pollIntervalMs: 5,
-              submit: () => {
-                submits.push(req.prompt)
-                return Promise.resolve({ id: `job-${submits.length}` })
-              },
-              poll: (id) => Promise.resolve({ state: 'succeeded', result: { images: [{ url: `https://img.fake/${id}.png` }] } }),
-              cancel: () => Promise.resolve(),
-            },
-            options,
-          ),
-      }),
-    })
+    const remote = { ...remoteJobs(), submits }
+    return fakeAsyncPlugin(remote, { pollsPerJob: 1, extra: { prices: PRICES } })
   }
 
   /** A job a crashed process submitted (and counted in the shared store) under `key`. */

@@ -5,7 +5,8 @@ import { abortError } from '../http/transport.js'
 import { checkNumber, checkOneOf, checkPositive } from '../option-checks.js'
 import type { Warning } from '../warnings.js'
 import { type JobJournal, journalKey, wasResumed } from '../jobs/job-journal.js'
-import type { GenerationContext, Middleware } from './context.js'
+import { type GenerationContext, type Middleware, requireNormalized } from './context.js'
+import { partCounts } from './split-n.js'
 
 /**
  * Spending limits: a {@link BudgetStore} holds the spend of named budgets; the budget
@@ -258,15 +259,14 @@ export function budgetCheck(options: BudgetMiddlewareOptions = {}): Middleware {
   const name = limit.name ?? DEFAULT_BUDGET_OPTIONS.name
   const storeTimeoutMs = limit.storeTimeoutMs ?? DEFAULT_BUDGET_OPTIONS.storeTimeoutMs
   return async function budgetCheckMiddleware(ctx, next) {
-    const normalized = ctx.normalized
-    if (normalized === undefined) throw new Error('budgetCheck needs ctx.normalized; the validateCapabilities middleware must run first')
-    const max = normalized.capabilities.maxImagesPerCall
+    const normalized = requireNormalized(ctx, 'budgetCheck')
+    const counts = partCounts(normalized.n, normalized.capabilities.maxImagesPerCall)
     // One part always fits the per-attempt check's own message; only multi-call requests need this.
-    if (normalized.n <= max) return next()
+    if (counts.length <= 1) return next()
     // Parts whose job is recorded in the journal are resumed, not paid again: only the others count.
     let images = 0
-    for (let part = 0, left = normalized.n; left > 0; part++, left -= max) {
-      if (!(await recordedJob(ctx.derive({ part }), options.jobJournal, storeTimeoutMs))) images += Math.min(max, left)
+    for (const [part, count] of counts.entries()) {
+      if (!(await recordedJob(ctx.derive({ part }), options.jobJournal, storeTimeoutMs))) images += count
     }
     const estimate = images === 0 ? undefined : estimateRequestCost(priceFor(ctx, options.prices), normalized, images)
     if (estimate === undefined) return next()
@@ -323,8 +323,7 @@ export function budget(options: BudgetMiddlewareOptions = {}): Middleware {
   const storeTimeoutMs = limit?.storeTimeoutMs ?? DEFAULT_BUDGET_OPTIONS.storeTimeoutMs
 
   return async function budgetMiddleware(ctx, next) {
-    const normalized = ctx.normalized
-    if (normalized === undefined) throw new Error('budget needs ctx.normalized; the validateCapabilities middleware must run first')
+    const normalized = requireNormalized(ctx, 'budget')
     const ledger = costLedger(ctx.metadata)
     const price = priceFor(ctx, prices)
     const priced = priceRequest(price, normalized)

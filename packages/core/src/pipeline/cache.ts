@@ -5,7 +5,7 @@ import { bindImageDownloads, type ImageDownloadOptions } from '../http/download.
 import { abortError } from '../http/transport.js'
 import { GeneratedImage, type GeneratedImageInit, ImageGenerationResponse, type Usage } from '../response.js'
 import type { Warning } from '../warnings.js'
-import type { GenerationContext, Middleware } from './context.js'
+import { type GenerationContext, type Middleware, requireNormalized } from './context.js'
 import { checkInteger, checkNumber } from '../option-checks.js'
 
 /** Cache defaults, written as data. */
@@ -106,8 +106,7 @@ export function createMemoryCacheStore(options: { maxEntries?: number | undefine
  * every setting and provider option) plus the requested format. Never the API key.
  */
 export function cacheKey(ctx: GenerationContext): string {
-  const r = ctx.normalized
-  if (r === undefined) throw new Error('cache needs ctx.normalized; the validateCapabilities middleware must run first')
+  const r = requireNormalized(ctx, 'cache')
   const sortedOptions = Object.fromEntries(Object.entries(r.providerOptions).sort(([a], [b]) => (a < b ? -1 : 1)))
   const material = JSON.stringify([
     ctx.providerId,

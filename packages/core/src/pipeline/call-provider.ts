@@ -7,7 +7,7 @@ import { type JobJournal, journalBinding } from '../jobs/job-journal.js'
 import type { ProviderRegistry } from '../registry/provider-registry.js'
 import { GeneratedImage, ImageGenerationResponse } from '../response.js'
 import type { Warning } from '../warnings.js'
-import type { GenerationContext } from './context.js'
+import { type GenerationContext, requireNormalized } from './context.js'
 import type { Terminal } from './compose.js'
 import { checkProviderResult, DEFAULT_DOWNLOAD_SETTINGS, type DeliveryPlan, type DownloadSettings, downloadTrust, markPendingDownload, paidWorkOf } from './deliver.js'
 
@@ -55,8 +55,7 @@ export function callProvider(options: CallProviderOptions): Terminal {
   // One set of download options per provider: its configured base URL's origin is trusted as the API is.
   const downloadsFor = options.downloadsFor ?? downloadTrust({ registry: options.registry, transport: options.transport, downloads: settings, customDispatcher: options.customDispatcher })
   return async function callProviderTerminal(ctx: GenerationContext): Promise<ImageGenerationResponse> {
-    const normalized = ctx.normalized
-    if (normalized === undefined) throw new Error('callProvider needs ctx.normalized; the validateCapabilities middleware must run first')
+    const normalized = requireNormalized(ctx, 'callProvider')
     const max = normalized.capabilities.maxImagesPerCall
     if (normalized.n > max) {
       throw new UnsupportedCapabilityError(`${ctx.model.modelId} returns at most ${max} image(s) per call, asked for ${normalized.n}; keep the splitN middleware in the pipeline`, {

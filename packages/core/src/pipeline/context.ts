@@ -62,6 +62,15 @@ export type Middleware = (ctx: GenerationContext, next: Next) => Promise<ImageGe
 /** Fields a context is created from. */
 export type ContextInit = Omit<GenerationContext, 'derive' | 'providerId'>
 
+/**
+ * The normalized request of a context, for middleware that run after `validateCapabilities`.
+ * @throws Error naming `who` when it is missing (a pipeline assembled in the wrong order).
+ */
+export function requireNormalized(ctx: Pick<GenerationContext, 'normalized'>, who: string): NormalizedRequest {
+  if (ctx.normalized === undefined) throw new Error(`${who} needs ctx.normalized; the validateCapabilities middleware must run first`)
+  return ctx.normalized
+}
+
 /** Creates a context whose `derive` keeps `metadata` shared (one bag per generation). */
 export function createContext(init: ContextInit): GenerationContext {
   const ctx: GenerationContext = {

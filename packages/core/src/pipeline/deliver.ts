@@ -17,6 +17,7 @@ import type { ProviderImage, ProviderResult } from '../registry/plugin.js'
 import type { ProviderRegistry } from '../registry/provider-registry.js'
 import { GeneratedImage, type ImageGenerationResponse } from '../response.js'
 import type { GenerationContext, Middleware } from './context.js'
+import { backoffDelayMs } from './retry.js'
 
 /** Download defaults, written as data. */
 export const DEFAULT_DOWNLOAD_SETTINGS = Object.freeze({
@@ -242,11 +243,6 @@ export function checkProviderResult(result: ProviderResult, expected: number, ct
   })
 }
 
-/** Full-jitter backoff, as the retry middleware does, within the download's own bounds. */
-function delayMs(retryNumber: number, retry: DeliveryPlan['retry']): number {
-  return Math.floor(retry.random() * Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** (retryNumber - 1)))
-}
-
 /**
  * One image download with its own bounded retry: 429, 5xx, 408, network errors and timeouts are
  * tried again (after `Retry-After` when the host sends one), a 4xx, a refused address or an
@@ -259,7 +255,8 @@ async function downloadWithRetry(job: PendingDownload, ctx: GenerationContext, s
       return await downloadImage(job.url, { transport: plan.transport, signal, ...plan.download })
     } catch (error) {
       if (!LLMKitError.isInstance(error) || !error.retryable || attempt >= plan.retry.maxAttempts || signal.aborted) throw error
-      const wait = error.retryAfterMs ?? delayMs(attempt, plan.retry)
+      // The retry middleware's full-jitter backoff, within the download's own bounds.
+      const wait = error.retryAfterMs ?? backoffDelayMs(attempt, plan.retry)
       ctx.logger.warn(
         { event: 'delivery.retry', provider: ctx.providerId, model: ctx.model.modelId, part: ctx.part, image: index, attempt, delayMs: wait, code: error.code, status: error.status },
         `${ctx.providerId} ${ctx.model.modelId}: downloading image ${index + 1} failed (${error.code}); trying the download again in ${wait} ms`,

@@ -3,7 +3,7 @@ import { LLMKitError } from '../errors.js'
 import { abortError, markMayHaveBeenCharged, rebuild } from '../http/transport.js'
 import type { ImageGenerationResponse, Usage } from '../response.js'
 import type { Warning } from '../warnings.js'
-import type { Middleware } from './context.js'
+import { type Middleware, requireNormalized } from './context.js'
 import { mergePaidWork, paidWorkOfResponse } from './deliver.js'
 import { checkOneOf } from '../option-checks.js'
 
@@ -73,6 +73,13 @@ function merge(parts: readonly ImageGenerationResponse[], extra: readonly Warnin
   })
 }
 
+/** The image count of each part when `n` is split by a per-call maximum, in part order (`[4, 2]` for 6 by 4). */
+export function partCounts(n: number, max: number): number[] {
+  const counts: number[] = []
+  for (let left = n; left > 0; left -= max) counts.push(Math.min(max, left))
+  return counts
+}
+
 /**
  * Splits `n` above the model's `maxImagesPerCall` into parallel calls (each under the
  * concurrency limit, which sits below), and merges the images in part order. A seeded
@@ -86,12 +93,10 @@ export function splitN(options: SplitNOptions = {}): Middleware {
   checkOneOf('partialFailure', options.partialFailure, ['fail', 'partial'])
   const policy = options.partialFailure ?? DEFAULT_SPLIT_N_OPTIONS.partialFailure
   return async function splitNMiddleware(ctx, next) {
-    const normalized = ctx.normalized
-    if (normalized === undefined) throw new Error('splitN needs ctx.normalized; the validateCapabilities middleware must run first')
+    const normalized = requireNormalized(ctx, 'splitN')
     const max = normalized.capabilities.maxImagesPerCall
     if (normalized.n <= max) return next()
-    const counts: number[] = []
-    for (let left = normalized.n; left > 0; left -= max) counts.push(Math.min(max, left))
+    const counts = partCounts(normalized.n, max)
     // Under 'fail', the first failure cancels the siblings: their images would be paid for and thrown away.
     const siblings = new AbortController()
     const signal = AbortSignal.any([ctx.signal, siblings.signal])

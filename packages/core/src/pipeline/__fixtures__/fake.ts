@@ -91,6 +91,48 @@ export function fakePlugin(generate?: FakeGenerate, extra: Partial<ProviderPlugi
   }
 }
 
+/** What a fake remote job service saw: submitted prompts, status polls, cancelled job ids. */
+export function remoteJobs() {
+  return { submits: [] as string[], polls: 0, cancelled: [] as string[] }
+}
+
+/**
+ * A fake async plugin whose generations go through the core's job runner (submit, poll, cancel),
+ * recorded in `remote`: submit `k` is job `job-k`, and every `pollsPerJob`-th poll reports the
+ * job succeeded with one image at `https://img.fake/<job id>.png` (expiring in an hour).
+ */
+export function fakeAsyncPlugin(remote: ReturnType<typeof remoteJobs>, options: { pollsPerJob?: number; extra?: Partial<ProviderPlugin> } = {}): ProviderPlugin & { calls: NormalizedRequest[] } {
+  const pollsPerJob = options.pollsPerJob ?? 2
+  return fakePlugin(undefined, {
+    ...options.extra,
+    create: (ctx) => ({
+      generate: (req, callOptions) =>
+        ctx.jobs.run(
+          {
+            provider: 'fake',
+            model: req.modelId,
+            pollIntervalMs: 5,
+            submit: () => {
+              remote.submits.push(req.prompt)
+              return Promise.resolve({ id: `job-${remote.submits.length}` })
+            },
+            poll: (id) => {
+              remote.polls++
+              return Promise.resolve(
+                remote.polls % pollsPerJob === 0 ? { state: 'succeeded', result: { images: [{ url: `https://img.fake/${id}.png`, expiresAt: new Date(ctx.clock.now() + 3_600_000) }] } } : { state: 'running' },
+              )
+            },
+            cancel: (id) => {
+              remote.cancelled.push(id)
+              return Promise.resolve()
+            },
+          },
+          callOptions,
+        ),
+    }),
+  })
+}
+
 /** A client over the given plugins with a fake clock and a recording logger. */
 export function fakeClient(plugins: ProviderPlugin[], options: LLMKitClientOptions = {}) {
   const clock = new FakeClock()
