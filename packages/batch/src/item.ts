@@ -125,6 +125,26 @@ export async function runItem(input: ItemInput): Promise<ManifestLine> {
   }
 }
 
+/**
+ * The line of an item that could not be finished for a reason that is not its own outcome (every
+ * try of the worker failed, e.g. the disk was full): the batch still gets one line per item.
+ */
+export function abandonedLine(batchId: string, index: number, request: ImageGenerationRequestInit, error: unknown): ManifestLine {
+  const llmkit = LLMKitError.isInstance(error) ? error : undefined
+  return {
+    batchId,
+    index,
+    status: 'failed',
+    prompt: request.prompt,
+    model: request.model,
+    provider: llmkit?.provider,
+    images: [],
+    warnings: [],
+    error: llmkit === undefined ? { code: 'LLMKIT_BATCH_ITEM_ABANDONED', message: error instanceof Error ? error.message : String(error) } : manifestError(llmkit),
+    finishedAt: new Date().toISOString(),
+  }
+}
+
 function manifestError(error: LLMKitError): ManifestError {
   return { code: error.code, message: error.message, mayHaveBeenCharged: error.mayHaveBeenCharged || undefined, paid: error.paid }
 }

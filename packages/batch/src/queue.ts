@@ -22,6 +22,12 @@ export interface SubmitBatchOptions extends BatchRedisOptions {
   requests: readonly ImageGenerationRequestInit[]
   /** Folder the workers write images and `manifest.jsonl` to (a path every worker can reach). */
   outDir: string
+  /**
+   * Tries of an item that fails for a reason that is not its outcome (disk full, Redis lost),
+   * 2 s apart and doubling; after the last, the item gets a failed line. A provider's refusal or
+   * failure is the item's outcome and is never tried again here. @defaultValue 5
+   */
+  attempts?: number | undefined
 }
 
 /** What {@link submitBatch} did. */
@@ -100,6 +106,8 @@ export async function submitBatch(options: SubmitBatchOptions): Promise<SubmitBa
       throw new InvalidRequestError(`Request ${index}: ${LLMKitError.isInstance(error) ? error.message : String(error)}`, { param: `requests[${index}]`, cause: error })
     }
   }
+  const attempts = options.attempts ?? 5
+  if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= 100)) throw new TypeError(`Expected \`attempts\` to be a whole number from 1 to 100, got ${String(attempts)}.`)
   const outDir = resolve(options.outDir)
   const total = options.requests.length
   const keys = batchKeys(prefix, batchId)
@@ -130,7 +138,7 @@ export async function submitBatch(options: SubmitBatchOptions): Promise<SubmitBa
           data: { batchId, index, request: options.requests[index]! },
           // A failure that is not the item's outcome (disk full, Redis lost) is tried again; the
           // journal makes the re-run resume the provider job, so it never pays twice.
-          opts: { jobId: jobIdOf(batchId, index), attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: false },
+          opts: { jobId: jobIdOf(batchId, index), attempts, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: false },
         })
       }
       if (jobs.length > 0) await queue.addBulk(jobs)

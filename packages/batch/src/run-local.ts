@@ -167,6 +167,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
   }
 
   let stop: { state: 'paused' | 'aborted'; reason: string } | undefined
+  let fatal: { error: unknown } | undefined
   const abort = new AbortController()
   const onAbort = () => {
     stop ??= { state: 'aborted', reason: 'aborted' }
@@ -196,13 +197,24 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
           continue
         }
         if (abort.signal.aborted) continue
-        throw error
+        // Not the item's outcome (disk full, a bug): stop every lane, then report it.
+        fatal ??= { error }
+        stop ??= { state: 'aborted', reason: String(error) }
+        abort.abort(error)
+        continue
       } finally {
         progress.inFlight--
       }
       const written = line
-      appends = appends.then(() => appendManifestLine(outDir, written))
-      await appends
+      appends = appends.catch(() => {}).then(() => appendManifestLine(outDir, written))
+      try {
+        await appends
+      } catch (error) {
+        fatal ??= { error }
+        stop ??= { state: 'aborted', reason: String(error) }
+        abort.abort(error)
+        continue
+      }
       finished.set(index, { status: line.status, usd: line.cost?.usd ?? 0 })
       if (line.status === 'ok') progress.done++
       else progress.failed++
@@ -215,6 +227,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunBatchResult
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
   }
+  if (fatal !== undefined) throw fatal.error
   const complete = finished.size === requests.length
   return {
     ...progress,

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, Worker } from 'bullmq'
 import type { JobJournal, LLMKitClient, Logger } from 'llmkit'
 import { silentLogger } from 'llmkit'
-import { isPause, mayHaveBeenSent, runItem } from './item.js'
+import { abandonedLine, isPause, mayHaveBeenSent, runItem } from './item.js'
 import { appendManifestLine, findManifestLine, type ManifestLine } from './manifest.js'
 import type { BatchJobData } from './queue.js'
 import { type BatchRedisOptions, batchKeys, connect, DEFAULT_PREFIX, FINISH_SCRIPT, QUEUE_NAME } from './redis-keys.js'
@@ -133,7 +133,11 @@ export function startWorker(options: StartWorkerOptions): BatchWorker {
           logger.warn({ event: 'batch.paused', batchId, index, error: String(error) }, 'budget stop: batch paused')
           return park(job, token)
         }
-        throw error
+        // Not the item's outcome (disk full, a bug): BullMQ tries again; the last try leaves a
+        // failed line, so the batch still ends with one line per item.
+        if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error
+        logger.error({ event: 'batch.item_abandoned', batchId, index, error: String(error) }, 'batch item abandoned after its last try')
+        line = abandonedLine(batchId, index, request, error)
       }
       await appendManifestLine(outDir, line)
       await redis.srem(keys.active, String(index))

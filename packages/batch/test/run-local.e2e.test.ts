@@ -84,6 +84,14 @@ describe('runBatch (one process, no Redis)', () => {
     expect(lines[0]!.warnings).toEqual([expect.objectContaining({ message: expect.stringMatching(/submitted again, and the provider may have charged for both/) })])
   })
 
+  it('stops every lane and throws when it cannot write (not an item outcome), leaving no line for the item', async () => {
+    const outDir = freshDir('nowrite')
+    mkdirSync(outDir, { recursive: true })
+    writeFileSync(join(outDir, 'images'), 'not a folder')
+    await expect(runBatch({ requests: [{ model: 'dall-e-2', prompt: 'nowrite 0', size: '256x256' }], outDir, clientOptions: { env: emulator.env } })).rejects.toThrow(/EEXIST|ENOTDIR/)
+    expect(readManifest(outDir)).toEqual([])
+  })
+
   it('refuses a folder that holds a different batch, before generating anything', async () => {
     const outDir = freshDir('other')
     await runBatch({ requests: [{ model: 'dall-e-2', prompt: 'other-a' }], outDir, clientOptions: { env: emulator.env } })

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs'
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { batchStatus, type BatchWorker, type ManifestLine, startWorker, submitBatch } from '@llmkit/batch'
 import { type RunningEmulator, startEmulator } from '@llmkit/emulator'
@@ -41,5 +41,25 @@ describe('a worker that died after writing an item’s manifest line', () => {
     expect(readManifest(outDir).map((l) => l.index).toSorted()).toEqual([0, 1])
     expect(Object.fromEntries(await submissionsByPrompt(emulator.url))).toEqual({ 'recover 1': 1 })
     expect(await batchStatus({ connection: redis.url, prefix: 'recover-test', batchId: 'recover' })).toMatchObject({ done: 2, failed: 0, costUsd: 0.032 })
+  })
+})
+
+describe('an item that cannot be finished for a reason that is not its outcome', () => {
+  it('gets a failed line after its last try, so the batch still ends with one line per item', async () => {
+    const outDir = freshDir('abandon')
+    // A file where the images folder should be: writing any image fails.
+    mkdirSync(outDir, { recursive: true })
+    writeFileSync(join(outDir, 'images'), 'not a folder')
+    await submitBatch({ connection: redis.url, prefix: 'abandon-test', batchId: 'abandon', outDir, attempts: 1, requests: [{ model: 'dall-e-2', prompt: 'abandon 0', size: '256x256' }] })
+    const client = LLMKitClient.fromEnv({ env: emulator.env })
+    const abandoning = startWorker({ connection: redis.url, prefix: 'abandon-test', client })
+    try {
+      await waitFor('the batch to finish', async () => (await batchStatus({ connection: redis.url, prefix: 'abandon-test', batchId: 'abandon' })).state === 'done')
+    } finally {
+      await abandoning.close()
+    }
+    const [line] = readManifest(outDir)
+    expect(line).toMatchObject({ index: 0, status: 'failed', error: { code: 'LLMKIT_BATCH_ITEM_ABANDONED', message: expect.stringMatching(/EEXIST|ENOTDIR/) } })
+    expect(await batchStatus({ connection: redis.url, prefix: 'abandon-test', batchId: 'abandon' })).toMatchObject({ done: 0, failed: 1 })
   })
 })
