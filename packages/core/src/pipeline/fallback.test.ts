@@ -62,4 +62,36 @@ describe('fallback', () => {
     expect(() => fallback({ models: 'backup' as never })).toThrow(TypeError)
     expect(() => fallback({ shouldFallback: 1 as never })).toThrow(new TypeError('Expected `shouldFallback` to be a function, got number.'))
   })
+
+  it("keeps a failed model's paid work: on its warning after a fallback, and on the error when every model fails", async () => {
+    // `one` (1 per call) splits n=2; part 2 fails retryably once part 1 has delivered (per prompt).
+    const gates = new Map<string, { opened: Promise<void>; open: () => void }>()
+    const gate = (prompt: string) => {
+      if (!gates.has(prompt)) {
+        let open!: () => void
+        const opened = new Promise<void>((resolve) => (open = resolve))
+        gates.set(prompt, { opened, open })
+      }
+      return gates.get(prompt)!
+    }
+    const plugin = fakePlugin(async (req) => {
+      if (req.modelId === 'one' && req.seed === 2) {
+        await gate(req.prompt).opened
+        throw new ProviderError('down', { status: 503 })
+      }
+      if (req.modelId === 'one') setImmediate(gate(req.prompt).open)
+      if (req.modelId === 'backup' && req.prompt === 'fail') throw new ProviderError('backup down', { status: 503 })
+      return { images: Array.from({ length: req.n }, () => ({ url: `https://img.fake/${req.modelId}-${req.seed}.png` })), requestId: `req-${req.modelId}-${req.seed}` }
+    })
+    const { client } = fakeClient([plugin], { fallback: { models: ['backup'] }, retry: false })
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 2, seed: 1 })
+    expect(res.model).toBe('backup')
+    expect(res.warnings[0]).toMatchObject({ type: 'other', paid: { model: 'one', images: [{ url: 'https://img.fake/one-1.png' }] } })
+
+    const { client: failing } = fakeClient([plugin], { fallback: { models: ['backup'] }, retry: false })
+    const error = (await failing.generateImage({ model: 'one', prompt: 'fail', n: 2, seed: 1 }).catch((e: unknown) => e)) as ProviderError
+    expect(error.message).toContain('backup down')
+    expect(error.paid?.images.map((i) => i.url)).toEqual(['https://img.fake/one-1.png'])
+    expect(error.partial?.images.map((i) => i.url)).toEqual(['https://img.fake/one-1.png'])
+  })
 })

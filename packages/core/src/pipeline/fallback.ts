@@ -1,5 +1,9 @@
-import { LLMKitError } from '../errors.js'
+import { LLMKitError, type PaidWork } from '../errors.js'
+import { rebuild } from '../http/transport.js'
+import type { ImageGenerationResponse } from '../response.js'
+import type { Warning } from '../warnings.js'
 import type { Middleware } from './context.js'
+import { mergePaidWork } from './deliver.js'
 import { checkFunction } from '../option-checks.js'
 
 /** Fallback defaults, written as data: no fallback models, fall back on retryable errors only. */
@@ -33,7 +37,10 @@ export interface FallbackOptions {
  * retryable error that survived `retry`, or a configured one. It sits outside capability
  * validation, so each model gets its own validation, size mapping and splitting. The response
  * reports the model actually used (`response.model`, `response.provider`) and carries an
- * `other` warning per model that failed.
+ * `other` warning per model that failed. Paid work of a model that failed (images of a split
+ * request's parts that succeeded, URLs that could not be delivered) is never dropped: it rides
+ * on that model's warning (`paid`), and when every model fails, the error thrown carries it in
+ * `paid` (merged with its own) and the first `partial` response.
  *
  * @throws TypeError naming the bad option; the last model's error when all fail.
  */
@@ -52,7 +59,9 @@ export function fallback(options: FallbackOptions = {}): Middleware {
     const requested = ctx.model.modelId
     const chain = (Array.isArray(models) ? models : ((models as Readonly<Record<string, readonly string[]>>)[requested] ?? [])).filter((id) => id !== requested)
     if (chain.length === 0) return next()
-    const warnings: { type: 'other'; message: string }[] = []
+    const warnings: Warning[] = []
+    const paidBefore: PaidWork[] = []
+    let partialBefore: ImageGenerationResponse | undefined
     let current = ctx
     for (let i = 0; ; i++) {
       try {
@@ -60,15 +69,24 @@ export function fallback(options: FallbackOptions = {}): Middleware {
         return warnings.length === 0 ? res : res.with({ warnings: [...warnings, ...res.warnings] })
       } catch (error) {
         const nextId = chain[i]
-        if (nextId === undefined || !LLMKitError.isInstance(error) || ctx.signal.aborted || !should(error)) throw error
+        if (nextId === undefined || !LLMKitError.isInstance(error) || ctx.signal.aborted || !should(error)) throw withEarlierPaid(error, paidBefore, partialBefore)
         const from = current.model.modelId
         ctx.logger.warn(
           { event: 'generation.fallback', provider: current.providerId, model: from, fallbackModel: nextId, code: error.code, status: error.status },
           `${current.providerId} ${from} failed (${error.code}); falling back to ${nextId}`,
         )
-        warnings.push({ type: 'other', message: `${from} failed (${error.code}); fell back to ${nextId}` })
+        warnings.push({ type: 'other', message: `${from} failed (${error.code}); fell back to ${nextId}`, ...(error.paid === undefined ? {} : { paid: error.paid }) })
+        if (error.paid !== undefined) paidBefore.push(error.paid)
+        partialBefore ??= error.partial
         current = ctx.derive({ model: ctx.resolve(nextId), normalized: undefined })
       }
     }
   }
+}
+
+/** The last error of a failed chain, carrying what earlier models were paid for too. */
+function withEarlierPaid(error: unknown, paidBefore: readonly PaidWork[], partialBefore: ImageGenerationResponse | undefined): unknown {
+  if (!LLMKitError.isInstance(error) || (paidBefore.length === 0 && partialBefore === undefined)) return error
+  const paid = mergePaidWork([...paidBefore, ...(error.paid === undefined ? [] : [error.paid])])
+  return rebuild(error, { paid, partial: error.partial ?? partialBefore })
 }
