@@ -20,6 +20,8 @@ interface WorkerMessage {
   pending?: number
   error?: string
   events?: Record<string, unknown>[]
+  /** 'until-refused' mode: per loop, the images it got and the error that ended it. */
+  lanes?: { images: number; error?: { name?: string; code?: string; reason?: string; message: string } }[]
 }
 
 interface Worker {
@@ -157,6 +159,54 @@ describe('4 processes sharing one Redis', () => {
     } finally {
       await state.close()
     }
+  })
+})
+
+describe('one budget shared by 4 processes', () => {
+  it('stops every process at the limit (within one call\'s cost), with no request sent after a refusal', { timeout: 60_000 }, async () => {
+    const prefix = `budget${++prefixSeq}:`
+    const request = { model: 'dall-e-2', prompt: 'budget fox', size: '256x256' }
+    const pricing = new LLMKitClient({ providers: [openai()], env: emulator.env, rateLimit: false })
+    const estimate = await pricing.estimateCost(request)
+    expect(estimate.calls).toBe(1)
+    const perCallMicros = Math.round(estimate.usd! * 1e6)
+    expect(perCallMicros).toBeGreaterThan(0)
+    // Thirty and a half calls' worth: the limit falls between two calls, so the last reservation
+    // that would cross it must be refused rather than let through.
+    const limitMicros = perCallMicros * 30 + Math.floor(perCallMicros / 2)
+    const budget = { limitUsd: limitMicros / 1e6, name: 'shared-images' }
+    const workers = Array.from({ length: 4 }, () =>
+      // Two loops per process, so reservations race inside each process as well as across them.
+      startWorker({ mode: 'until-refused', prefix, budget, request, lanes: 2, maxCalls: 200, waitForGo: true }),
+    )
+    await expect.poll(() => workers.every((w) => w.messages.some((m) => m.type === 'ready')), { timeout: 20_000, interval: 20 }).toBe(true)
+    emulator.log.clear() // the workers' warm-up calls, made without the budget
+    for (const w of workers) w.child.send('go')
+    const finals = await Promise.all(workers.map(done))
+
+    const state = createRedisState({ url: redis.url, prefix })
+    await state.ready()
+    let spentMicros: number
+    try {
+      spentMicros = Math.round((await state.budgetStore.spent(budget.name)) * 1e6)
+    } finally {
+      await state.close()
+    }
+    expect(spentMicros).toBeLessThanOrEqual(limitMicros)
+    expect(spentMicros).toBeGreaterThanOrEqual(limitMicros - perCallMicros)
+
+    const lanes = finals.flatMap((f) => f.lanes ?? [])
+    expect(lanes).toHaveLength(8)
+    // Every loop of every process ended refused by the budget, none by the maxCalls bound.
+    for (const lane of lanes) expect(lane.error).toMatchObject({ name: 'BudgetExceededError', code: 'LLMKIT_BUDGET_EXCEEDED' })
+    const images = lanes.reduce((sum, lane) => sum + lane.images, 0)
+    expect(images * perCallMicros).toBe(spentMicros)
+    expect(images).toBe(30)
+
+    // The provider saw exactly the paid calls: a refused call never left its process.
+    const sent = submissions('/openai/v1/images/generations')
+    expect(sent).toHaveLength(images)
+    expect(sent.every((e) => e.prompt === 'budget fox' && e.status === 200)).toBe(true)
   })
 })
 

@@ -26,6 +26,7 @@ const client = new LLMKitClient({
   cache: config.cache ? { store: state.cacheStore } : undefined,
   rateLimit: { store: state.rateLimitStore, limits: config.limits ?? {}, marginMs: config.marginMs },
   jobJournal: state.jobJournal,
+  budget: config.budget ? { store: state.budgetStore, limitUsd: config.budget.limitUsd, name: config.budget.name } : undefined,
   jobTimeoutMs: 60_000,
 })
 
@@ -59,6 +60,25 @@ try {
       }),
     )
     await send({ type: 'done', results, events })
+  } else if (config.mode === 'until-refused') {
+    // `lanes` loops of one call after another, each until the budget refuses a call (or
+    // `maxCalls` in all, so the loop is bounded even if the budget never refuses).
+    let calls = 0
+    const lanes = await Promise.all(
+      Array.from({ length: config.lanes ?? 1 }, async () => {
+        let images = 0
+        while (calls < config.maxCalls) {
+          calls++
+          try {
+            images += (await client.generateImage(config.request)).images.length
+          } catch (error) {
+            return { images, error: { name: error?.name, code: error?.code, reason: error?.reason, message: String(error?.message ?? error) } }
+          }
+        }
+        return { images, error: undefined }
+      }),
+    )
+    await send({ type: 'done', lanes, events })
   } else if (config.mode === 'resume') {
     const resumed = await client.resumeJobs({ action: config.action })
     await send({
