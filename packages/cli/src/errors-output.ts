@@ -1,3 +1,4 @@
+import type { PaidWork } from 'llmkit'
 import { EXIT_CODES, exitCodeFor, type ExitCode } from './exit-codes.js'
 
 /** What to do next, by exit code: the error says what happened, this says how to get on. */
@@ -35,7 +36,20 @@ export function describeFailure(error: unknown): string[] {
   const message = error instanceof Error ? error.message : String(error)
   const name = error instanceof Error ? error.name : 'Error'
   const lines = [`error: ${message}${exitCode === EXIT_CODES.internal || name === 'Error' ? '' : ` [${name}]`}`]
+  lines.push(...describePaid((error as { paid?: PaidWork } | null)?.paid))
   const hint = HINTS[exitCode]
   if (hint !== undefined) lines.push(`hint: ${hint}`)
   return lines
+}
+
+/**
+ * Work the provider finished and billed but that could not be delivered: its URLs and job id,
+ * so a failed command never loses a paid image (the URLs expire, so they come first).
+ */
+function describePaid(paid: PaidWork | undefined): string[] {
+  if (paid === undefined) return []
+  const urls = paid.images.flatMap((image) => (image.url === undefined ? [] : [`  ${image.url}`]))
+  const job = paid.jobId === undefined ? '' : ` (job ${paid.jobId})`
+  if (urls.length === 0) return paid.jobId === undefined ? [] : [`paid: ${paid.provider} ${paid.model} finished the work${job}; look it up with the provider before it expires`]
+  return [`paid: ${paid.provider} ${paid.model} finished the work${job}; download the images before the URLs expire:`, ...urls]
 }

@@ -11,7 +11,7 @@ export const EXIT_CODES = Object.freeze({
   badInput: 2,
   /** Authentication or configuration: missing or invalid API key, permission denied. */
   auth: 3,
-  /** Rate limit or quota exhausted: try again later. */
+  /** Rate limit, quota or the `--budget-usd` budget exhausted: try again later, or raise the limit. */
   rateLimit: 4,
   /** Provider, network, timeout or async job failure. */
   providerFailure: 5,
@@ -35,10 +35,12 @@ const EXIT_BY_ERROR_CODE: Readonly<Record<string, ExitCode>> = Object.freeze({
   LLMKIT_PERMISSION_DENIED: EXIT_CODES.auth,
   LLMKIT_PROVIDER_NOT_CONFIGURED: EXIT_CODES.auth,
   LLMKIT_RATE_LIMIT: EXIT_CODES.rateLimit,
+  LLMKIT_BUDGET_EXCEEDED: EXIT_CODES.rateLimit,
   LLMKIT_TIMEOUT: EXIT_CODES.providerFailure,
   LLMKIT_NETWORK: EXIT_CODES.providerFailure,
   LLMKIT_PROVIDER: EXIT_CODES.providerFailure,
   LLMKIT_JOB_FAILED: EXIT_CODES.providerFailure,
+  LLMKIT_DELIVERY: EXIT_CODES.providerFailure,
   LLMKIT_ERROR: EXIT_CODES.providerFailure,
   LLMKIT_ABORT: EXIT_CODES.interrupted,
 })
