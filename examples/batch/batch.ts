@@ -1,56 +1,53 @@
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { openai } from '@llmkit/provider-openai'
-import { ImageGenerationRequest, type ImageQuality, type ImageFormat, LLMKitClient, LLMKitError, type LLMKitClientOptions } from 'llmkit'
+import { dirname, resolve } from 'node:path'
+import { type BadLine, type ManifestLine, readRequests, runBatch, type RunBatchResult, type RunProgress } from '@llmkit/batch'
+import type { LLMKitClientOptions } from 'llmkit'
 
 /** The batch job as written in `batch.config.json`. */
 export interface BatchConfig {
-  model: string
-  size?: string
-  quality?: ImageQuality
-  format?: ImageFormat
-  /** Folder the images are written to. */
+  /** JSONL file of requests, one `generateImage` request object per line (relative to the config file). */
+  requests: string
+  /** Folder for the images, `manifest.jsonl` and the resume state (relative to the working directory); running again with the same folder resumes. */
   outDir: string
-  prompts: string[]
+  /** Items generated at once. */
+  concurrency?: number
+  /** Most US dollars the whole batch may cost, earlier runs of the folder included. */
+  budgetUsd?: number
   /** Pacing and resilience, handed to the client as is: no sleeps in this file. */
-  client: Pick<LLMKitClientOptions, 'concurrency' | 'rateLimit' | 'retry' | 'timeout'>
+  client?: Pick<LLMKitClientOptions, 'rateLimit' | 'retry' | 'timeout'>
 }
 
-/** What happened to one prompt. */
-export interface BatchResult {
-  prompt: string
-  file?: string
-  error?: string
-}
-
-/** Reads a batch configuration file. */
+/** Reads a batch configuration file; its `requests` path is relative to the file. */
 export async function loadBatchConfig(path: string): Promise<BatchConfig> {
-  return JSON.parse(await readFile(path, 'utf8')) as BatchConfig
+  const config = JSON.parse(await readFile(path, 'utf8')) as BatchConfig
+  return { ...config, requests: resolve(dirname(path), config.requests) }
+}
+
+/** What {@link runExampleBatch} returns: the run and the request lines that were skipped. */
+export interface ExampleBatchResult extends RunBatchResult {
+  badLines: BadLine[]
 }
 
 /**
- * The seed's "generate many prompts and save them" use case: every prompt is started at once
- * and the client's concurrency limit, rate limit and retry (from the configuration) pace them.
- * One failed prompt does not stop the others.
+ * The "generate many prompts and save them" use case on `@llmkit/batch`, in one process with no
+ * server: every line is checked before anything is paid for, `runBatch` writes each image and a
+ * `manifest.jsonl` line per item as they finish, one failed item does not stop the others, and
+ * running it again with the same `outDir` keeps what is done (provider jobs already accepted
+ * are resumed, not paid for twice).
  */
-export async function runBatch(config: BatchConfig, extra: Omit<LLMKitClientOptions, keyof BatchConfig['client']> = {}): Promise<BatchResult[]> {
-  const client = new LLMKitClient({ providers: [openai()], ...extra, ...config.client })
-  const settled = await Promise.allSettled(
-    config.prompts.map(async (prompt, i) => {
-      let request = new ImageGenerationRequest(config.model, prompt)
-      if (config.size) request = request.with_size(config.size)
-      if (config.quality) request = request.with_quality(config.quality)
-      if (config.format) request = request.with_format(config.format)
-      const response = await client.generateImage(request)
-      const image = response.first()
-      if (!image) throw new Error('no image returned')
-      return image.save(join(config.outDir, `image_${i}`))
-    }),
-  )
-  return settled.map((s, i) => {
-    const prompt = config.prompts[i]!
-    if (s.status === 'fulfilled') return { prompt, file: s.value }
-    const reason: unknown = s.reason
-    return { prompt, error: LLMKitError.isInstance(reason) ? `${reason.code}: ${reason.message}` : String(reason) }
+export async function runExampleBatch(
+  config: BatchConfig,
+  extra: { clientOptions?: Pick<LLMKitClientOptions, 'logger'>; onItem?: (line: ManifestLine, progress: RunProgress) => void } = {},
+): Promise<ExampleBatchResult> {
+  const { requests, badLines } = await readRequests(config.requests, { onBadLine: 'skip' })
+  const result = await runBatch({
+    requests,
+    outDir: config.outDir,
+    concurrency: config.concurrency,
+    budgetUsd: config.budgetUsd,
+    // The default client is `LLMKitClient.fromEnv`: the installed providers whose keys are set.
+    clientOptions: { ...config.client, ...extra.clientOptions },
+    onItem: extra.onItem,
   })
+  return { ...result, badLines }
 }
