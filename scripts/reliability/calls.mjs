@@ -1,6 +1,6 @@
 // The call-based phases against the emulator: the fault matrix (one fault per call, on the
 // submit, the job polls and the image downloads), the random-fault run, abort timing and the soak.
-import { FAULT_KINDS } from '@llmkit/emulator'
+import { FAULT_KINDS, prng } from '@llmkit/emulator'
 import { COMBOS, boundedCall, pool } from './harness.mjs'
 
 const KINDS = Object.keys(FAULT_KINDS)
@@ -31,17 +31,6 @@ function label(combo, what) {
   return `${combo.provider} ${combo.model} ${combo.format} ${what}`
 }
 
-/** The deterministic PRNG of the random run (mulberry32). */
-export function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * One fault per call on the submit: every kind on every provider and format (quick: every kind

@@ -1,3 +1,5 @@
+import { prng } from './png.js'
+
 /** A failure the emulator plays instead of a normal answer. */
 export interface Fault {
   /** How many matching requests get this fault. @defaultValue 1 */
@@ -102,18 +104,6 @@ export interface ChaosOptions {
   kinds?: readonly FaultKind[] | undefined
   /** Only requests whose path starts with this. @defaultValue every provider and file request */
   pathPrefix?: string | undefined
-}
-
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** A fault drawn for one request, with its name for the request log. */

@@ -3,7 +3,7 @@ export { FaultQueue, Chaos, FAULT_KINDS, HTML_PAGE, expandFault, type Fault, typ
 export { RequestLog, isSubmission, promptOf, type RequestLogEntry } from './request-log.js'
 export { FileStore } from './files.js'
 export { JobStore, type EmulatedJob, type EmulatedJobState, type JobTiming } from './jobs.js'
-export { renderPng, renderSvg, pngSize, seedOf, type RenderOptions } from './png.js'
+export { renderPng, renderSvg, pngSize, seedOf, prng, type RenderOptions } from './png.js'
 export { json, text, bearer, parseSize, sizeForAspect, delay } from './http-util.js'
 export { OPENAI_TRIGGERS } from './providers/openai.js'
 export { STABILITY_TRIGGERS } from './providers/stability.js'

@@ -18,8 +18,11 @@ export function seedOf(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32LE(0)
 }
 
-/** Small, fast, seeded PRNG (mulberry32): the same key always draws the same picture. */
-function prng(seed: number): () => number {
+/**
+ * Small, fast, seeded PRNG (mulberry32): the same key always draws the same picture, and the
+ * same seed the same faults (the chaos mode and the reliability suite use it too).
+ */
+export function prng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
