@@ -1,9 +1,10 @@
 // The README's main job: one image per seed model across all six providers, on the local
 // emulator (no network, no keys), saved under ./out, with a table of what happened.
 // Uses only what a user could: the built packages' public API.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { runBatch } from '@llmkit/batch'
 import { startEmulator } from '@llmkit/emulator'
 import { ImageGenerationRequest, LLMKitClient } from 'llmkit'
 
@@ -96,6 +97,33 @@ try {
     for (const f of failed) console.error(`error: ${f.model}: ${f.error?.name ?? 'Error'}: ${f.error?.message ?? f.error}`)
     process.exitCode = 1
   }
+  await demoBatch()
 } finally {
   await emulator.close()
+}
+
+/**
+ * A small durable batch (what `llmkit batch run` does): images written as they arrive, one
+ * manifest line per item, then the same batch again, which resumes from the manifest and pays
+ * for nothing twice.
+ */
+async function demoBatch() {
+  const batchDir = join(outDir, 'batch')
+  await rm(batchDir, { recursive: true, force: true })
+  const subjects = ['a heron', 'a lantern', 'a sailboat', 'a cactus', 'a violin', 'a teapot']
+  const requests = subjects.flatMap((subject) => [
+    { model: 'dall-e-2', prompt: `${subject}, ink drawing`, size: '256x256' },
+    { model: 'fal-ai/flux/schnell', prompt: `${subject}, watercolor`, seed: 7 },
+  ])
+  const submits = () => [...emulator.requests].reduce((sum, [key, count]) => (key.startsWith('POST ') ? sum + count : sum), 0)
+  const before = submits()
+  const first = await runBatch({ requests, outDir: batchDir, concurrency: 4 })
+  const afterFirst = submits()
+  const again = await runBatch({ requests, outDir: batchDir, concurrency: 4 })
+  const lines = (await readFile(join(batchDir, 'manifest.jsonl'), 'utf8')).trim().split('\n').length
+  console.log(
+    `\nbatch: ${first.done} of ${first.total} items done (${first.failed} failed), ~$${first.costUsd.toFixed(3)}, ${lines} manifest lines in ${relative(process.cwd(), batchDir)}/; ` +
+      `run again: ${again.resumed} resumed, ${submits() - afterFirst} new provider submissions (first run: ${afterFirst - before})`,
+  )
+  if (first.state !== 'done' || first.failed > 0 || lines !== requests.length || submits() !== afterFirst) process.exitCode = 1
 }
