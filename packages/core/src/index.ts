@@ -187,7 +187,17 @@ export { errorFromResponse, redact, type ParsedProviderError, type ErrorContext 
 export { SecretRedactor, redactSecrets, redactResponse, REDACTED, MIN_SECRET_LENGTH } from './redact.js'
 export { parseRetryAfter, parseShouldRetry, MAX_RETRY_AFTER_MS } from './http/retry-after.js'
 export { unexpectedResponse, type ResponsePhase, type SchemaIssues, type UnexpectedResponseInit } from './http/unexpected-response.js'
-export { downloadImage, DEFAULT_MAX_IMAGE_BYTES, DEFAULT_DOWNLOAD_TIMEOUT_MS, type DownloadOptions, type DownloadedImage, type DownloadGuard } from './http/download.js'
+export {
+  downloadImage,
+  downloadImageToFile,
+  DEFAULT_MAX_IMAGE_BYTES,
+  DEFAULT_DOWNLOAD_TIMEOUT_MS,
+  type DownloadOptions,
+  type DownloadToFileOptions,
+  type DownloadedImage,
+  type DownloadGuard,
+  type SavedImage,
+} from './http/download.js'
 export { blockedRange, isPublicAddress, guardedLookup, type LookupFunction } from './http/ip-guard.js'
 export {
   createJobRunner,

@@ -1,9 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, extname } from 'node:path'
-import { InvalidRequestError, ProviderError } from './errors.js'
-import { bindImageDownloads, downloadImage, imageDownloadsOf } from './http/download.js'
+import { InvalidRequestError } from './errors.js'
+import { bindImageDownloads, downloadImage, downloadImageToFile, imageDownloadsOf, notAnImage, type SavedImage } from './http/download.js'
 import { base64DecodedLength, imageExtension, parseDataUrl, sniffBase64Type, sniffImageType } from './media.js'
-import { safeOrigin } from './http/transport.js'
 import type { Cost } from './cost/price.js'
 import type { Warning } from './warnings.js'
 
@@ -105,9 +104,7 @@ export class GeneratedImage {
       const { bytes } = await downloadImage(this.url, { ...imageDownloadsOf(this), signal: options.signal })
       // The same check delivery makes: an HTML error page or JSON served under an image URL is
       // not an image, whatever its content-type says.
-      if (sniffImageType(bytes) === undefined) {
-        throw new ProviderError(`${safeOrigin(this.url)} did not serve an image (not PNG, JPEG, WebP, GIF or SVG); the URL may have expired`, { retryable: false })
-      }
+      if (sniffImageType(bytes) === undefined) throw notAnImage(this.url)
       return bytes
     }
     throw new InvalidRequestError('This image has neither url nor b64_json: nothing to read')
@@ -121,12 +118,34 @@ export class GeneratedImage {
    * Returns the path written.
    */
   async save(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    return (await this.saveFile(path, options)).path
+  }
+
+  /**
+   * {@link GeneratedImage.save}, returning the path written with the file's size and the type its
+   * bytes show. A URL image is streamed to disk as it downloads (memory does not grow with its
+   * size), with the same trust, cap and image check as {@link GeneratedImage.bytes}; base64 data is
+   * decoded and written. The file appears whole or not at all: it is written under a temporary
+   * name beside `path` and renamed when complete, and nothing is left behind on a failure.
+   * @throws as {@link GeneratedImage.bytes} does, or the file system's error.
+   */
+  async saveFile(path: string, options: { signal?: AbortSignal } = {}): Promise<SavedImage> {
+    if (this.b64_json === undefined && this.url !== undefined) {
+      return downloadImageToFile(this.url, path, { ...imageDownloadsOf(this), signal: options.signal, addExtension: true })
+    }
     const bytes = await this.bytes(options)
     const ext = imageExtension(bytes, this.mimeType)
     const target = extname(path) === '' && ext !== undefined ? `${path}.${ext}` : path
     await mkdir(dirname(target), { recursive: true })
-    await writeFile(target, bytes)
-    return target
+    const tmp = `${target}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`
+    try {
+      await writeFile(tmp, bytes)
+      await rename(tmp, target)
+    } catch (error) {
+      await rm(tmp, { force: true })
+      throw error
+    }
+    return { path: target, bytes: bytes.length, mimeType: sniffImageType(bytes) ?? this.mimeType }
   }
 
   /** The plain fields (seed API names). */

@@ -1,9 +1,15 @@
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
+import { dirname, extname } from 'node:path'
+import { Transform, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import type { Dispatcher } from 'undici'
 import { createRequire } from 'node:module'
 import type * as Undici from 'undici'
-import { InvalidRequestError, LLMKitError, NetworkError } from '../errors.js'
-import { parseDataUrl, sniffImageType } from '../media.js'
+import { InvalidRequestError, LLMKitError, NetworkError, ProviderError } from '../errors.js'
+import { IMAGE_EXTENSIONS, type ImageMimeType, parseDataUrl, sniffImageType } from '../media.js'
 import { BLOCKED_ADDRESS_CODE, blockedRange, checkResolvedHost, guardedLookup, type LookupFunction } from './ip-guard.js'
 import { parseRetryAfter } from './retry-after.js'
 import { HttpTransport, safeOrigin } from './transport.js'
@@ -124,11 +130,166 @@ function isOverCap(error: LLMKitError): boolean {
  * from `Retry-After`) or an oversized body (not retryable); {@link TimeoutError}; {@link AbortError}.
  */
 export async function downloadImage(url: string, options: DownloadOptions = {}): Promise<DownloadedImage> {
-  const data = parseDataUrl(url)
-  if (data !== undefined) {
-    const bytes = Buffer.from(data.base64, 'base64')
-    return { bytes, mimeType: sniffImageType(bytes) ?? data.mimeType }
+  const source = await prepareDownload(url, options)
+  if (source.data !== undefined) return { bytes: source.data, mimeType: sniffImageType(source.data) ?? source.dataMimeType }
+  let res
+  try {
+    res = await source.transport.request({ method: 'GET', url, signal: options.signal, timeoutMs: timeoutOf(options), maxBytes: maxBytesOf(options) })
+  } catch (error) {
+    throw downloadFailure(url, error)
   }
+  if (res.status < 200 || res.status >= 300) throw statusFailure(url, res.status, res.headers)
+  const header = res.headers['content-type']?.split(';')[0]?.trim()
+  return { bytes: res.body, mimeType: sniffImageType(res.body) ?? header }
+}
+
+/** Options of {@link downloadImageToFile}. */
+export interface DownloadToFileOptions extends DownloadOptions {
+  /**
+   * When `path` has no extension, add the one of the image type the bytes show (`.png`, `.jpg`,
+   * `.webp`, `.gif`, `.svg`). A path with an extension is kept exactly as given.
+   * @defaultValue false
+   */
+  addExtension?: boolean | undefined
+}
+
+/** An image written to disk. */
+export interface SavedImage {
+  /** The path written (with the added extension, if any). */
+  path: string
+  /** Size of the file in bytes. */
+  bytes: number
+  /** The type the bytes show; the provider's word only for base64 data that matches no known signature. */
+  mimeType: string | undefined
+}
+
+/**
+ * Downloads an image straight to a file, so memory does not grow with its size: the body is
+ * streamed to a temporary file next to `path`, which is renamed into place only once the whole
+ * image arrived and its first bytes showed an image (PNG, JPEG, WebP, GIF or SVG). On any failure
+ * (refused URL, HTTP error, cap, timeout, abort, not an image, disk) no file is left at `path` or
+ * beside it. The same URLs are reached, refused and capped as by {@link downloadImage}; folders
+ * are created.
+ *
+ * @throws {@link InvalidRequestError} for a refused URL or address (`param: 'url'`);
+ * {@link NetworkError} on a non-2xx answer or an oversized body (not retryable);
+ * {@link ProviderError} when the bytes are not an image (not retryable); {@link TimeoutError};
+ * {@link AbortError}; the file system's error when writing fails.
+ */
+export async function downloadImageToFile(url: string, path: string, options: DownloadToFileOptions = {}): Promise<SavedImage> {
+  const source = await prepareDownload(url, options)
+  await mkdir(dirname(path), { recursive: true })
+  const tmp = `${path}.${process.pid}-${++tempCounter}.tmp`
+  try {
+    let written: { bytes: number; mimeType: string }
+    if (source.data !== undefined) {
+      const mimeType = sniffImageType(source.data)
+      if (mimeType === undefined) throw notAnImage(url)
+      await writeFile(tmp, source.data)
+      written = { bytes: source.data.length, mimeType }
+    } else {
+      written = await streamToFile(source.transport, url, tmp, options)
+    }
+    const target = options.addExtension === true && extname(path) === '' ? `${path}.${IMAGE_EXTENSIONS[written.mimeType as ImageMimeType]}` : path
+    await rename(tmp, target)
+    return { path: target, ...written }
+  } catch (error) {
+    await rm(tmp, { force: true })
+    throw error
+  }
+}
+
+let tempCounter = 0
+
+async function streamToFile(transport: HttpTransport, url: string, tmp: string, options: DownloadOptions): Promise<{ bytes: number; mimeType: string }> {
+  try {
+    return await transport.stream({ method: 'GET', url, signal: options.signal, timeoutMs: timeoutOf(options), maxBytes: maxBytesOf(options) }, async (res) => {
+      if (res.status < 200 || res.status >= 300) throw statusFailure(url, res.status, res.headers)
+      const check = new ImageCheck(url)
+      const file = createWriteStream(tmp)
+      try {
+        await pipeline(res.body, check, file)
+      } finally {
+        // The temporary file is removed after a failure: its descriptor must be closed first.
+        if (!file.closed) await once(file, 'close')
+      }
+      return { bytes: check.size, mimeType: check.mimeType! }
+    })
+  } catch (error) {
+    throw downloadFailure(url, error)
+  }
+}
+
+/** Bytes read before the type is decided: every binary signature, and the head of an SVG's text. */
+const SNIFF_BYTES = 1024
+
+/**
+ * Passes the body through once its first bytes showed an image; until then it holds at most
+ * {@link SNIFF_BYTES} plus one chunk. Counts the bytes.
+ */
+class ImageCheck extends Transform {
+  size = 0
+  mimeType: string | undefined
+  #head: Buffer[] = []
+  #headSize = 0
+  readonly #url: string
+
+  constructor(url: string) {
+    super()
+    this.#url = url
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length
+    if (this.mimeType !== undefined) return callback(null, chunk)
+    this.#head.push(chunk)
+    this.#headSize += chunk.length
+    if (this.#headSize < SNIFF_BYTES) return callback()
+    this.#decide(callback)
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.mimeType !== undefined) return callback()
+    this.#decide(callback)
+  }
+
+  #decide(callback: TransformCallback): void {
+    const head = Buffer.concat(this.#head, this.#headSize)
+    this.#head = []
+    this.mimeType = sniffImageType(head)
+    if (this.mimeType === undefined) return callback(notAnImage(this.#url))
+    callback(null, head)
+  }
+}
+
+/**
+ * The error for bytes that are not an image: an HTML error page or JSON served under an image
+ * URL, whatever its content-type says. @internal
+ */
+export function notAnImage(url: string): ProviderError {
+  const where = parseDataUrl(url) === undefined ? safeOrigin(url) : 'The data: URL'
+  return new ProviderError(`${where} did not serve an image (not PNG, JPEG, WebP, GIF or SVG); the URL may have expired`, { retryable: false })
+}
+
+function timeoutOf(options: DownloadOptions): number {
+  return options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS
+}
+
+function maxBytesOf(options: DownloadOptions): number {
+  return options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES
+}
+
+/** Where one download's bytes come from, once the URL passed the guard. */
+type DownloadSource = { data: Buffer; dataMimeType: string | undefined; transport?: undefined } | { data?: undefined; transport: HttpTransport }
+
+/**
+ * The guard both downloads share: decodes a `data:` URL, or checks the URL (scheme, trusted
+ * origin or allowed host, literal or resolved address) and picks the transport whose sockets
+ * connect only where the guard allows. Throws before any connection for a refused URL.
+ */
+async function prepareDownload(url: string, options: DownloadOptions): Promise<DownloadSource> {
+  const data = parseDataUrl(url)
+  if (data !== undefined) return { data: Buffer.from(data.base64, 'base64'), dataMimeType: data.mimeType }
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -159,30 +320,23 @@ export async function downloadImage(url: string, options: DownloadOptions = {}):
       transport = guardedTransport(guard.lookup)
     }
   }
-  let res
-  try {
-    res = await transport.request({
-      method: 'GET',
-      url,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS,
-      maxBytes: options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES,
-    })
-  } catch (error) {
-    if (LLMKitError.isInstance(error) && error.retryable && isOverCap(error)) throw new NetworkError(error.message, { cause: error, retryable: false })
-    if (LLMKitError.isInstance(error) && hasCode(error.cause, BLOCKED_ADDRESS_CODE)) throw blockedOrUnresolved(url, error.cause)
-    throw error
-  }
-  if (res.status < 200 || res.status >= 300) {
-    const redirect = res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''
-    throw new NetworkError(`Downloading ${safeOrigin(url)} failed with HTTP ${res.status}${redirect}; provider URLs expire, so download soon after generation`, {
-      status: res.status,
-      retryable: res.status >= 500 || res.status === 429 || res.status === 408,
-      retryAfterMs: parseRetryAfter(res.headers),
-    })
-  }
-  const header = res.headers['content-type']?.split(';')[0]?.trim()
-  return { bytes: res.body, mimeType: sniffImageType(res.body) ?? header }
+  return { transport }
+}
+
+/** A transport failure as a download failure: an over-cap body is final, a blocked address a refusal. */
+function downloadFailure(url: string, error: unknown): unknown {
+  if (LLMKitError.isInstance(error) && error.retryable && isOverCap(error)) return new NetworkError(error.message, { cause: error, retryable: false })
+  if (LLMKitError.isInstance(error) && hasCode(error.cause, BLOCKED_ADDRESS_CODE)) return blockedOrUnresolved(url, error.cause)
+  return error
+}
+
+function statusFailure(url: string, status: number, headers: Readonly<Record<string, string>>): NetworkError {
+  const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : ''
+  return new NetworkError(`Downloading ${safeOrigin(url)} failed with HTTP ${status}${redirect}; provider URLs expire, so download soon after generation`, {
+    status,
+    retryable: status >= 500 || status === 429 || status === 408,
+    retryAfterMs: parseRetryAfter(headers),
+  })
 }
 
 function hasCode(error: unknown, code: string): boolean {

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { pipeline, type Readable, Transform } from 'node:stream'
 import type * as Undici from 'undici'
 import type { Dispatcher } from 'undici'
 import { AbortError, LLMKitError, type LLMKitErrorOptions, NetworkError, TimeoutError } from '../errors.js'
@@ -186,6 +187,53 @@ export class HttpTransport {
       throw isAmbiguous(req, progress) ? markMayHaveBeenCharged(mapped) : mapped
     }
   }
+
+  /**
+   * Sends a safe request (GET or HEAD) and hands its body to `consume` as a stream, so a large
+   * body goes where it is written without being held in memory. The cap, deadline, signal and
+   * error mapping are those of {@link HttpTransport.request}: an error while `consume` reads
+   * (abort, timeout, reset, cap) is thrown as the same typed error. A body `consume` leaves unread
+   * is discarded.
+   */
+  async stream<T>(req: HttpRequest & { method: 'GET' | 'HEAD' }, consume: (res: HttpStreamResponse) => Promise<T>): Promise<T> {
+    const headers: Record<string, string> = {}
+    if (this.#userAgent) headers['user-agent'] = this.#userAgent
+    for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v
+    const maxBytes = req.maxBytes ?? this.#maxBytes
+    const deadline = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs)
+    const signal = combineSignals(req.signal, deadline)
+    if (req.signal?.aborted) throw abortError(req.signal)
+    let body: Dispatcher.ResponseData['body'] | undefined
+    try {
+      const res = await undici().request(req.url, {
+        method: req.method,
+        headers,
+        signal,
+        dispatcher: this.#dispatcher ?? getSharedDispatcher(),
+        headersTimeout: this.#headersTimeoutMs,
+        bodyTimeout: this.#bodyTimeoutMs,
+      })
+      body = res.body
+      const flat = flattenHeaders(res.headers)
+      const declared = Number(flat['content-length'])
+      if (Number.isFinite(declared) && declared > maxBytes) throw overCap(req, `is ${declared} bytes, over`, maxBytes)
+      return await consume({ status: res.statusCode, headers: flat, body: pipeline(res.body, capped(req, maxBytes), ignore) })
+    } catch (error) {
+      throw toTransportError(error, req, deadline)
+    } finally {
+      if (body !== undefined && !body.readableEnded && !body.destroyed) discardBody(body)
+    }
+  }
+}
+
+/** Status and headers of a response whose body is read as a stream, by {@link HttpTransport.stream}. */
+export interface HttpStreamResponse {
+  /** HTTP status. */
+  readonly status: number
+  /** Response headers, lower-case names, repeated values joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The body, capped: more than the cap in bytes errors the stream with a non-retryable NetworkError. */
+  readonly body: Readable
 }
 
 /** What the transport knows about one request while it runs. */
@@ -290,6 +338,18 @@ export function rebuild(
  */
 function overCap(req: HttpRequest, what: string, maxBytes: number): NetworkError {
   return new NetworkError(`Response from ${safeOrigin(req.url)} ${what} the ${maxBytes}-byte cap (raise maxResponseBytes)`, { retryable: false })
+}
+
+/** A pass-through that errors once more than `maxBytes` went through it (memory stays one chunk). */
+function capped(req: HttpRequest, maxBytes: number): Transform {
+  let size = 0
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length
+      if (size > maxBytes) callback(overCap(req, 'exceeded', maxBytes))
+      else callback(null, chunk)
+    },
+  })
 }
 
 /**
