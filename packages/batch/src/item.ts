@@ -1,6 +1,18 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type GeneratedImage, type ImageGenerationRequestInit, imageExtension, type JobJournal, type LLMKitClient, LLMKitError, type Warning } from 'llmkit'
+import {
+  backoffDelayMs,
+  DEFAULT_DOWNLOAD_SETTINGS,
+  DeliveryError,
+  type GeneratedImage,
+  type ImageGenerationRequestInit,
+  type ImageGenerationResponse,
+  type JobJournal,
+  type LLMKitClient,
+  LLMKitError,
+  type PaidWork,
+  type Warning,
+} from 'llmkit'
 import type { ManifestError, ManifestImage, ManifestLine } from './manifest.js'
 
 /** Folder of the images, inside the output directory. */
@@ -95,13 +107,14 @@ export async function runItem(input: ItemInput): Promise<ManifestLine> {
   if (input.resubmitted) {
     warnings.push({ type: 'other', message: 'a crashed run had sent this item to the provider with no answer recorded; it was submitted again, and the provider may have charged for both' })
   }
-  // The batch's output is files: bytes are asked for, so the core downloads any provider URL
-  // inside its guarded path (trusted origin, size cap, checks) and hands them over once.
-  if (request.format === 'url') warnings.push({ type: 'other', message: 'format "url" was replaced by "b64_json": a batch writes every image to disk' })
+  // The batch's output is files: URLs are asked for, so each image is streamed from the
+  // provider to disk by the core's guarded download (trusted origin, size cap, image check)
+  // instead of being held in memory as base64. A byte-only provider's image comes as a data: URL.
+  if (request.format === 'b64_json') warnings.push({ type: 'other', message: 'format "b64_json" was replaced by "url": a batch streams every image to disk' })
   const base = { batchId, index, prompt: request.prompt, model: request.model }
   let response
   try {
-    response = await client.generateImage({ ...request, format: 'b64_json' }, { signal, idempotencyKey: itemKey(batchId, index) })
+    response = await client.generateImage({ ...request, format: 'url' }, { signal, idempotencyKey: itemKey(batchId, index) })
   } catch (error) {
     if (isPause(error) || signal?.aborted === true || !LLMKitError.isInstance(error)) throw error
     const charged = error.mayHaveBeenCharged || input.resubmitted === true
@@ -109,10 +122,21 @@ export async function runItem(input: ItemInput): Promise<ManifestLine> {
   }
   const images: ManifestImage[] = []
   await mkdir(join(outDir, IMAGES_DIR), { recursive: true })
-  for (const [k, image] of response.images.entries()) images.push(await writeImage(outDir, index, k, image, signal))
+  let failure: LLMKitError | undefined
+  for (const [k, image] of response.images.entries()) {
+    try {
+      images.push(await writeImage(outDir, index, k, image, signal))
+    } catch (error) {
+      // An abort or a disk failure is not the item's outcome: it runs again. A download that
+      // failed for good is: the work is paid, so the line keeps its URLs rather than paying again.
+      if (signal?.aborted === true || !LLMKitError.isInstance(error)) throw error
+      failure = await undelivered(client, response, error)
+      break
+    }
+  }
   return {
     ...base,
-    status: 'ok',
+    status: failure === undefined ? 'ok' : 'failed',
     provider: response.provider,
     usedModel: response.model,
     images,
@@ -121,8 +145,39 @@ export async function runItem(input: ItemInput): Promise<ManifestLine> {
     warnings: [...warnings, ...response.warnings],
     attempts: response.attempts,
     mayHaveBeenCharged: response.mayHaveBeenCharged || input.resubmitted === true || undefined,
+    error: failure === undefined ? undefined : manifestError(failure),
     finishedAt: new Date().toISOString(),
   }
+}
+
+/**
+ * The error of paid images that could not be written after every download try: a
+ * {@link DeliveryError} (as the core's own delivery throws) holding the provider's URLs, seeds
+ * and request id, so they can still be fetched or looked up.
+ */
+async function undelivered(client: LLMKitClient, response: ImageGenerationResponse, cause: LLMKitError): Promise<LLMKitError> {
+  let async = false
+  try {
+    async = response.model !== undefined && (await client.capabilities(response.model)).mode === 'async'
+  } catch {
+    // Unknown model: the request id is still recorded.
+  }
+  const requestId = response.requestIds[0]
+  const paid: PaidWork = {
+    provider: response.provider ?? '',
+    model: response.model ?? '',
+    // Async providers report their job id as the request id.
+    jobId: async ? requestId : undefined,
+    requestId,
+    images: response.images.map((i) => ({ url: i.url?.startsWith('data:') ? undefined : i.url, seed: i.seed, mimeType: i.mimeType })),
+    ...(response.requestIds.length > 1 ? { requestIds: response.requestIds, jobIds: async ? response.requestIds : undefined } : {}),
+  }
+  return new DeliveryError(`${response.provider ?? 'The provider'} finished the images but they could not be downloaded: ${cause.message}`, {
+    cause,
+    paid,
+    provider: response.provider,
+    model: response.model,
+  })
 }
 
 /**
@@ -155,16 +210,39 @@ function pad(index: number): string {
 }
 
 /**
- * Writes one image under a temporary name and renames it, so a file with the final name is
- * always whole (a crash leaves at most a `.tmp`, rewritten on the re-run).
+ * Streams one image to disk with the core's `saveFile` (written under a temporary name and
+ * renamed, so a file with the final name is always whole, and nothing is left on a failure; the
+ * extension comes from the bytes). A download failure the core marks retryable (a 5xx, a reset,
+ * a timeout) is tried again, as the core's own delivery does, with its backoff; a `Retry-After`
+ * hint wins.
  */
 async function writeImage(outDir: string, index: number, k: number, image: GeneratedImage, signal: AbortSignal | undefined): Promise<ManifestImage> {
-  const bytes = await image.bytes({ signal })
-  const ext = imageExtension(bytes, image.mimeType) ?? 'bin'
-  const file = `${IMAGES_DIR}/${pad(index)}-${k}.${ext}`
-  const target = join(outDir, file)
-  const tmp = `${target}.${process.pid}.tmp`
-  await writeFile(tmp, bytes)
-  await rename(tmp, target)
-  return { file, seed: image.seed, mimeType: image.mimeType, bytes: bytes.length, revisedPrompt: image.revised_prompt }
+  const stem = `${IMAGES_DIR}/${pad(index)}-${k}`
+  const settings = DEFAULT_DOWNLOAD_SETTINGS
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const saved = await image.saveFile(join(outDir, stem), { signal })
+      const ext = saved.path.slice(join(outDir, stem).length)
+      return { file: `${stem}${ext}`, seed: image.seed, mimeType: saved.mimeType ?? image.mimeType, bytes: saved.bytes, revisedPrompt: image.revised_prompt }
+    } catch (error) {
+      if (!LLMKitError.isInstance(error) || !error.retryable || attempt >= settings.maxAttempts || signal?.aborted === true) throw error
+      await sleep(error.retryAfterMs ?? backoffDelayMs(attempt, { ...settings, random: Math.random }), signal)
+    }
+  }
+}
+
+/** Waits `ms`, or until `signal` aborts (then rejects with its reason). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) return reject(signal.reason as Error)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal!.reason as Error)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { localJournalPath, readRequests, runBatch, STATE_DIR } from '@llmkit/batch'
 import { OPENAI_TRIGGERS, type RunningEmulator, startEmulator } from '@llmkit/emulator'
@@ -15,6 +15,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator.close()
 })
+
+/** The emulator's log of image file downloads, in order. */
+async function fileRequests(): Promise<{ path: string; status?: number }[]> {
+  const res = await fetch(`${emulator.url}/__emulator/log`)
+  const { entries } = (await res.json()) as { entries: { method: string; path: string; status?: number }[] }
+  return entries.filter((e) => e.method === 'GET' && e.path.startsWith('/files/'))
+}
 
 describe('runBatch (one process, no Redis)', () => {
   it('writes every image and one manifest line per item, then a second run submits nothing', async () => {
@@ -82,6 +89,52 @@ describe('runBatch (one process, no Redis)', () => {
     const lines = readManifest(outDir).toSorted((a, b) => a.index - b.index)
     expect(lines.map((l) => l.mayHaveBeenCharged)).toEqual([true, undefined, true])
     expect(lines[0]!.warnings).toEqual([expect.objectContaining({ message: expect.stringMatching(/submitted again, and the provider may have charged for both/) })])
+  })
+
+  it('asks for URLs and streams each image to disk (b64_json replaced, with a warning), trying a failed download again', async () => {
+    const outDir = freshDir('stream')
+    const before = await fileRequests()
+    emulator.faults.inject({ kind: 'unavailable', pathPrefix: '/files/', count: 1 })
+    const result = await runBatch({ requests: [{ model: 'dall-e-2', prompt: 'stream-a cat', size: '256x256', format: 'b64_json' }], outDir, batchId: 'stream', clientOptions: { env: emulator.env } })
+    expect(result).toMatchObject({ state: 'done', done: 1, failed: 0 })
+    const [line] = readManifest(outDir)
+    expect(line).toMatchObject({ status: 'ok', provider: 'openai', images: [{ file: 'images/000000-0.png', mimeType: 'image/png' }] })
+    expect(line!.warnings).toEqual([expect.objectContaining({ message: expect.stringMatching(/"b64_json" was replaced by "url"/) })])
+    const bytes = readFileSync(join(outDir, line!.images[0]!.file))
+    expect(bytes.subarray(0, 4)).toEqual(PNG)
+    expect(bytes.length).toBe(line!.images[0]!.bytes)
+    expect(readdirSync(join(outDir, 'images'))).toEqual(['000000-0.png'])
+    // The image came from its URL (a 503, then the file), not as base64 in the answer; one submission.
+    expect((await fileRequests()).slice(before.length).map((e) => e.status)).toEqual([503, 200])
+    expect((await submissionsByPrompt(emulator.url)).get('stream-a cat')).toBe(1)
+  })
+
+  it('a byte-only model (base64 answers, no URL) still gets its images written', async () => {
+    const outDir = freshDir('bytes')
+    const before = await fileRequests()
+    const result = await runBatch({ requests: [{ model: 'gpt-image-1', prompt: 'bytes-a cat', size: '1024x1024' }], outDir, batchId: 'bytes', clientOptions: { env: emulator.env } })
+    expect(result).toMatchObject({ state: 'done', done: 1 })
+    const [line] = readManifest(outDir)
+    expect(line).toMatchObject({ status: 'ok', images: [{ file: 'images/000000-0.png', mimeType: 'image/png' }], warnings: [] })
+    const bytes = readFileSync(join(outDir, line!.images[0]!.file))
+    expect(bytes.subarray(0, 4)).toEqual(PNG)
+    expect(bytes.length).toBe(line!.images[0]!.bytes)
+    expect(await fileRequests()).toHaveLength(before.length)
+  })
+
+  it('a paid image whose URL serves HTML fails the item with its URL, leaves no file, and is never submitted again', async () => {
+    const outDir = freshDir('html')
+    emulator.faults.inject({ kind: 'html-image', pathPrefix: '/files/', count: 1 })
+    const requests = [{ model: 'dall-e-2', prompt: 'html-a cat', size: '256x256' }]
+    const result = await runBatch({ requests, outDir, batchId: 'html', clientOptions: { env: emulator.env } })
+    expect(result).toMatchObject({ state: 'done', done: 0, failed: 1 })
+    const [line] = readManifest(outDir)
+    expect(line).toMatchObject({ status: 'failed', provider: 'openai', images: [], error: { code: 'LLMKIT_DELIVERY', message: expect.stringMatching(/did not serve an image/) } })
+    expect(line!.error!.paid?.images[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/files\//)
+    expect(readdirSync(join(outDir, 'images'))).toEqual([])
+    const again = await runBatch({ requests, outDir, clientOptions: { env: emulator.env } })
+    expect(again).toMatchObject({ state: 'done', failed: 1, resumed: 1 })
+    expect((await submissionsByPrompt(emulator.url)).get('html-a cat')).toBe(1)
   })
 
   it('stops every lane and throws when it cannot write (not an item outcome), leaving no line for the item', async () => {
