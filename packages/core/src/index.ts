@@ -181,6 +181,7 @@ export {
   type TransportOptions,
   type HttpRequest,
   type HttpResponse,
+  type HttpStreamResponse,
   type HttpBody,
 } from './http/transport.js'
 export { errorFromResponse, redact, type ParsedProviderError, type ErrorContext } from './http/error-body.js'

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AbortError, InvalidRequestError, NetworkError, ProviderError } from '../errors.js'
+import { AbortError, InvalidRequestError, NetworkError, ProviderError, TimeoutError } from '../errors.js'
 import { fakeClient, fakePlugin } from '../pipeline/__fixtures__/fake.js'
 import { GeneratedImage } from '../response.js'
 import { downloadImageToFile } from './download.js'
@@ -106,6 +106,18 @@ describe('downloadImageToFile', () => {
     expect(readdirSync(dir)).toStrictEqual([])
   })
 
+  it('a declared length over the cap is refused before reading, leaving no file', async () => {
+    const server = await localServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(8 * 1024 * 1024) })
+      res.write(PNG)
+    })
+    const dir = freshDir()
+    const error = await downloadImageToFile(`${server.origin}/huge`, join(dir, 'huge'), { guard: { trustedOrigins: [server.origin] }, maxBytes: 1024 * 1024 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NetworkError)
+    expect(error).toMatchObject({ retryable: false, message: expect.stringMatching(/is 8388608 bytes, over the 1048576-byte cap/) })
+    expect(readdirSync(dir)).toStrictEqual([])
+  })
+
   it('an HTML body served as image/png leaves no file and is a ProviderError', async () => {
     const server = await localServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(`<!doctype html><title>expired</title>${' '.repeat(4096)}`))
     const dir = freshDir()
@@ -137,6 +149,29 @@ describe('downloadImageToFile', () => {
     await new Promise((resolve) => setTimeout(resolve, 20))
     controller.abort()
     expect(await pending).toBeInstanceOf(AbortError)
+    expect(readdirSync(dir)).toStrictEqual([])
+  })
+
+  it('a body cut short (connection closed before the promised length) leaves no file', async () => {
+    const head = bigPng(512 * 1024)
+    const server = await localServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(head.length * 2) })
+      res.write(head, () => res.socket?.destroy())
+    })
+    const dir = freshDir()
+    const error = await downloadImageToFile(`${server.origin}/cut`, join(dir, 'cut.png'), { guard: { trustedOrigins: [server.origin] } }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NetworkError)
+    expect(readdirSync(dir)).toStrictEqual([])
+  })
+
+  it('a body that stalls past the deadline is a TimeoutError and leaves no file', async () => {
+    const server = await localServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(PNG.length * 2) })
+      res.write(PNG) // then nothing more
+    })
+    const dir = freshDir()
+    const error = await downloadImageToFile(`${server.origin}/stall`, join(dir, 'stall'), { guard: { trustedOrigins: [server.origin] }, timeoutMs: 150 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TimeoutError)
     expect(readdirSync(dir)).toStrictEqual([])
   })
 
