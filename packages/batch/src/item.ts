@@ -97,9 +97,13 @@ export function isPause(error: unknown): boolean {
  * client's job journal resumes the provider job that was already accepted (or returns its
  * recorded result) instead of paying for it again.
  *
- * A provider or request failure is the item's outcome (a line with `status: 'failed'`). A budget
- * refusal, an abort of `signal` and a failure to write to disk are thrown: the item was not
- * finished and must run again.
+ * Images are asked for as URLs and streamed to disk one by one (see `writeImage`), so memory
+ * does not grow with their size.
+ *
+ * A provider or request failure is the item's outcome (a line with `status: 'failed'`), and so is
+ * a paid image that could not be downloaded after every try (`LLMKIT_DELIVERY`, its URLs in
+ * `error.paid`; the images written before it stay listed). A budget refusal, an abort of `signal`
+ * and a failure to write to disk are thrown: the item was not finished and must run again.
  */
 export async function runItem(input: ItemInput): Promise<ManifestLine> {
   const { client, batchId, index, request, outDir, signal } = input
