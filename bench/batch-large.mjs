@@ -9,7 +9,7 @@ import { localJournalPath } from '@llmkit/batch'
 
 const [baseUrl, key, count, concurrency, outDir] = process.argv.slice(2)
 const client = new LLMKitClient({ providers: [openai()], apiKeys: { openai: key }, baseUrls: { openai: baseUrl }, concurrency: { maxConcurrency: Number(concurrency) }, jobJournal: createFileJobJournal(localJournalPath(outDir)) })
-const requests = Array.from({ length: Number(count) }, (_, i) => ({ model: 'dall-e-2', prompt: `large ${i}`, size: '1024x1024', format: 'b64_json' }))
+const requests = Array.from({ length: Number(count) }, (_, i) => ({ model: 'dall-e-2', prompt: `large ${i}`, size: '1024x1024' }))
 const rss = []
 let bytes = 0
 const started = Date.now()

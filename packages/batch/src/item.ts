@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
-  backoffDelayMs,
   DEFAULT_DOWNLOAD_SETTINGS,
   DeliveryError,
   type GeneratedImage,
@@ -12,6 +11,7 @@ import {
   LLMKitError,
   type PaidWork,
   type Warning,
+  withDownloadRetry,
 } from 'llmkit'
 import type { ManifestError, ManifestImage, ManifestLine } from './manifest.js'
 
@@ -216,37 +216,13 @@ function pad(index: number): string {
 /**
  * Streams one image to disk with the core's `saveFile` (written under a temporary name and
  * renamed, so a file with the final name is always whole, and nothing is left on a failure; the
- * extension comes from the bytes). A download failure the core marks retryable (a 5xx, a reset,
- * a timeout) is tried again, as the core's own delivery does, with its backoff; a `Retry-After`
- * hint wins.
+ * extension comes from the bytes), tried again under the core's one download-retry rule
+ * (`withDownloadRetry`, the one its own delivery uses): a 5xx, a reset or a timeout is tried again
+ * after the host's `Retry-After` or backoff; never the generation.
  */
 async function writeImage(outDir: string, index: number, k: number, image: GeneratedImage, signal: AbortSignal | undefined): Promise<ManifestImage> {
   const stem = `${IMAGES_DIR}/${pad(index)}-${k}`
-  const settings = DEFAULT_DOWNLOAD_SETTINGS
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const saved = await image.saveFile(join(outDir, stem), { signal })
-      const ext = saved.path.slice(join(outDir, stem).length)
-      return { file: `${stem}${ext}`, seed: image.seed, mimeType: saved.mimeType ?? image.mimeType, bytes: saved.bytes, revisedPrompt: image.revised_prompt }
-    } catch (error) {
-      if (!LLMKitError.isInstance(error) || !error.retryable || attempt >= settings.maxAttempts || signal?.aborted === true) throw error
-      await sleep(error.retryAfterMs ?? backoffDelayMs(attempt, { ...settings, random: Math.random }), signal)
-    }
-  }
-}
-
-/** Waits `ms`, or until `signal` aborts (then rejects with its reason). */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) return reject(signal.reason as Error)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal!.reason as Error)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
+  const saved = await withDownloadRetry(() => image.saveFile(join(outDir, stem), { signal }), DEFAULT_DOWNLOAD_SETTINGS, { signal })
+  const ext = saved.path.slice(join(outDir, stem).length)
+  return { file: `${stem}${ext}`, seed: image.seed, mimeType: saved.mimeType ?? image.mimeType, bytes: saved.bytes, revisedPrompt: image.revised_prompt }
 }

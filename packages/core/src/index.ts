@@ -174,6 +174,7 @@ export type {
 export { normalizeRequest, nearestAspectRatio, nearestListedSize, type UnsupportedPolicy } from './pipeline/normalize-request.js'
 export type { ContentFilterPolicy } from './pipeline/call-provider.js'
 export { deliver, checkProviderResult, DEFAULT_DOWNLOAD_SETTINGS, type DownloadSettings } from './pipeline/deliver.js'
+export { withDownloadRetry, type DownloadRetrySettings, type DownloadRetryEvent } from './http/download-retry.js'
 export {
   HttpTransport,
   getSharedDispatcher,

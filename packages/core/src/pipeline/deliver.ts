@@ -17,7 +17,7 @@ import type { ProviderImage, ProviderResult } from '../registry/plugin.js'
 import type { ProviderRegistry } from '../registry/provider-registry.js'
 import { GeneratedImage, type ImageGenerationResponse } from '../response.js'
 import type { GenerationContext, Middleware } from './context.js'
-import { backoffDelayMs } from './retry.js'
+import { withDownloadRetry } from '../http/download-retry.js'
 
 /** Download defaults, written as data. */
 export const DEFAULT_DOWNLOAD_SETTINGS = Object.freeze({
@@ -250,24 +250,15 @@ export function checkProviderResult(result: ProviderResult, expected: number, ct
  */
 async function downloadWithRetry(job: PendingDownload, ctx: GenerationContext, signal: AbortSignal, index: number): Promise<DownloadedImage> {
   const { plan } = job
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await downloadImage(job.url, { transport: plan.transport, signal, ...plan.download })
-    } catch (error) {
-      if (!LLMKitError.isInstance(error) || !error.retryable || attempt >= plan.retry.maxAttempts || signal.aborted) throw error
-      // The retry middleware's full-jitter backoff, within the download's own bounds.
-      const wait = error.retryAfterMs ?? backoffDelayMs(attempt, plan.retry)
+  return withDownloadRetry(() => downloadImage(job.url, { transport: plan.transport, signal, ...plan.download }), plan.retry, {
+    signal,
+    clock: ctx.clock,
+    onRetry: ({ attempt, delayMs, error }) =>
       ctx.logger.warn(
-        { event: 'delivery.retry', provider: ctx.providerId, model: ctx.model.modelId, part: ctx.part, image: index, attempt, delayMs: wait, code: error.code, status: error.status },
-        `${ctx.providerId} ${ctx.model.modelId}: downloading image ${index + 1} failed (${error.code}); trying the download again in ${wait} ms`,
-      )
-      try {
-        await ctx.clock.sleep(wait, signal)
-      } catch {
-        throw abortError(signal)
-      }
-    }
-  }
+        { event: 'delivery.retry', provider: ctx.providerId, model: ctx.model.modelId, part: ctx.part, image: index, attempt, delayMs, code: error.code, status: error.status },
+        `${ctx.providerId} ${ctx.model.modelId}: downloading image ${index + 1} failed (${error.code}); trying the download again in ${delayMs} ms`,
+      ),
+  })
 }
 
 function deliveryError(ctx: GenerationContext, paid: PaidWork, index: number, cause: LLMKitError): DeliveryError {
