@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -9,10 +7,7 @@ import { AbortError, InvalidRequestError, NetworkError, ProviderError, TimeoutEr
 import { fakeClient, fakePlugin } from '../pipeline/__fixtures__/fake.js'
 import { GeneratedImage } from '../response.js'
 import { downloadImageToFile } from './download.js'
-import type { LookupFunction } from './ip-guard.js'
-
-/** A 1x1 PNG. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+import { chunked, closeLocalServers, localServer, PNG, resolvesTo } from './__fixtures__/local-server.js'
 
 /** A PNG signature followed by `size` pseudo-random bytes: a multi-MB "image" whose every byte is checked. */
 function bigPng(size: number): Buffer {
@@ -23,61 +18,17 @@ function bigPng(size: number): Buffer {
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
-interface LocalServer {
-  origin: string
-  port: number
-  hits: string[]
-  connections: number
-}
+afterEach(closeLocalServers)
 
-const servers: { close(): void }[] = []
-afterEach(() => {
-  for (const s of servers.splice(0)) s.close()
-})
-
-/** A real HTTP server on 127.0.0.1. */
-async function localServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<LocalServer> {
-  const state = { hits: [] as string[], connections: 0 }
-  const server = createServer((req, res) => {
-    state.hits.push(req.url ?? '')
-    handler(req, res)
-  })
-  server.on('connection', (socket) => {
-    state.connections++
-    servers.push({ close: () => socket.destroy() })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  servers.push({ close: () => server.close() })
-  const port = (server.address() as AddressInfo).port
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    port,
-    get hits() {
-      return state.hits
-    },
-    get connections() {
-      return state.connections
-    },
-  }
-}
-
-/** Sends `body` in 64 KiB writes with no content-length, so the cap is met while streaming. */
-const chunked = (body: Buffer) => (_req: IncomingMessage, res: ServerResponse) => {
-  for (let at = 0; at < body.length; at += 65536) res.write(body.subarray(at, at + 65536))
-  res.end()
-}
-
-const resolvesTo =
-  (...addresses: string[]): LookupFunction =>
-  (_host, options, callback) =>
-    options.all ? callback(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))) : callback(null, addresses[0]!, 4)
+/** 64 KiB writes, so a multi-MB body streams in many chunks. */
+const chunked64 = (body: Buffer) => chunked(body, 65536)
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'llmkit-dlf-'))
 
 describe('downloadImageToFile', () => {
   it('streams a multi-MB image to the file with identical bytes, adding the sniffed extension', async () => {
     const image = bigPng(6 * 1024 * 1024)
-    const server = await localServer(chunked(image))
+    const server = await localServer(chunked64(image))
     const dir = freshDir()
     const saved = await downloadImageToFile(`${server.origin}/big`, join(dir, 'sub', 'big'), { guard: { trustedOrigins: [server.origin] }, addExtension: true })
     expect(saved).toStrictEqual({ path: join(dir, 'sub', 'big.png'), bytes: image.length, mimeType: 'image/png' })
@@ -87,7 +38,7 @@ describe('downloadImageToFile', () => {
 
   it('keeps a path that has an extension, and recognises an SVG whose root comes after a long comment', async () => {
     const svg = Buffer.from(`<?xml version="1.0"?><!-- ${'x'.repeat(600)} --><svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>`)
-    const server = await localServer(chunked(svg))
+    const server = await localServer(chunked64(svg))
     const dir = freshDir()
     const saved = await downloadImageToFile(`${server.origin}/v`, join(dir, 'v.png'), { guard: { trustedOrigins: [server.origin] }, addExtension: true })
     expect(saved).toStrictEqual({ path: join(dir, 'v.png'), bytes: svg.length, mimeType: 'image/svg+xml' })
@@ -95,7 +46,7 @@ describe('downloadImageToFile', () => {
   })
 
   it('an over-cap body leaves no file and is a non-retryable NetworkError', async () => {
-    const server = await localServer(chunked(bigPng(3 * 1024 * 1024)))
+    const server = await localServer(chunked64(bigPng(3 * 1024 * 1024)))
     const dir = freshDir()
     const error = await downloadImageToFile(`${server.origin}/big`, join(dir, 'big'), { guard: { trustedOrigins: [server.origin] }, maxBytes: 1024 * 1024, addExtension: true }).catch(
       (e: unknown) => e,
@@ -185,7 +136,7 @@ describe('downloadImageToFile', () => {
   })
 
   it('refuses a private URL with no connection made, by literal and by resolved name', async () => {
-    const server = await localServer(chunked(PNG))
+    const server = await localServer(chunked64(PNG))
     const dir = freshDir()
     await expect(downloadImageToFile(`${server.origin}/x.png`, join(dir, 'a'))).rejects.toBeInstanceOf(InvalidRequestError)
     await expect(downloadImageToFile(`https://127.0.0.1:${server.port}/x.png`, join(dir, 'b'))).rejects.toThrow(/loopback/)
@@ -208,7 +159,7 @@ describe('downloadImageToFile', () => {
 describe('GeneratedImage.saveFile', () => {
   it('streams a client URL image from the trusted provider origin and reports path, size and type', async () => {
     const image = bigPng(3 * 1024 * 1024)
-    const server = await localServer(chunked(image))
+    const server = await localServer(chunked64(image))
     const { client } = fakeClient([fakePlugin(async () => ({ images: [{ url: `${server.origin}/files/a`, mimeType: 'image/webp' }] }), { defaultBaseUrl: server.origin })])
     const generated = (await client.generateImage({ model: 'one', prompt: 'cat' })).first()!
     const dir = freshDir()

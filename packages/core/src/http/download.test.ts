@@ -1,6 +1,4 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -8,62 +6,10 @@ import { AbortError, DeliveryError, InvalidRequestError, NetworkError, ProviderE
 import { fakeClient, fakePlugin } from '../pipeline/__fixtures__/fake.js'
 import { GeneratedImage } from '../response.js'
 import { downloadImage } from './download.js'
+import { chunked, closeLocalServers, type LocalServer, localServer, PNG, resolvesTo } from './__fixtures__/local-server.js'
 import type { LookupFunction } from './ip-guard.js'
 
-/** A 1x1 PNG. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
-
-interface LocalServer {
-  origin: string
-  port: number
-  /** Requests received. */
-  hits: string[]
-  /** TCP connections accepted (a refused download opens none). */
-  connections: number
-}
-
-const servers: { close(): void }[] = []
-afterEach(() => {
-  for (const s of servers.splice(0)) s.close()
-})
-
-/** A real HTTP server on 127.0.0.1, as the emulator and a hostile image host are. */
-async function localServer(handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end(PNG)): Promise<LocalServer> {
-  const state = { hits: [] as string[], connections: 0 }
-  const server = createServer((req, res) => {
-    state.hits.push(req.url ?? '')
-    handler(req, res)
-  })
-  server.on('connection', () => state.connections++)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  servers.push({ close: () => server.close() })
-  const port = (server.address() as AddressInfo).port
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    port,
-    get hits() {
-      return state.hits
-    },
-    get connections() {
-      return state.connections
-    },
-  }
-}
-
-/**
- * Answers without a content-length, so the cap is hit while reading. (A declared length over the
- * cap is refused before reading; the transport's tests cover it.)
- */
-const chunked = (body: Buffer) => (_req: IncomingMessage, res: ServerResponse) => {
-  for (let at = 0; at < body.length; at += 1024) res.write(body.subarray(at, at + 1024))
-  res.end()
-}
-
-/** A DNS answer chosen by the test. */
-const resolvesTo =
-  (...addresses: string[]): LookupFunction =>
-  (_host, options, callback) =>
-    options.all ? callback(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))) : callback(null, addresses[0]!, 4)
+afterEach(closeLocalServers)
 
 describe('downloadImage guard', () => {
   it('refuses a local http server unless it is the trusted origin or an allowed host', async () => {
