@@ -4,7 +4,7 @@ import { recraft } from '@llmkit/provider-recraft'
 import { replicate } from '@llmkit/provider-replicate'
 import { runway } from '@llmkit/provider-runway'
 import { stability } from '@llmkit/provider-stability'
-import { KNOWN_PROVIDER_PACKAGES, LLMKitClient, modelCapabilitiesSchema, resolveModel } from 'llmkit'
+import { KNOWN_PROVIDER_PACKAGES, LLMKitClient, modelCapabilitiesSchema, resolveModel, seedForPart } from 'llmkit'
 import { describe, expect, it } from 'vitest'
 
 const plugins = [openai(), fal(), stability(), recraft(), runway(), replicate()]
@@ -38,6 +38,28 @@ describe('the six capability tables together', () => {
       'stability-ai/stable-diffusion-3': 'stability',
       'recraft-v3': 'recraft',
     })
+  })
+
+  it("give no split part a seed outside its row's range, nor 0 where 0 means random", () => {
+    let checked = 0
+    for (const plugin of plugins) {
+      for (const row of plugin.models) {
+        const range = row.seed
+        if (range === null) continue
+        // Seeds at both ends and in the middle, split into as many parts as a large n gives.
+        for (const seed of [range.min, range.min + 1, Math.floor((range.min + range.max) / 2), range.max - 1, range.max]) {
+          for (let part = 0; part < 12; part++) {
+            const s = seedForPart(seed, part, range)
+            expect(s >= range.min && s <= range.max, `${row.id} seed ${seed} part ${part}: ${s}`).toBe(true)
+            if (range.zeroIsRandom === true && seed !== 0) expect(s, `${row.id} seed ${seed} part ${part}`).not.toBe(0)
+            checked++
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(0)
+    // 0 means random on every Stability model (v1 and v2beta), per its API reference.
+    for (const row of stability().models) expect(row.seed?.zeroIsRandom, row.id).toBe(true)
   })
 
   it('match the package names discovery imports', () => {

@@ -32,12 +32,12 @@ const ULTRA_SOURCE = 'https://platform.stability.ai/docs/api-reference#tag/Gener
 
 /** Options every v2beta endpoint takes as form fields, with their types (stability.md, "Request fields (v2beta)"). */
 const STABLE_IMAGE_OPTIONS = { output_format: 'string', style_preset: 'string' } as const
-/** v2beta seeds stop one below v1's: 4294967294 (0 means random). */
-const STABLE_IMAGE_SEED = { min: 0, max: 4_294_967_294 }
+/** v2beta seeds stop one below v1's: 4294967294; 0 means random, so a split never sends it. */
+const STABLE_IMAGE_SEED = { min: 0, max: 4_294_967_294, zeroIsRandom: true }
 
 /**
  * A v2beta Stable Image row: one image per call (the core splits `n` and gives part i the seed
- * seed + i), aspect ratios only, bytes only (the core makes `data:` URLs when a URL is asked for).
+ * seed + i, wrapped into the range without 0), aspect ratios only, bytes only (the core makes `data:` URLs when a URL is asked for).
  */
 function stableImage<const Id extends string>(
   id: Id,
@@ -90,7 +90,8 @@ export const stabilityModels = [
     qualities: [],
     styles: [],
     negativePrompt: true,
-    seed: { min: 0, max: 4_294_967_295 },
+    // v1 seeds: 0..4294967295, 0 (the default) means random.
+    seed: { min: 0, max: 4_294_967_295, zeroIsRandom: true },
     formats: ['b64_json'],
     outputMimeTypes: ['image/png'],
     maxPromptLength: 2000,

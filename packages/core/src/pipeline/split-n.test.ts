@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { AbortError, DeliveryError, InvalidRequestError, LLMKitError, NetworkError, type PaidWork, ProviderError } from '../errors.js'
-import { fakeClient, fakePlugin } from './__fixtures__/fake.js'
+import { fakeClient, fakeModels, fakePlugin } from './__fixtures__/fake.js'
 import { splitN } from './split-n.js'
 
 describe('splitN', () => {
@@ -17,6 +17,22 @@ describe('splitN', () => {
     expect(res.images.map((i) => i.url)).toEqual(['https://img.fake/1-0.png', 'https://img.fake/2-0.png', 'https://img.fake/3-0.png'])
     expect(res.requestIds).toEqual(['req-1', 'req-2', 'req-3'])
     expect(res.usage?.credits).toBe(3)
+  })
+
+  it("wraps part seeds into the model's seed range, skipping 0 where 0 means random", async () => {
+    const models = [
+      { ...fakeModels[0]!, id: 'wrap', wireId: 'wrap', seed: { min: 0, max: 10 } },
+      { ...fakeModels[0]!, id: 'zero', wireId: 'zero', seed: { min: 0, max: 10, zeroIsRandom: true } },
+    ]
+    const plugin = fakePlugin(undefined, { models })
+    const { client } = fakeClient([plugin])
+    await client.generateImage({ model: 'wrap', prompt: 'cat', n: 3, seed: 9 })
+    await client.generateImage({ model: 'zero', prompt: 'cat', n: 3, seed: 9 })
+    await client.generateImage({ model: 'zero', prompt: 'cat', n: 2, seed: 0 })
+    expect(plugin.calls.map((c) => c.seed)).toEqual([9, 10, 0, 9, 10, 1, 0, 0])
+    // A seed outside the range is refused before any call.
+    await expect(client.generateImage({ model: 'zero', prompt: 'cat', n: 2, seed: 11 })).rejects.toBeInstanceOf(InvalidRequestError)
+    expect(plugin.calls).toHaveLength(8)
   })
 
   it('merges attempts as the most any part needed, and mayHaveBeenCharged from any part', async () => {

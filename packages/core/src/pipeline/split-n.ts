@@ -6,6 +6,7 @@ import type { Warning } from '../warnings.js'
 import { type Middleware, requireNormalized } from './context.js'
 import { mergePaidWork, paidWorkOfResponse } from './deliver.js'
 import { checkOneOf } from '../option-checks.js'
+import { seedForPart } from '../registry/capabilities.js'
 
 /** What to do when some parts of a split request fail. */
 export type PartialFailurePolicy = 'fail' | 'partial'
@@ -83,7 +84,8 @@ export function partCounts(n: number, max: number): number[] {
 /**
  * Splits `n` above the model's `maxImagesPerCall` into parallel calls (each under the
  * concurrency limit, which sits below), and merges the images in part order. A seeded
- * request gives part `i` the seed `seed + i`, so images differ and each stays reproducible.
+ * request gives part `i` the seed `seed + i` wrapped into the model's seed range (and never 0
+ * where 0 means random; see {@link seedForPart}), so images differ and each stays reproducible.
  *
  * @throws TypeError naming the bad option; the first failed part's error under `'fail'` (or
  * every part's under `'partial'`, or an abort), with `partial` and `paid` set when any part was
@@ -103,7 +105,8 @@ export function splitN(options: SplitNOptions = {}): Middleware {
     ctx.logger.debug({ event: 'generation.split', provider: ctx.providerId, model: ctx.model.modelId, n: normalized.n, parts: counts.length }, `split n=${normalized.n} into ${counts.length} calls`)
     const settled = await Promise.allSettled(
       counts.map(async (n, i) => {
-        const part = Object.freeze({ ...normalized, n, seed: normalized.seed === undefined ? undefined : normalized.seed + i })
+        const seed = normalized.seed === undefined || normalized.capabilities.seed === null ? normalized.seed : seedForPart(normalized.seed, i, normalized.capabilities.seed)
+        const part = Object.freeze({ ...normalized, n, seed })
         try {
           return await next(ctx.derive({ normalized: part, part: i, signal }))
         } catch (error) {

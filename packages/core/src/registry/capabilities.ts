@@ -63,12 +63,30 @@ export const modelCapabilitiesSchema = z.strictObject({
   styles: z.array(z.string()),
   /** Whether a negative prompt is honored. */
   negativePrompt: z.boolean(),
-  /** Seed range, or null when the model has no seed. */
-  seed: z.object({ min: z.number().int(), max: z.number().int() }).nullable(),
+  /**
+   * Seed range (inclusive, from the provider's docs), or null when the model has no seed. A seed
+   * outside it is an InvalidRequestError before any call; a split request's part seeds wrap inside
+   * it (see {@link seedForPart}). `zeroIsRandom`: the provider reads 0 as "pick a random seed"
+   * (Stability), so a seeded split never sends 0.
+   */
+  seed: z
+    .object({ min: z.number().int(), max: z.number().int(), zeroIsRandom: z.boolean().optional() })
+    .refine((s) => s.min <= s.max, 'seed.min must not be above seed.max')
+    .nullable(),
   /** Formats the provider returns natively; the core converts to the other one. */
   formats: z.array(z.enum(['url', 'b64_json'])).min(1),
   /** MIME types the model can produce, first is the default. */
   outputMimeTypes: z.array(z.string()).optional(),
+  /**
+   * Output formats the request can choose (`output_format`), sent on the wire by the provider.
+   * Absent or empty: the model cannot choose, and a requested format is honored only when
+   * `outputMimeTypes` says the model always produces it.
+   */
+  outputFormats: z.array(z.enum(['png', 'jpeg', 'webp'])).optional(),
+  /** Whether `output_compression` (0-100, jpeg/webp) is honored. */
+  outputCompression: z.boolean().optional(),
+  /** `background` values the model takes; absent or empty when it has no background setting. */
+  backgrounds: z.array(z.enum(['transparent', 'opaque', 'auto'])).optional(),
   /**
    * Longest prompt in characters (UTF-16 code units, JavaScript's `length`), from the provider's
    * docs; checked before any call. A model without one gets {@link DEFAULT_MAX_PROMPT_LENGTH}.
@@ -109,4 +127,26 @@ export function parseModelCapabilities(row: unknown): ModelCapabilities {
     throw new TypeError(`Invalid capabilities for model ${String(id)}: ${issue?.path.join('.')}: ${issue?.message}`)
   }
   return row as ModelCapabilities
+}
+
+/**
+ * The seed of part `part` of a request split by `n` with seed `seed`: `seed + part`, wrapped into
+ * the model's range so no part leaves it (Runway's `4294967295` is followed by `0`). On a
+ * `zeroIsRandom` model the wrap skips 0, which would make that part unseeded (Stability's
+ * `4294967294` is followed by `1`); a request seed of 0 there already asks for random images, so
+ * every part keeps 0.
+ */
+export function seedForPart(seed: number, part: number, range: NonNullable<ModelCapabilities['seed']>): number {
+  if (part === 0) return seed
+  // 0 asks such a model for random images: each part stays random.
+  const skipZero = range.zeroIsRandom === true && range.min <= 0 && range.max >= 0
+  if (skipZero && seed === 0) return 0
+  if (range.max - range.min + 1 - (skipZero ? 1 : 0) <= 0) return seed
+  // Position of the seed among the range's seeds (0 left out), moved by `part`, wrapped.
+  const count = range.max - range.min + 1 - (skipZero ? 1 : 0)
+  const position = seed - range.min - (skipZero && seed > 0 ? 1 : 0)
+  // Counts reach 2^32, well inside safe integers, so the sum and remainder are exact.
+  const wrapped = (((position + part) % count) + count) % count
+  const value = range.min + wrapped
+  return skipZero && value >= 0 ? value + 1 : value
 }
