@@ -55,6 +55,36 @@ export const ImageFormat = {
 /** One of {@link ImageFormat}'s values. */
 export type ImageFormat = (typeof ImageFormat)[keyof typeof ImageFormat]
 
+/** Output file formats a request can ask for; models that produce one format only honor just it. */
+export const OutputFormat = {
+  /** PNG: lossless, keeps transparency. */
+  Png: 'png',
+  /** JPEG: smallest, no transparency. */
+  Jpeg: 'jpeg',
+  /** WebP: small, keeps transparency. */
+  Webp: 'webp',
+} as const
+/** One of {@link OutputFormat}'s values. */
+export type OutputFormat = (typeof OutputFormat)[keyof typeof OutputFormat]
+
+/** Background handling (GPT image models, Runway's gpt_image_2). */
+export const ImageBackground = {
+  /** A transparent background (needs a PNG or WebP output). */
+  Transparent: 'transparent',
+  /** An opaque background. */
+  Opaque: 'opaque',
+  /** The model decides. */
+  Auto: 'auto',
+} as const
+/** One of {@link ImageBackground}'s values. */
+export type ImageBackground = (typeof ImageBackground)[keyof typeof ImageBackground]
+
+/** An aspect ratio `'W:H'`, e.g. `'16:9'`. */
+export type AspectRatio = `${number}:${number}`
+
+/** Widest aspect ratio accepted (either way round) before any provider is asked. */
+export const MAX_ASPECT_RATIO = 16
+
 /** Largest seed any provider accepts (unsigned 32-bit); models narrow it in their capabilities. */
 export const MAX_SEED = 4_294_967_295
 /** Largest side accepted in a `'WxH'` size before any provider is asked. */
@@ -73,6 +103,7 @@ export const MAX_PROVIDER_OPTION_DEPTH = 32
 export const MAX_PROVIDER_OPTION_VALUES = 100_000
 
 const sizePattern = /^([1-9]\d{0,4})x([1-9]\d{0,4})$/
+const ratioPattern = /^([1-9]\d{0,3}(?:\.\d{1,3})?):([1-9]\d{0,3}(?:\.\d{1,3})?)$/
 // A lone surrogate cannot be encoded as UTF-8: providers would receive U+FFFD instead of the text.
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
@@ -106,6 +137,21 @@ export const requestFieldSchemas = {
   format: z.enum(Object.values(ImageFormat) as [ImageFormat, ...ImageFormat[]], {
     error: `format must be 'url' or 'b64_json'`,
   }),
+  aspect_ratio: z
+    .string()
+    .refine((s) => {
+      const m = ratioPattern.exec(s)
+      if (m === null) return false
+      const r = Number(m[1]) / Number(m[2])
+      return r <= MAX_ASPECT_RATIO && r >= 1 / MAX_ASPECT_RATIO
+    }, `aspect_ratio must be 'W:H' with positive numbers, e.g. '16:9', no wider than ${MAX_ASPECT_RATIO}:1 either way`),
+  output_format: z.enum(Object.values(OutputFormat) as [OutputFormat, ...OutputFormat[]], {
+    error: `output_format must be one of ${Object.values(OutputFormat).join(', ')}`,
+  }),
+  output_compression: z.number().int('output_compression must be a whole number').min(0, 'output_compression must be 0 to 100').max(100, 'output_compression must be 0 to 100'),
+  background: z.enum(Object.values(ImageBackground) as [ImageBackground, ...ImageBackground[]], {
+    error: `background must be one of ${Object.values(ImageBackground).join(', ')}`,
+  }),
   negative_prompt: text('negative_prompt'),
   seed: z.number().int('seed must be a whole number').min(0, 'seed must be 0 or more').max(MAX_SEED, `seed must be at most ${MAX_SEED}`),
   provider_options: z.record(z.string(), z.unknown()),
@@ -127,6 +173,14 @@ export interface ImageGenerationRequestInit {
   style?: ImageStyle | undefined
   /** Output format. @defaultValue `'url'` */
   format?: ImageFormat | undefined
+  /** Aspect ratio `'W:H'`; size-only models get the nearest size (with a warning). */
+  aspect_ratio?: AspectRatio | string | undefined
+  /** Image file format. @defaultValue the model's default (often PNG) */
+  output_format?: OutputFormat | undefined
+  /** Compression 0-100 for `jpeg`/`webp` output. */
+  output_compression?: number | undefined
+  /** Background handling. */
+  background?: ImageBackground | undefined
   /** What the image should not contain. */
   negative_prompt?: string | undefined
   /** Seed for reproducible results. */
@@ -144,6 +198,10 @@ export const imageGenerationRequestSchema = z.strictObject({
   quality: requestFieldSchemas.quality.optional(),
   style: requestFieldSchemas.style.optional(),
   format: requestFieldSchemas.format.optional(),
+  aspect_ratio: requestFieldSchemas.aspect_ratio.optional(),
+  output_format: requestFieldSchemas.output_format.optional(),
+  output_compression: requestFieldSchemas.output_compression.optional(),
+  background: requestFieldSchemas.background.optional(),
   negative_prompt: requestFieldSchemas.negative_prompt.optional(),
   seed: requestFieldSchemas.seed.optional(),
   provider_options: requestFieldSchemas.provider_options.optional(),
@@ -319,6 +377,14 @@ export class ImageGenerationRequest {
   readonly style: ImageStyle | undefined
   /** Output format. */
   readonly format: ImageFormat | undefined
+  /** Aspect ratio, `'W:H'`. */
+  readonly aspect_ratio: string | undefined
+  /** Image file format. */
+  readonly output_format: OutputFormat | undefined
+  /** Compression 0-100 for `jpeg`/`webp`. */
+  readonly output_compression: number | undefined
+  /** Background handling. */
+  readonly background: ImageBackground | undefined
   /** What the image should not contain. */
   readonly negative_prompt: string | undefined
   /** Seed. */
@@ -334,6 +400,10 @@ export class ImageGenerationRequest {
     this.quality = undefined
     this.style = undefined
     this.format = undefined
+    this.aspect_ratio = undefined
+    this.output_format = undefined
+    this.output_compression = undefined
+    this.background = undefined
     this.negative_prompt = undefined
     this.seed = undefined
     this.provider_options = undefined
@@ -367,6 +437,10 @@ export class ImageGenerationRequest {
       quality: d.quality,
       style: d.style,
       format: d.format,
+      aspect_ratio: d.aspect_ratio,
+      output_format: d.output_format,
+      output_compression: d.output_compression,
+      background: d.background,
       negative_prompt: d.negative_prompt,
       seed: d.seed,
       provider_options: options,
@@ -398,6 +472,29 @@ export class ImageGenerationRequest {
     return copyRequest(this, { format: check('format', format) })
   }
 
+  /**
+   * Aspect ratio `'W:H'`, e.g. `'16:9'`. Ratio models take it directly; size-only models get the
+   * nearest size, with a warning (or an error under `unsupported: 'error'`) when its ratio differs.
+   */
+  with_aspect_ratio(ratio: AspectRatio | string): ImageGenerationRequest {
+    return copyRequest(this, { aspect_ratio: check('aspect_ratio', ratio) })
+  }
+
+  /** Image file format: `'png'`, `'jpeg'` or `'webp'`. Models that cannot choose warn or fail, by policy. */
+  with_output_format(format: OutputFormat): ImageGenerationRequest {
+    return copyRequest(this, { output_format: check('output_format', format) })
+  }
+
+  /** Compression 0-100 (100 = best quality) for `jpeg` or `webp` output; set an output format too. */
+  with_output_compression(compression: number): ImageGenerationRequest {
+    return copyRequest(this, { output_compression: check('output_compression', compression) })
+  }
+
+  /** Background: `'transparent'` (PNG or WebP only), `'opaque'` or `'auto'`. */
+  with_background(background: ImageBackground): ImageGenerationRequest {
+    return copyRequest(this, { background: check('background', background) })
+  }
+
   /** What NOT to include. Models without negative prompts warn or fail, by policy. */
   with_negative_prompt(prompt: string): ImageGenerationRequest {
     return copyRequest(this, { negative_prompt: check('negative_prompt', prompt) })
@@ -425,7 +522,7 @@ export class ImageGenerationRequest {
   /** The plain-object form, with unset fields left out. */
   toJSON(): ImageGenerationRequestInit {
     const out: ImageGenerationRequestInit = { model: this.model, prompt: this.prompt }
-    for (const key of ['n', 'size', 'quality', 'style', 'format', 'negative_prompt', 'seed', 'provider_options'] as const) {
+    for (const key of ['n', 'size', 'quality', 'style', 'format', 'aspect_ratio', 'output_format', 'output_compression', 'background', 'negative_prompt', 'seed', 'provider_options'] as const) {
       if (this[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = this[key]
     }
     return out

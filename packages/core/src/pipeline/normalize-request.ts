@@ -112,6 +112,36 @@ function sameRatio(a: Size, ratio: string): boolean {
   return Math.abs(a.width / a.height - parseRatio(ratio)) < 0.005
 }
 
+/** The model's default area in pixels, for turning a bare aspect ratio into a size. */
+function defaultArea(caps: ModelCapabilities): number {
+  const m = caps.defaultSize === undefined ? null : /^(\d+)x(\d+)$/.exec(caps.defaultSize)
+  return m ? Number(m[1]) * Number(m[2]) : 1024 * 1024
+}
+
+/**
+ * The size of a `range` model closest to an aspect ratio at about its default area: first by
+ * ratio (an exact one wins), then by area. One candidate per grid height, so the loop is bounded by maxHeight / step.
+ */
+function sizeForRatioInRange(spec: Extract<SizeSpec, { kind: 'range' }>, ratio: number, area: number): Size {
+  let best = snapToRange(spec, { width: Math.round(Math.sqrt(area * ratio)), height: Math.round(Math.sqrt(area / ratio)) })
+  let bestScore = Number.POSITIVE_INFINITY
+  const firstHeight = Math.ceil(spec.minHeight / spec.step) * spec.step
+  for (let height = firstHeight; height <= spec.maxHeight; height += spec.step) {
+    const width = Math.round((height * ratio) / spec.step) * spec.step
+    if (width < spec.minWidth || width > spec.maxWidth) continue
+    if (spec.maxPixels !== undefined && width * height > spec.maxPixels) continue
+    // An exact ratio beats one within sameRatio's tolerance, which beats any other, whatever the area.
+    const off = Math.abs(width / height - ratio)
+    const ratioError = off < 1e-9 ? 0 : off < 0.005 ? 10 : 100 + Math.abs(Math.log(width / height / ratio)) * 10
+    const score = ratioError + Math.abs(Math.log((width * height) / area))
+    if (score < bestScore) {
+      best = { width, height }
+      bestScore = score
+    }
+  }
+  return best
+}
+
 /**
  * Checks a request against a model's capabilities and maps it to what the provider takes:
  * sizes to the nearest listed size or aspect ratio, qualities through the model's map, and
@@ -174,6 +204,33 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
     }
   }
 
+  if (request.aspect_ratio !== undefined) {
+    const ratioText = request.aspect_ratio
+    const ratio = parseRatio(ratioText)
+    if (request.size !== undefined) {
+      // The size was mapped above; a ratio that says otherwise is a contradiction, not a preference.
+      if (!sameRatio(parseSize(request.size), ratioText)) {
+        throw new InvalidRequestError(`size ${request.size} and aspect_ratio ${ratioText} disagree; give only one of them`, { model: modelId, param: 'aspect_ratio' })
+      }
+    } else {
+      const spec = caps.sizes
+      const asSize = { width: ratio, height: 1 }
+      if (spec.kind === 'aspect') {
+        aspectRatio = spec.values.find((v) => Math.abs(parseRatio(v) - ratio) < 0.005) ?? nearestAspectRatio(spec.values, asSize)
+        if (!sameRatio(asSize, aspectRatio)) mapped('aspect_ratio', ratioText, aspectRatio, `does not take aspect ratio ${ratioText} (ratios: ${spec.values.join(', ')})`)
+      } else {
+        const area = defaultArea(caps)
+        if (spec.kind === 'list') {
+          size = parseSize(nearestListedSize(spec.values, { width: Math.sqrt(area * ratio), height: Math.sqrt(area / ratio) }))
+        } else {
+          size = sizeForRatioInRange(spec, ratio, area)
+        }
+        const used = `${size.width}x${size.height}`
+        if (!sameRatio(size, ratioText)) mapped('aspect_ratio', ratioText, used, `takes pixel sizes only and has none at ${ratioText}`)
+      }
+    }
+  }
+
   let quality: string | undefined
   if (request.quality !== undefined) {
     if (caps.qualities.includes(request.quality)) quality = request.quality
@@ -203,6 +260,40 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
     else if (request.seed < caps.seed.min || request.seed > caps.seed.max) {
       throw new InvalidRequestError(`${who} takes seeds from ${caps.seed.min} to ${caps.seed.max}; got ${request.seed}`, { model: modelId, param: 'seed' })
     } else seed = request.seed
+  }
+
+  let outputFormat: 'png' | 'jpeg' | 'webp' | undefined
+  if (request.output_format !== undefined) {
+    const wanted = request.output_format
+    const choices = caps.outputFormats ?? []
+    const produced = caps.outputMimeTypes ?? []
+    if (choices.includes(wanted)) outputFormat = wanted
+    // A model that only ever produces the asked format honors it without being told.
+    else if (!(produced.length === 1 && produced[0] === `image/${wanted}`)) {
+      unsupported('output_format', wanted, choices.length ? `does not produce ${wanted} (output formats: ${choices.join(', ')})` : `cannot choose its output format${produced.length ? ` (it produces ${produced.join(', ')})` : ''}`)
+    }
+  }
+
+  let outputCompression: number | undefined
+  if (request.output_compression !== undefined) {
+    if (request.output_format !== 'jpeg' && request.output_format !== 'webp') {
+      throw new InvalidRequestError(`output_compression applies to jpeg and webp output only; add .with_output_format('jpeg') or 'webp' (output_format: ${request.output_format ?? 'not set'})`, {
+        model: modelId,
+        param: 'output_compression',
+      })
+    }
+    if (caps.outputCompression === true && outputFormat !== undefined) outputCompression = request.output_compression
+    else unsupported('output_compression', request.output_compression, 'has no output compression setting')
+  }
+
+  let background: 'transparent' | 'opaque' | 'auto' | undefined
+  if (request.background !== undefined) {
+    const choices = caps.backgrounds ?? []
+    if (request.background === 'transparent' && request.output_format === 'jpeg') {
+      throw new InvalidRequestError(`a transparent background needs png or webp output, not jpeg; change output_format or background`, { model: modelId, param: 'background' })
+    }
+    if (choices.includes(request.background)) background = request.background
+    else unsupported('background', request.background, choices.length ? `does not take background "${request.background}" (backgrounds: ${choices.join(', ')})` : 'has no background setting')
   }
 
   const providerOptions: Record<string, unknown> = {}
@@ -250,6 +341,9 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
       format,
       negativePrompt,
       seed,
+      outputFormat,
+      outputCompression,
+      background,
       providerOptions: Object.freeze(providerOptions),
     }),
     warnings,

@@ -39,6 +39,15 @@ export interface NormalizedRequest {
   readonly negativePrompt: string | undefined
   /** Seed, only when the model takes one. */
   readonly seed: number | undefined
+  /**
+   * Output format from the model's `outputFormats`, only when the request asked for one the model
+   * can choose. Optional so providers and tests written before it keep compiling.
+   */
+  readonly outputFormat?: 'png' | 'jpeg' | 'webp' | undefined
+  /** Compression 0-100, only when the model honors it and `outputFormat` is `jpeg` or `webp`. */
+  readonly outputCompression?: number | undefined
+  /** Background from the model's `backgrounds`, only when the request asked for one. */
+  readonly background?: 'transparent' | 'opaque' | 'auto' | undefined
   /** Known provider options only (unknown ones were warned about and removed). */
   readonly providerOptions: Readonly<Record<string, unknown>>
 }
