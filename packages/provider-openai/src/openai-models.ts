@@ -27,6 +27,10 @@ function gptImage(id: string, displayName: string, sizes: ModelCapabilities['siz
     // GPT image models always answer base64 and reject response_format.
     formats: ['b64_json'],
     outputMimeTypes: ['image/png', 'image/jpeg', 'image/webp'],
+    // First-class output_format / output_compression / background (openai.md, `CreateImageRequest`).
+    outputFormats: ['png', 'jpeg', 'webp'],
+    outputCompression: true,
+    backgrounds: ['transparent', 'opaque', 'auto'],
     maxPromptLength: 32_000,
     providerOptions: GPT_IMAGE_OPTIONS,
     source: SOURCE,

@@ -16,6 +16,10 @@ export function toOpenAIRequest(req: NormalizedRequest): OpenAIImagesRequest {
   if (req.style) body.style = req.style
   // GPT image models reject response_format (400 unknown_parameter); they always return base64.
   if (!isGptImage(req)) body.response_format = req.format
+  // The core only sets these for models whose row lists them (the GPT image models).
+  if (req.outputFormat !== undefined) body.output_format = req.outputFormat
+  if (req.outputCompression !== undefined) body.output_compression = req.outputCompression
+  if (req.background !== undefined) body.background = req.background
   Object.assign(body, req.providerOptions)
   return body
 }
