@@ -60,6 +60,8 @@ function stableImage<const Id extends string>(
     seed: STABLE_IMAGE_SEED,
     formats: ['b64_json'],
     outputMimeTypes: ['image/png', 'image/jpeg', 'image/webp'],
+    // The first-class output_format, sent as the `output_format` form field.
+    outputFormats: ['png', 'jpeg', 'webp'],
     maxPromptLength: 10_000,
     providerOptions: extra.providerOptions,
     source: extra.source,

@@ -53,6 +53,8 @@ export function toStabilityFormFields(req: NormalizedRequest): Array<[string, st
   if (req.negativePrompt !== undefined) fields.push(['negative_prompt', req.negativePrompt])
   if (req.aspectRatio !== undefined) fields.push(['aspect_ratio', req.aspectRatio])
   if (req.seed !== undefined) fields.push(['seed', String(req.seed)])
+  // provider_options.output_format (the older spelling) wins, so the field is never sent twice.
+  if (req.outputFormat !== undefined && req.providerOptions['output_format'] === undefined) fields.push(['output_format', req.outputFormat])
   for (const [key, value] of Object.entries(req.providerOptions)) {
     if (value !== undefined) fields.push([key, formValue(value)])
   }
