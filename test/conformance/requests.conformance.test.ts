@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs'
+import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import type { ModelCapabilities } from 'llmkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type CapturedBody, captureBodies, plugins, requestsFor, startCapture, stopCapture } from './capture.js'
+
+/**
+ * Issue 12: every body the six providers send for every capability row validates against the
+ * provider's own published request schema, vendored under ./schemas with its source and date
+ * (refresh with scripts/refresh-schemas.mjs). A failure names the row, the request, the path
+ * in the body and the rule it broke.
+ */
+
+type Schema = Record<string, unknown> & { definitions: Record<string, AnySchema> }
+const schema = (name: string): Schema => JSON.parse(readFileSync(new URL(`./schemas/${name}.json`, import.meta.url), 'utf8')) as Schema
+
+// OpenAPI 3.0 and the vendors' extensions (nullable, example, x-*) stay as published: not strict.
+const ajv = new Ajv({ strict: false, allErrors: true })
+const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv
+addFormats(ajv)
+
+/**
+ * OpenAPI 3.0's `nullable: true` as JSON Schema: ajv only reads it next to `type`, and OpenAI puts
+ * it beside `anyOf` too. The vendored file stays as published; the translation happens here.
+ */
+function fromOpenApi30(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(fromOpenApi30)
+  if (!node || typeof node !== 'object') return node
+  const { nullable, ...rest } = node as Record<string, unknown>
+  const out = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, fromOpenApi30(v)]))
+  if (nullable !== true) return out
+  if (typeof out['type'] === 'string') return { ...out, type: [out['type'], 'null'], ...(Array.isArray(out['enum']) ? { enum: [...(out['enum'] as unknown[]), null] } : {}) }
+  if (Array.isArray(out['anyOf'])) return { ...out, anyOf: [...(out['anyOf'] as unknown[]), { type: 'null' }] }
+  return { anyOf: [out, { type: 'null' }] }
+}
+
+const schemas = { openai: fromOpenApi30(schema('openai')) as Schema, fal: schema('fal'), stability: schema('stability'), recraft: schema('recraft'), runway: schema('runway'), replicate: schema('replicate') }
+for (const [name, s] of Object.entries(schemas)) ajv.addSchema(s as AnySchema, name)
+
+const compiled = new Map<string, ValidateFunction>()
+function validator(ref: string, extra: Record<string, unknown> = {}): ValidateFunction {
+  const key = `${ref} ${JSON.stringify(extra)}`
+  let v = compiled.get(key)
+  if (!v) compiled.set(key, (v = ajv.compile({ allOf: [{ $ref: ref }], ...extra })))
+  return v
+}
+
+/** OpenAI answers an unknown argument with 400 "Unrecognized request argument": its object is closed. */
+const openaiProperties = Object.keys((schemas.openai.definitions['CreateImageRequest'] as { properties: object }).properties)
+
+/** The vendored schema a captured body must satisfy, or why there is none. */
+function validatorFor(provider: string, caps: ModelCapabilities, captured: CapturedBody): ValidateFunction | string {
+  const body = captured.body as Record<string, unknown>
+  switch (provider) {
+    case 'openai':
+      return validator('openai#/definitions/CreateImageRequest', { propertyNames: { enum: openaiProperties } })
+    case 'fal':
+      return schemas.fal.definitions[caps.wireId] ? validator(`fal#/definitions/${caps.wireId.replaceAll('~', '~0').replaceAll('/', '~1')}`) : `no fal input type vendored for ${caps.wireId}`
+    case 'stability':
+      return validator(captured.contentType.startsWith('multipart/') ? 'stability#/definitions/V2betaStableImage' : 'stability#/definitions/V1TextToImage')
+    case 'recraft':
+      return validator('recraft#/definitions/GenerateImageRequest')
+    case 'runway': {
+      const name = Object.entries(schemas.runway.definitions).find(([, d]) => (d as { properties: { model: { const: string } } }).properties.model.const === body['model'])?.[0]
+      return name ? validator(`runway#/definitions/${name}`) : `model ${String(body['model'])} is not in the Runway SDK's TextToImageCreateParams`
+    }
+    case 'replicate':
+      return validator(typeof body['version'] === 'string' ? 'replicate#/definitions/VersionPredictionCreate' : 'replicate#/definitions/ModelPredictionCreate')
+    default:
+      return `no vendored schema for provider ${provider}`
+  }
+}
+
+function describeErrors(errors: readonly ErrorObject[] | null | undefined): string {
+  return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)} (${e.schemaPath})`).join('; ')
+}
+
+beforeAll(startCapture)
+afterAll(stopCapture)
+
+describe.each(plugins.map((p) => [p.id, p] as const))('%s request bodies against the vendored schema', (provider, plugin) => {
+  it.each(plugin.models.map((caps) => [caps.id, caps] as const))('%s', async (_id, caps) => {
+    const failures: string[] = []
+    for (const { label, request } of requestsFor(caps)) {
+      const bodies = await captureBodies(request)
+      if (bodies.length === 0) failures.push(`${label}: no request body was sent`)
+      for (const captured of bodies) {
+        const validate = validatorFor(provider, caps, captured)
+        if (typeof validate === 'string') failures.push(`${label}: ${validate}`)
+        else if (!validate(captured.body)) failures.push(`${label} ${captured.path} ${JSON.stringify(captured.body)}: ${describeErrors(validate.errors)}`)
+      }
+    }
+    expect(failures).toStrictEqual([])
+  })
+})
+
+describe('the vendored schemas refuse what the APIs refuse', () => {
+  const rejects = (ref: string, body: unknown, extra: Record<string, unknown> = {}) => {
+    const v = validator(ref, extra)
+    expect(v(body), `${ref} accepted ${JSON.stringify(body)}`).toBe(false)
+    return describeErrors(v.errors)
+  }
+
+  it('names the failing path: OpenAI unknown argument and out-of-range n, Runway option another model has, fal wrong type', () => {
+    expect(rejects('openai#/definitions/CreateImageRequest', { model: 'dall-e-3', prompt: 'p', seed: 1 }, { propertyNames: { enum: openaiProperties } })).toContain('propertyNames')
+    expect(rejects('openai#/definitions/CreateImageRequest', { prompt: 'p', n: 11 })).toContain('/n must be <= 10')
+    expect(rejects('runway#/definitions/Gen4Image', { model: 'gen4_image', promptText: 'p', ratio: '1920:1080', outputCount: 2 })).toContain('additionalProperty')
+    expect(rejects('runway#/definitions/GptImage2', { model: 'gpt_image_2', promptText: 'p', ratio: '2048:880', background: 'transparent' })).toContain('/background must be equal to one of the allowed values')
+    expect(rejects('fal#/definitions/fal-ai~1flux~1dev', { prompt: 'p', num_images: '2' })).toContain('/num_images must be number')
+    expect(rejects('fal#/definitions/fal-ai~1flux~1dev', { prompt: 'p', negative_prompt: 'n' })).toContain('additionalProperty')
+  })
+
+  it('refuses Stability ratios and seeds outside the API, Recraft style with style_id, Replicate short version ids', () => {
+    expect(rejects('stability#/definitions/V2betaStableImage', { prompt: 'p', aspect_ratio: '4:3' })).toContain('/aspect_ratio')
+    expect(rejects('stability#/definitions/V1TextToImage', { text_prompts: [{ text: 'p' }], seed: 4294967296 })).toContain('/seed must be <= 4294967295')
+    expect(rejects('recraft#/definitions/GenerateImageRequest', { prompt: 'p', style: 'any', style_id: '6a0e4c1e-6f6d-4a8e-9b53-0e5d8f3f1c11' })).toContain('must NOT be valid')
+    expect(rejects('replicate#/definitions/VersionPredictionCreate', { version: 'abc123', input: { prompt: 'p' } })).toContain('/version must match pattern')
+  })
+})
