@@ -17,6 +17,11 @@ const UINT32_SEED = { min: 0, max: 4_294_967_295 }
 const INT32_SEED = { min: 0, max: 2_147_483_647 }
 /** Outputs llmkit asks for: png by default (see `output_format` in the README), webp and jpg on request. */
 const FLUX_MIME_TYPES = ['image/png', 'image/webp', 'image/jpeg']
+/**
+ * The first-class output_format (sent as `output_format`, jpeg spelled `jpg`) and
+ * output_compression (sent as `output_quality`) of FLUX and SD 3.5 (replicate.md §3).
+ */
+const FLUX_OUTPUT = { outputFormats: ['png', 'jpeg', 'webp'], outputCompression: true } as const satisfies Partial<ModelCapabilities>
 /** Model inputs beyond llmkit's own, with their types (each model's schema on Replicate, replicate.md §3). */
 const FLUX_OPTIONS = { output_format: 'string', output_quality: 'integer', megapixels: 'string', num_inference_steps: 'integer', go_fast: 'boolean', disable_safety_checker: 'boolean' } as const
 const FLUX_PRO_OPTIONS = { output_format: 'string', output_quality: 'integer', safety_tolerance: 'integer', prompt_upsampling: 'boolean', image_prompt: 'string' } as const
@@ -60,15 +65,15 @@ function replicateModel(id: string, displayName: string, differences: Partial<Mo
 }
 
 function officialFlux(id: string, displayName: string, extraOptions: ModelCapabilities['providerOptions'] = {}): ModelCapabilities {
-  return replicateModel(id, displayName, { maxImagesPerCall: 4, sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: { ...FLUX_OPTIONS, ...extraOptions } })
+  return replicateModel(id, displayName, { ...FLUX_OUTPUT, maxImagesPerCall: 4, sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: { ...FLUX_OPTIONS, ...extraOptions } })
 }
 
 function fluxPro(id: string, displayName: string): ModelCapabilities {
-  return replicateModel(id, displayName, { sizes: { kind: 'aspect', values: FLUX_PRO_ASPECTS }, providerOptions: FLUX_PRO_OPTIONS })
+  return replicateModel(id, displayName, { ...FLUX_OUTPUT, sizes: { kind: 'aspect', values: FLUX_PRO_ASPECTS }, providerOptions: FLUX_PRO_OPTIONS })
 }
 
 function sd35(id: string, displayName: string): ModelCapabilities {
-  return replicateModel(id, displayName, { sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: SD35_OPTIONS })
+  return replicateModel(id, displayName, { ...FLUX_OUTPUT, sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: SD35_OPTIONS })
 }
 
 function ideogram(id: string, displayName: string): ModelCapabilities {

@@ -47,7 +47,9 @@ export function toReplicateInput(req: NormalizedRequest): ReplicateInput {
   if (req.negativePrompt !== undefined) input.negative_prompt = req.negativePrompt
   if (req.seed !== undefined) input.seed = req.seed
   // FLUX and SD 3.5 default to webp; llmkit asks for lossless png unless told otherwise.
-  if (caps.providerOptions?.['output_format'] !== undefined && caps.outputMimeTypes?.[0] === 'image/png') input.output_format = 'png'
+  if (req.outputFormat !== undefined) input.output_format = req.outputFormat === 'jpeg' ? 'jpg' : req.outputFormat
+  else if (caps.providerOptions?.['output_format'] !== undefined && caps.outputMimeTypes?.[0] === 'image/png') input.output_format = 'png'
+  if (req.outputCompression !== undefined) input.output_quality = req.outputCompression
   // `n` alone sets the count (no table lists `num_outputs`); a stray one must not make Replicate bill more images than asked.
   const { num_outputs: _count, ...options } = req.providerOptions
   Object.assign(input, options)
