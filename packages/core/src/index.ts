@@ -59,12 +59,14 @@ export {
   sizeSpecSchema,
   parseModelCapabilities,
   seedForPart,
+  guessedWarning,
   DEFAULT_MAX_PROMPT_LENGTH,
   PROVIDER_OPTION_TYPES,
   type ProviderOptionType,
   type ModelCapabilities,
   type SizeSpec,
 } from './registry/capabilities.js'
+export { guessCapabilities, type GuessCapabilitiesOptions, type OpenModelFamily } from './registry/open-model.js'
 export type {
   ProviderPlugin,
   ProviderContext,

@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from 'llmkit'
 import { parseOpenAIError } from './openai-errors.js'
 import { openaiModels } from './openai-models.js'
+import { openOpenAIModel } from './openai-open-model.js'
 import { openaiPrices } from './openai-prices.js'
 import { createOpenAIProvider } from './openai-provider.js'
 
@@ -11,7 +12,8 @@ export interface OpenAIProviderOptions {
 }
 
 /**
- * The OpenAI provider: DALL·E 2, DALL·E 3 and the GPT image models.
+ * The OpenAI provider: DALL·E 2, DALL·E 3 and the GPT image models; a newer or unlisted id
+ * runs as `openai:<id>` with a guessed capability row and a warning (see {@link openOpenAIModel}).
  * Reads `OPENAI_API_KEY`, `OPENAI_BASE_URL`, and `OPENAI_ORG_ID` / `OPENAI_PROJECT_ID` when set.
  *
  * @example
@@ -31,6 +33,8 @@ export function openai(options: OpenAIProviderOptions = {}): ProviderPlugin {
     defaultBaseUrl: options.baseURL ?? 'https://api.openai.com/v1',
     models: openaiModels,
     prices: openaiPrices,
+    // `openai:<id>` opens a newer or unlisted model with a guessed row (and a warning).
+    openModel: openOpenAIModel,
     parseError: parseOpenAIError,
     create: createOpenAIProvider,
   }
@@ -38,6 +42,7 @@ export function openai(options: OpenAIProviderOptions = {}): ProviderPlugin {
 
 export default openai
 export { openaiModels, type OpenAIImageModelId } from './openai-models.js'
+export { openOpenAIModel } from './openai-open-model.js'
 export { openaiPrices } from './openai-prices.js'
 export { parseOpenAIError } from './openai-errors.js'
 export { toOpenAIRequest, fromOpenAIResponse } from './openai-provider.js'

@@ -1,5 +1,6 @@
 import { normalizeRequest, type UnsupportedPolicy } from './normalize-request.js'
 import type { Middleware } from './context.js'
+import { guessedWarning } from '../registry/capabilities.js'
 
 /** Options of {@link validateCapabilities}. */
 export interface ValidateCapabilitiesOptions {
@@ -17,6 +18,9 @@ export function validateCapabilities(options: ValidateCapabilitiesOptions = {}):
   if (policy !== 'warn' && policy !== 'error') throw new TypeError(`Expected \`unsupported\` to be 'warn' or 'error', got ${String(policy)}.`)
   return async function validateCapabilitiesMiddleware(ctx, next) {
     const { request, warnings } = normalizeRequest(ctx.request, ctx.model.modelId, ctx.model.capabilities, policy)
+    // A model opened outside its provider's table says so on every response (never an error).
+    const guessed = guessedWarning(ctx.model.modelId, ctx.model.capabilities)
+    if (guessed !== undefined) warnings.unshift(guessed)
     const res = await next(ctx.derive({ normalized: request }))
     return warnings.length === 0 ? res : res.with({ warnings: [...warnings, ...res.warnings] })
   }

@@ -102,6 +102,12 @@ export const modelCapabilitiesSchema = z.strictObject({
   requiredProviderOptions: z.array(z.string()).optional(),
   /** Documentation link for the row. */
   source: z.string().optional(),
+  /**
+   * Set on a row made up for an id outside the provider's table (`openai:gpt-image-2-2026-04-21`):
+   * a sentence saying what it was guessed from. Every response of such a model carries it as a
+   * warning (see {@link guessedWarning}).
+   */
+  guessed: z.string().min(1).optional(),
 })
 
 /**
@@ -149,4 +155,10 @@ export function seedForPart(seed: number, part: number, range: NonNullable<Model
   const wrapped = (((position + part) % count) + count) % count
   const value = range.min + wrapped
   return skipZero && value >= 0 ? value + 1 : value
+}
+
+/** The warning every response of a model with a guessed capability row carries; undefined for a table row. */
+export function guessedWarning(modelId: string, capabilities: ModelCapabilities): { type: 'other'; setting: 'model'; message: string; requested: string } | undefined {
+  if (capabilities.guessed === undefined) return undefined
+  return { type: 'other', setting: 'model', message: capabilities.guessed, requested: modelId }
 }
