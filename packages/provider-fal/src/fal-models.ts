@@ -39,6 +39,8 @@ export const falModels = [
     seed: FAL_SEED,
     formats: FAL_FORMATS,
     outputMimeTypes: ['image/jpeg', 'image/png'],
+    // The first-class output_format, sent as FLUX's `output_format` (fal.md §3: jpeg, png).
+    outputFormats: ['jpeg', 'png'],
     maxPromptLength: FAL_PROMPT_MAX,
     providerOptions: FLUX_OPTIONS,
     source: 'https://fal.ai/models/fal-ai/flux/dev/api',
@@ -57,6 +59,8 @@ export const falModels = [
     seed: FAL_SEED,
     formats: FAL_FORMATS,
     outputMimeTypes: ['image/jpeg', 'image/png'],
+    // The first-class output_format, sent as FLUX's `output_format` (fal.md §3: jpeg, png).
+    outputFormats: ['jpeg', 'png'],
     maxPromptLength: FAL_PROMPT_MAX,
     // guidance_scale means nothing to the distilled schnell model, so it is not offered.
     providerOptions: { num_inference_steps: 'integer', enable_safety_checker: 'boolean', output_format: 'string', acceleration: 'string' },

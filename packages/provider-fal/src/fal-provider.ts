@@ -32,6 +32,7 @@ export function toFalRequest(req: NormalizedRequest): FalInput {
   if (req.seed !== undefined) body.seed = req.seed
   // sync_mode answers data URIs and keeps nothing in fal's request history: base64 without a download.
   if (req.format === 'b64_json') body.sync_mode = true
+  if (req.outputFormat !== undefined) body.output_format = req.outputFormat
   Object.assign(body, req.providerOptions)
   return body
 }
