@@ -12,8 +12,9 @@
  * Runway and fal publish TypeScript types, not JSON Schema: the script translates the object
  * types it needs (string-literal unions, number, string, boolean, arrays, nested named types)
  * into closed JSON Schema objects, as TypeScript's excess-property check treats them.
- * Replicate, Stability and Recraft fixtures are hand-written (see their `x-source`); this script
- * leaves them alone. Then run: npx vitest run test/conformance
+ * Replicate (client request types; SDXL and FLUX version inputs from the cog predictors
+ * replicate/cog-sdxl and replicate/cog-flux), Stability and Recraft (wire notes: no published
+ * spec was reachable) are hand-written (see their `x-source`); this script leaves them alone. Then run: npx vitest run test/conformance
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'

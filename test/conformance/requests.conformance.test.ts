@@ -72,6 +72,12 @@ function validatorFor(provider: string, caps: ModelCapabilities, captured: Captu
   }
 }
 
+/** The version input schema of a Replicate table model, where its cog source is published (see replicate.json x-source). */
+function replicateInputValidator(caps: ModelCapabilities): ValidateFunction | undefined {
+  const inputs = schemas.replicate.definitions['inputs'] as Record<string, unknown>
+  return inputs[caps.id] ? validator(`replicate#/definitions/inputs/${caps.id.replaceAll('~', '~0').replaceAll('/', '~1')}`) : undefined
+}
+
 function describeErrors(errors: readonly ErrorObject[] | null | undefined): string {
   return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)} (${e.schemaPath})`).join('; ')
 }
@@ -89,6 +95,8 @@ describe.each(plugins.map((p) => [p.id, p] as const))('%s request bodies against
         const validate = validatorFor(provider, caps, captured)
         if (typeof validate === 'string') failures.push(`${label}: ${validate}`)
         else if (!validate(captured.body)) failures.push(`${label} ${captured.path} ${JSON.stringify(captured.body)}: ${describeErrors(validate.errors)}`)
+        const input = provider === 'replicate' ? replicateInputValidator(caps) : undefined
+        if (input && !input((captured.body as { input?: unknown }).input)) failures.push(`${label} input ${JSON.stringify(captured.body)}: ${describeErrors(input.errors)}`)
       }
     }
     expect(failures).toStrictEqual([])
@@ -111,10 +119,13 @@ describe('the vendored schemas refuse what the APIs refuse', () => {
     expect(rejects('fal#/definitions/fal-ai~1flux~1dev', { prompt: 'p', negative_prompt: 'n' })).toContain('additionalProperty')
   })
 
-  it('refuses Stability ratios and seeds outside the API, Recraft style with style_id, Replicate short version ids', () => {
+  it('refuses Stability ratios and seeds outside the API, Recraft style with style_id, Replicate short version ids and FLUX inputs out of range', () => {
     expect(rejects('stability#/definitions/V2betaStableImage', { prompt: 'p', aspect_ratio: '4:3' })).toContain('/aspect_ratio')
     expect(rejects('stability#/definitions/V1TextToImage', { text_prompts: [{ text: 'p' }], seed: 4294967296 })).toContain('/seed must be <= 4294967295')
     expect(rejects('recraft#/definitions/GenerateImageRequest', { prompt: 'p', style: 'any', style_id: '6a0e4c1e-6f6d-4a8e-9b53-0e5d8f3f1c11' })).toContain('must NOT be valid')
     expect(rejects('replicate#/definitions/VersionPredictionCreate', { version: 'abc123', input: { prompt: 'p' } })).toContain('/version must match pattern')
+    const flux = rejects('replicate#/definitions/inputs/black-forest-labs~1flux-schnell', { prompt: 'p', num_outputs: 5, aspect_ratio: '7:3' })
+    expect(flux).toContain('/num_outputs must be <= 4')
+    expect(flux).toContain('/aspect_ratio must be equal to one of the allowed values')
   })
 })
