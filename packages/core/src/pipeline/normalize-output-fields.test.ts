@@ -130,3 +130,12 @@ describe('normalizeRequest: output_format, output_compression, background', () =
     }
   })
 })
+
+describe('normalizeRequest: aspect_ratio on a list with sizes of several areas', () => {
+  it('prefers a listed size at the exact ratio over one nearer the default area', () => {
+    const caps: ModelCapabilities = { ...listModel, sizes: { kind: 'list', values: ['1024x1024', '1920x1088', '2560x1440'] } }
+    const { request, warnings } = normalizeRequest(req({ aspect_ratio: '16:9' }), 'x', caps, 'error')
+    expect(request.size).toStrictEqual({ width: 2560, height: 1440 })
+    expect(warnings).toStrictEqual([])
+  })
+})

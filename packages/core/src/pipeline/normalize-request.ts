@@ -221,7 +221,10 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
       } else {
         const area = defaultArea(caps)
         if (spec.kind === 'list') {
-          size = parseSize(nearestListedSize(spec.values, { width: Math.sqrt(area * ratio), height: Math.sqrt(area / ratio) }))
+          // A listed size at the ratio (the one nearest in area) beats a closer-in-area size that is not.
+          const wanted = { width: Math.sqrt(area * ratio), height: Math.sqrt(area / ratio) }
+          const atRatio = spec.values.filter((v) => sameRatio(parseSize(v), ratioText))
+          size = parseSize(nearestListedSize(atRatio.length ? atRatio : spec.values, wanted))
         } else {
           size = sizeForRatioInRange(spec, ratio, area)
         }
