@@ -105,6 +105,8 @@ export const runwayModels = [
     qualityMap: { standard: 'medium', hd: 'high' },
     seed: null,
     maxPromptLength: 32_000,
+    // The first-class background (runway.md: transparent | opaque | auto, @runwayml/sdk 4.20.1).
+    backgrounds: ['transparent', 'opaque', 'auto'],
     providerOptions: { referenceImages: 'array', background: 'string' },
   },
   gemini('gemini_image3_pro', 'Gemini 3 Pro Image (via Runway)', [...GEMINI_1K_SIZES, ...GEMINI_2K_4K_SIZES]),

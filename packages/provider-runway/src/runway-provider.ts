@@ -49,6 +49,8 @@ export function toRunwayRequest(req: NormalizedRequest): RunwayTextToImageReques
   // Only models with an `outputCount` field take more than one image per task.
   if (req.capabilities.maxImagesPerCall > 1) body.outputCount = req.n
   if (req.quality !== undefined) body.quality = req.quality
+  // Set only for rows listing backgrounds (gpt_image_2); provider_options.background still wins.
+  if (req.background !== undefined) body.background = req.background
   const { referenceImages, ...rest } = req.providerOptions
   if (referenceImages !== undefined) {
     const parsed = runwayReferenceImagesSchema.safeParse(referenceImages)
