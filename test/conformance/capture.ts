@@ -124,11 +124,63 @@ function required(caps: ModelCapabilities): Record<string, unknown> {
   return out
 }
 
+/** A plausible value for each provider option the tables declare, as a caller would pass it. */
+const OPTION_SAMPLES: Record<string, unknown> = {
+  // OpenAI
+  output_format: 'png',
+  output_compression: 80,
+  background: 'opaque',
+  moderation: 'low',
+  user: 'user-1234',
+  // fal
+  num_inference_steps: 4,
+  guidance_scale: 7.5,
+  enable_safety_checker: true,
+  acceleration: 'regular',
+  prompt_expansion: true,
+  // Stability
+  cfg_scale: 7,
+  steps: 30,
+  sampler: 'K_DPMPP_2M',
+  clip_guidance_preset: 'FAST_BLUE',
+  style_preset: 'anime',
+  // Recraft
+  style: 'digital_illustration',
+  substyle: 'pixel_art',
+  style_id: '6a0e4c1e-6f6d-4a8e-9b53-0e5d8f3f1c11',
+  controls: { artistic_level: 2, no_text: true, colors: [{ rgb: [200, 40, 40] }] },
+  text_layout: [{ text: 'Hi', bbox: [[0.1, 0.1], [0.5, 0.1], [0.5, 0.3], [0.1, 0.3]] }],
+  // Runway
+  referenceImages: [{ uri: 'https://example.com/reference.png', tag: 'ref' }],
+  contentModeration: { publicFigureThreshold: 'low' },
+  // Replicate
+  output_quality: 90,
+  megapixels: '1',
+  go_fast: true,
+  disable_safety_checker: false,
+  guidance: 3,
+  image: 'https://example.com/input.png',
+  prompt_strength: 0.8,
+  safety_tolerance: 2,
+  prompt_upsampling: true,
+  image_prompt: 'https://example.com/prompt.png',
+  scheduler: 'K_EULER',
+  refine: 'no_refiner',
+  high_noise_frac: 0.8,
+  apply_watermark: true,
+  lora_scale: 0.6,
+  mask: 'https://example.com/mask.png',
+  cfg: 4.5,
+  style_type: 'Auto',
+  magic_prompt_option: 'Auto',
+  resolution: 'None',
+}
+
 /**
  * Representative requests for a row: the bare minimum, then one with everything the row
- * supports (n, size, quality, style, seed, negative prompt), then one per size, quality and style.
+ * supports (n, size, quality, style, seed, negative prompt), then one per size, quality and style, then one per declared provider option.
  */
-export function requestsFor(caps: ModelCapabilities): { label: string; request: Record<string, unknown> }[] {
+export function requestsFor(caps: ModelCapabilities): { label: string; request: Record<string, unknown>; mayRefuse?: boolean }[] {
   const base = { model: caps.id, prompt: 'a lighthouse at dusk, oil painting', ...(caps.requiredProviderOptions ? { provider_options: required(caps) } : {}) }
   const sizes = sizesOf(caps)
   const qualities = caps.qualities.filter((q) => QUALITIES.has(q))
@@ -145,6 +197,14 @@ export function requestsFor(caps: ModelCapabilities): { label: string; request: 
     ...sample(sizes).map((size) => ({ label: `size ${size}`, request: { ...base, size } })),
     ...qualities.map((quality) => ({ label: `quality ${quality}`, request: { ...base, quality } })),
     ...styles.map((style) => ({ label: `style ${style}`, request: { ...base, style } })),
+    // One declared provider option at a time; the client may refuse one (e.g. a style on Recraft V4) before the network.
+    ...Object.keys(caps.providerOptions ?? {})
+      .filter((name) => name in OPTION_SAMPLES)
+      .map((name) => ({
+        label: `provider option ${name}`,
+        request: { ...base, provider_options: { ...(base.provider_options ?? {}), [name]: OPTION_SAMPLES[name] } },
+        mayRefuse: true,
+      })),
   ]
 }
 
