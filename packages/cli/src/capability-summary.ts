@@ -52,6 +52,20 @@ export function describePrice(price: ModelPrice | undefined): string {
   }
 }
 
+/**
+ * Which first-class output settings a model honors (`output_format`, `output_compression`,
+ * `background`), for a table cell; `-` for none. The values are in `--json` (`outputFormats`,
+ * `outputCompression`, `backgrounds`).
+ */
+export function describeOutputOptions(c: ModelListing['capabilities']): string {
+  const options = [
+    ...((c.outputFormats ?? []).length > 0 ? ['format'] : []),
+    ...(c.outputCompression === true ? ['compression'] : []),
+    ...((c.backgrounds ?? []).length > 0 ? ['background'] : []),
+  ]
+  return options.length > 0 ? options.join(' ') : '-'
+}
+
 /** The row of `llmkit models` for one model, in {@link MODEL_TABLE_HEADER} order. */
 export function modelRow(listing: ModelListing, price?: ModelPrice): string[] {
   const c = listing.capabilities
@@ -59,8 +73,8 @@ export function modelRow(listing: ModelListing, price?: ModelPrice): string[] {
   const mimes = (c.outputMimeTypes ?? []).map((m) => m.replace(/^image\//, '').replace('svg+xml', 'svg'))
   const formats = [...c.formats.map((f) => (f === 'b64_json' ? 'b64' : f)), ...(mimes.length > 0 ? [`(${mimes.join('/')})`] : [])].join(' ')
   const key = listing.configured ? 'set' : `missing: ${listing.envKeys[0] ?? 'no key variable'}`
-  return [c.id, listing.provider, String(c.maxImagesPerCall), describeSizes(c.sizes), c.negativePrompt ? 'yes' : 'no', seed, formats, c.mode, describePrice(price), key]
+  return [c.id, listing.provider, String(c.maxImagesPerCall), describeSizes(c.sizes), c.negativePrompt ? 'yes' : 'no', seed, formats, describeOutputOptions(c), c.mode, describePrice(price), key]
 }
 
 /** Column titles of `llmkit models`. */
-export const MODEL_TABLE_HEADER = ['MODEL', 'PROVIDER', 'MAX N', 'SIZES', 'NEGATIVE', 'SEED', 'FORMATS', 'MODE', 'PRICE/IMAGE', 'KEY'] as const
+export const MODEL_TABLE_HEADER = ['MODEL', 'PROVIDER', 'MAX N', 'SIZES', 'NEGATIVE', 'SEED', 'FORMATS', 'CHOOSABLE', 'MODE', 'PRICE/IMAGE', 'KEY'] as const

@@ -163,8 +163,9 @@ describe('llmkit models', () => {
     const r = await runBin(['models'], { env: { ...env, OPENAI_API_KEY: undefined } })
     expect(r.code).toBe(0)
     const [header, , ...rows] = r.stdout.trim().split('\n')
-    expect(header).toMatch(/^MODEL\s+PROVIDER\s+MAX N\s+SIZES\s+NEGATIVE\s+SEED\s+FORMATS\s+MODE\s+PRICE\/IMAGE\s+KEY$/)
-    expect(rows.find((row) => row.startsWith('dall-e-3 '))).toMatch(/openai\s+1\s+1024x1024, 1792x1024, 1024x1792\s+no\s+no\s+url b64 \(png\)\s+sync\s+\$0\.04-\$0\.12\s+missing: OPENAI_API_KEY$/)
+    expect(header).toMatch(/^MODEL\s+PROVIDER\s+MAX N\s+SIZES\s+NEGATIVE\s+SEED\s+FORMATS\s+CHOOSABLE\s+MODE\s+PRICE\/IMAGE\s+KEY$/)
+    expect(rows.find((row) => row.startsWith('dall-e-3 '))).toMatch(/openai\s+1\s+1024x1024, 1792x1024, 1024x1792\s+no\s+no\s+url b64 \(png\)\s+-\s+sync\s+\$0\.04-\$0\.12\s+missing: OPENAI_API_KEY$/)
+    expect(rows.find((row) => row.startsWith('gpt-image-1 '))).toMatch(/b64 \(png\/jpeg\/webp\)\s+format compression background\s+sync/)
   })
 
   it('filters by provider and prints JSON', async () => {
