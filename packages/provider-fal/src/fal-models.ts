@@ -96,7 +96,7 @@ const FAL_APP_ID = /^[a-z0-9][\w.-]*\/[\w.-]+(\/[\w.-]+)*$/i
 /**
  * Conservative capabilities for a fal application outside the table (`fal:fal-ai/flux-pro/v1.1`):
  * one image per call, no negative prompt, and the common FLUX-style inputs as provider options.
- * Returns undefined for an id that is not a fal application id.
+ * Every response then carries a warning that the row is guessed. Returns undefined for an id that is not a fal application id.
  */
 export function openFalModel(id: string): ModelCapabilities | undefined {
   if (!FAL_APP_ID.test(id)) return undefined
@@ -114,5 +114,6 @@ export function openFalModel(id: string): ModelCapabilities | undefined {
     maxPromptLength: FAL_PROMPT_MAX,
     providerOptions: { num_inference_steps: 'integer', guidance_scale: 'number', enable_safety_checker: 'boolean', output_format: 'string' },
     source: 'https://fal.ai/models',
+    guessed: `fal ${id} is not in llmkit's table; it runs with conservative guessed capabilities (one image per call, FLUX-style inputs): check the app's input schema`,
   }
 }

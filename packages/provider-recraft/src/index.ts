@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from 'llmkit'
 import { parseRecraftError } from './recraft-errors.js'
 import { recraftModels } from './recraft-models.js'
+import { openRecraftModel } from './recraft-open-model.js'
 import { recraftPrices } from './recraft-prices.js'
 import { createRecraftProvider } from './recraft-provider.js'
 
@@ -32,6 +33,8 @@ export function recraft(options: RecraftProviderPluginOptions = {}): ProviderPlu
     baseUrlEnv: ['RECRAFT_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://external.api.recraft.ai/v1',
     models: recraftModels,
+    // `recraft:<id>` opens a newer or unlisted model with a guessed row (and a warning).
+    openModel: openRecraftModel,
     prices: recraftPrices,
     // Recraft's docs give about 5 requests per second per account (and about 100 images a minute).
     rateLimit: { requests: 5, intervalMs: 1000 },
@@ -42,6 +45,7 @@ export function recraft(options: RecraftProviderPluginOptions = {}): ProviderPlu
 
 export default recraft
 export { recraftModels, type RecraftImageModelId } from './recraft-models.js'
+export { openRecraftModel } from './recraft-open-model.js'
 export { recraftPrices } from './recraft-prices.js'
 export { parseRecraftError } from './recraft-errors.js'
 export { toRecraftRequest, fromRecraftResponse } from './recraft-provider.js'

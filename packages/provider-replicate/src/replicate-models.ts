@@ -191,11 +191,16 @@ const OPEN_MODEL_OPTIONS = {
 /**
  * Conservative capabilities for any model outside the table: one image per call (the core splits
  * `n`), `width`/`height`, a seed, no negative prompt (pass `negative_prompt` as a provider option
- * when the model has one). Undefined when the id is not a model reference.
+ * when the model has one); every response then carries a warning that the row is guessed. A
+ * pinned version of a table model (`stability-ai/sdxl:<version>`) keeps that model's row, with no
+ * warning. Undefined when the id is not a model reference.
  */
 export function openReplicateModel(id: string): ModelCapabilities | undefined {
   const ref = parseModelReference(id)
   if (ref === undefined) return undefined
+  // A pinned version of a table model is that model: it keeps the row (negative prompt, sizes, count).
+  const listed = ref.version === undefined ? undefined : replicateModels.find((m) => m.id === `${ref.owner}/${ref.name}`.toLowerCase())
+  if (listed !== undefined) return { ...listed, id, wireId: id }
   return {
     id,
     wireId: id,
@@ -211,5 +216,6 @@ export function openReplicateModel(id: string): ModelCapabilities | undefined {
     maxPromptLength: REPLICATE_PROMPT_MAX,
     providerOptions: OPEN_MODEL_OPTIONS,
     source: `https://replicate.com/${ref.owner}/${ref.name}/api/schema`,
+    guessed: `replicate ${id} is not in llmkit's table; it runs with conservative guessed capabilities (one image per call, width/height, no negative prompt): check the model's input schema`,
   }
 }

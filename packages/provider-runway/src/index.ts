@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from 'llmkit'
 import { parseRunwayError } from './runway-errors.js'
 import { runwayModels } from './runway-models.js'
+import { openRunwayModel } from './runway-open-model.js'
 import { runwayPrices } from './runway-prices.js'
 import { createRunwayProvider } from './runway-provider.js'
 
@@ -56,6 +57,8 @@ export function runway(options: RunwayProviderOptions = {}): ProviderPlugin {
     baseUrlEnv: ['RUNWAYML_BASE_URL', 'RUNWAY_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? DEFAULT_RUNWAY_OPTIONS.baseURL,
     models: runwayModels,
+    // `runway:<id>` opens a newer or unlisted model with a guessed row (and a warning).
+    openModel: openRunwayModel,
     prices: runwayPrices,
     parseError: parseRunwayError,
     create: (ctx) => createRunwayProvider(ctx, { pollIntervalMs, maxPollIntervalMs }),
@@ -64,6 +67,7 @@ export function runway(options: RunwayProviderOptions = {}): ProviderPlugin {
 
 export default runway
 export { runwayModels, type RunwayImageModelId } from './runway-models.js'
+export { openRunwayModel } from './runway-open-model.js'
 export { runwayPrices } from './runway-prices.js'
 export { parseRunwayError, taskFailureError, isModerationCode, type TaskFailureContext } from './runway-errors.js'
 export { toRunwayRequest, fromRunwayTask, type RunwayPolling } from './runway-provider.js'

@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from 'llmkit'
 import { parseStabilityError } from './stability-errors.js'
 import { stabilityModels } from './stability-models.js'
+import { openStabilityModel } from './stability-open-model.js'
 import { stabilityPrices } from './stability-prices.js'
 import { createStabilityProvider } from './stability-provider.js'
 
@@ -31,6 +32,8 @@ export function stability(options: StabilityProviderOptions = {}): ProviderPlugi
     baseUrlEnv: ['STABILITY_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://api.stability.ai',
     models: stabilityModels,
+    // `stability:<id>` opens a newer or unlisted model with a guessed row (and a warning).
+    openModel: openStabilityModel,
     prices: stabilityPrices,
     // "150 requests within a 10 second period" per account; above it the API answers 429 and may block for about 60 s.
     rateLimit: { requests: 150, intervalMs: 10_000 },
@@ -41,6 +44,7 @@ export function stability(options: StabilityProviderOptions = {}): ProviderPlugi
 
 export default stability
 export { stabilityModels, SDXL_SIZES, STABLE_IMAGE_ASPECT_RATIOS, STYLE_PRESETS, type StabilityImageModelId } from './stability-models.js'
+export { openStabilityModel } from './stability-open-model.js'
 export { stabilityPrices } from './stability-prices.js'
 export { parseStabilityError } from './stability-errors.js'
 export { toStabilityFormFields, toStabilityV1Request, fromStabilityResponse, stabilityEndpoint, type StabilityEndpoint } from './stability-provider.js'
