@@ -1,0 +1,27 @@
+import { ImageBackground, ImageGenerationRequest, LLMKitClient, OutputFormat, UnsupportedCapabilityError } from 'llmkit'
+import { describe, expect, it } from 'vitest'
+
+const sizeOfPng = (bytes: Buffer) => ({ width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) })
+
+describe('first-class aspect_ratio, output_format and background against the emulated OpenAI API', () => {
+  const client = LLMKitClient.fromEnv()
+
+  it('generates a 16:9 transparent PNG with gpt-image-2 (the emulator accepts the wire fields)', async () => {
+    const request = new ImageGenerationRequest('gpt-image-2', 'A red fox').with_aspect_ratio('16:9').with_output_format(OutputFormat.Png).with_background(ImageBackground.Transparent)
+    const response = await client.generateImage(request)
+    expect(sizeOfPng(await response.first()!.bytes())).toStrictEqual({ width: 1280, height: 720 })
+    expect(response.first()?.mimeType).toBe('image/png')
+    expect(response.warnings).toStrictEqual([])
+  })
+
+  it('gives dall-e-3 its nearest size for 16:9 and warns that it has no background setting', async () => {
+    const response = await client.generateImage({ model: 'dall-e-3', prompt: 'A red fox', aspect_ratio: '16:9', background: 'opaque', format: 'b64_json' })
+    expect(sizeOfPng(await response.first()!.bytes())).toStrictEqual({ width: 1792, height: 1024 })
+    expect(response.warnings?.map((w) => `${w.type}:${w.setting}`)).toStrictEqual(['mapped:aspect_ratio', 'unsupported:background'])
+  })
+
+  it("fails before the network under unsupported: 'error'", async () => {
+    const strict = LLMKitClient.fromEnv({ unsupported: 'error' })
+    await expect(strict.generateImage({ model: 'dall-e-3', prompt: 'A red fox', output_format: 'webp' })).rejects.toBeInstanceOf(UnsupportedCapabilityError)
+  })
+})
