@@ -6,6 +6,7 @@
  *   node scripts/refresh-schemas.mjs \
  *     --openai <openai-openapi checkout>/openapi.json --openai-commit <sha> \
  *     --runway <runwayml/sdk-node checkout>/src/resources/text-to-image.ts --runway-commit <sha> \
+ *       (or the file from `npm pack @runwayml/sdk@<v>` with --runway-package @runwayml/sdk@<v>) \
  *     --fal <fal-ai/fal-js checkout>/libs/client/src/types/endpoints.ts --fal-commit <sha>
  *
  * Any subset of the three may be given. OpenAI: `CreateImageRequest` with every `$ref` inlined.
@@ -22,7 +23,7 @@ import { parseArgs } from 'node:util'
 const OUT = new URL('../test/conformance/schemas/', import.meta.url)
 const today = new Date().toISOString().slice(0, 10)
 const { values: args } = parseArgs({
-  options: Object.fromEntries(['openai', 'openai-commit', 'runway', 'runway-commit', 'fal', 'fal-commit'].map((k) => [k, { type: 'string' }])),
+  options: Object.fromEntries(['openai', 'openai-commit', 'runway', 'runway-commit', 'runway-package', 'fal', 'fal-commit'].map((k) => [k, { type: 'string' }])),
 })
 
 function write(name, schema) {
@@ -105,6 +106,8 @@ function typeToSchema(src, type, scope) {
     const schemas = [...rest.map((r) => typeToSchema(src, r, scope)), ...(enumSchema ? [enumSchema] : [])]
     return schemas.length === 1 ? schemas[0] : { anyOf: schemas }
   }
+  // `(string & {})`: any string, the literals beside it are only editor hints.
+  if (/^\(?\s*string\s*&\s*\{\s*\}\s*\)?$/.test(type)) return { type: 'string' }
   if (/^(['"]).*\1$/.test(type)) return { const: type.slice(1, -1) }
   if (type === 'string' || type === 'number' || type === 'boolean') return { type }
   if (type === 'unknown' || type === 'any') return {}
@@ -135,7 +138,9 @@ if (args.runway) {
   const definitions = Object.fromEntries(variants.map((v) => [v, objectToSchema(ns, findBody(ns, v), v)]))
   write('runway', {
     $comment: 'Hand-translated (by scripts/refresh-schemas.mjs) from the Runway SDK request types TextToImageCreateParams (POST /v1/text_to_image); one closed object per model, keyed by the SDK type name.',
-    'x-source': { repository: 'runwayml/sdk-node', path: 'src/resources/text-to-image.ts', commit: args['runway-commit'] ?? 'unknown' },
+    'x-source': args['runway-package']
+      ? { package: args['runway-package'], path: 'src/resources/text-to-image.ts', repository: 'runwayml/sdk-node' }
+      : { repository: 'runwayml/sdk-node', path: 'src/resources/text-to-image.ts', commit: args['runway-commit'] ?? 'unknown' },
     'x-retrieved': today,
     definitions,
     oneOf: variants.map((v) => ({ $ref: `#/definitions/${v}` })),

@@ -178,7 +178,8 @@ const OPTION_SAMPLES: Record<string, unknown> = {
 
 /**
  * Representative requests for a row: the bare minimum, then one with everything the row
- * supports (n, size, quality, style, seed, negative prompt), then one per size, quality and style, then one per declared provider option.
+ * supports (n, size, quality, style, seed, negative prompt), then one per size, quality, style,
+ * aspect ratio, output format and background, then one per declared provider option.
  */
 export function requestsFor(caps: ModelCapabilities): { label: string; request: Record<string, unknown>; mayRefuse?: boolean }[] {
   const base = { model: caps.id, prompt: 'a lighthouse at dusk, oil painting', ...(caps.requiredProviderOptions ? { provider_options: required(caps) } : {}) }
@@ -197,6 +198,19 @@ export function requestsFor(caps: ModelCapabilities): { label: string; request: 
     ...sample(sizes).map((size) => ({ label: `size ${size}`, request: { ...base, size } })),
     ...qualities.map((quality) => ({ label: `quality ${quality}`, request: { ...base, quality } })),
     ...styles.map((style) => ({ label: `style ${style}`, request: { ...base, style } })),
+    // Issue 12's first-class fields, from the row's data. A ratio goes to every row (size-only
+    // models get the nearest size with a warning); the row may refuse what it cannot honor.
+    ...['1:1', '16:9', '2:3'].map((aspect_ratio) => ({ label: `aspect_ratio ${aspect_ratio}`, request: { ...base, aspect_ratio }, mayRefuse: true })),
+    ...(caps.outputFormats ?? []).map((output_format) => ({
+      label: `output_format ${output_format}`,
+      request: { ...base, output_format, ...(caps.outputCompression && output_format !== 'png' ? { output_compression: 80 } : {}) },
+      mayRefuse: true,
+    })),
+    ...(caps.backgrounds ?? []).map((background) => ({
+      label: `background ${background}`,
+      request: { ...base, background, ...(background === 'transparent' && caps.outputFormats?.includes('png') ? { output_format: 'png' } : {}) },
+      mayRefuse: true,
+    })),
     // One declared provider option at a time; the client may refuse one (e.g. a style on Recraft V4) before the network.
     ...Object.keys(caps.providerOptions ?? {})
       .filter((name) => name in OPTION_SAMPLES)

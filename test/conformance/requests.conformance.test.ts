@@ -17,8 +17,11 @@ const schema = (name: string): Schema => JSON.parse(readFileSync(new URL(`./sche
 
 // OpenAPI 3.0 and the vendors' extensions (nullable, example, x-*) stay as published: not strict.
 const ajv = new Ajv({ strict: false, allErrors: true })
+// Multipart fields are text on the wire; the service parses numbers out of them, so does this one.
+const formAjv = new Ajv({ strict: false, allErrors: true, coerceTypes: true })
 const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv
 addFormats(ajv)
+addFormats(formAjv)
 
 /**
  * OpenAPI 3.0's `nullable: true` as JSON Schema: ajv only reads it next to `type`, and OpenAI puts
@@ -37,12 +40,13 @@ function fromOpenApi30(node: unknown): unknown {
 
 const schemas = { openai: fromOpenApi30(schema('openai')) as Schema, fal: schema('fal'), stability: schema('stability'), recraft: schema('recraft'), runway: schema('runway'), replicate: schema('replicate') }
 for (const [name, s] of Object.entries(schemas)) ajv.addSchema(s as AnySchema, name)
+formAjv.addSchema(schemas.stability as AnySchema, 'stability')
 
 const compiled = new Map<string, ValidateFunction>()
-function validator(ref: string, extra: Record<string, unknown> = {}): ValidateFunction {
-  const key = `${ref} ${JSON.stringify(extra)}`
+function validator(ref: string, extra: Record<string, unknown> = {}, form = false): ValidateFunction {
+  const key = `${form} ${ref} ${JSON.stringify(extra)}`
   let v = compiled.get(key)
-  if (!v) compiled.set(key, (v = ajv.compile({ allOf: [{ $ref: ref }], ...extra })))
+  if (!v) compiled.set(key, (v = (form ? formAjv : ajv).compile({ allOf: [{ $ref: ref }], ...extra })))
   return v
 }
 
@@ -58,7 +62,7 @@ function validatorFor(provider: string, caps: ModelCapabilities, captured: Captu
     case 'fal':
       return schemas.fal.definitions[caps.wireId] ? validator(`fal#/definitions/${caps.wireId.replaceAll('~', '~0').replaceAll('/', '~1')}`) : `no fal input type vendored for ${caps.wireId}`
     case 'stability':
-      return validator(captured.contentType.startsWith('multipart/') ? 'stability#/definitions/V2betaStableImage' : 'stability#/definitions/V1TextToImage')
+      return captured.contentType.startsWith('multipart/') ? validator('stability#/definitions/V2betaStableImage', {}, true) : validator('stability#/definitions/V1TextToImage')
     case 'recraft':
       return validator('recraft#/definitions/GenerateImageRequest')
     case 'runway': {
@@ -114,13 +118,18 @@ describe('the vendored schemas refuse what the APIs refuse', () => {
     expect(rejects('openai#/definitions/CreateImageRequest', { model: 'dall-e-3', prompt: 'p', seed: 1 }, { propertyNames: { enum: openaiProperties } })).toContain('propertyNames')
     expect(rejects('openai#/definitions/CreateImageRequest', { prompt: 'p', n: 11 })).toContain('/n must be <= 10')
     expect(rejects('runway#/definitions/Gen4Image', { model: 'gen4_image', promptText: 'p', ratio: '1920:1080', outputCount: 2 })).toContain('additionalProperty')
-    expect(rejects('runway#/definitions/GptImage2', { model: 'gpt_image_2', promptText: 'p', ratio: '2048:880', background: 'transparent' })).toContain('/background must be equal to one of the allowed values')
+    expect(rejects('runway#/definitions/GptImage2_5Flare', { model: 'gpt_image_2_5_flare', promptText: 'p', ratio: '2048:880', background: 'transparent' })).toContain('/background must be equal to one of the allowed values')
     expect(rejects('fal#/definitions/fal-ai~1flux~1dev', { prompt: 'p', num_images: '2' })).toContain('/num_images must be number')
     expect(rejects('fal#/definitions/fal-ai~1flux~1dev', { prompt: 'p', negative_prompt: 'n' })).toContain('additionalProperty')
   })
 
   it('refuses Stability ratios and seeds outside the API, Recraft style with style_id, Replicate short version ids and FLUX inputs out of range', () => {
     expect(rejects('stability#/definitions/V2betaStableImage', { prompt: 'p', aspect_ratio: '4:3' })).toContain('/aspect_ratio')
+    expect(describeErrors((() => {
+      const v = validator('stability#/definitions/V2betaStableImage', {}, true)
+      expect(v({ prompt: 'p', seed: '4294967295' })).toBe(false)
+      return v.errors
+    })())).toContain('/seed must be <= 4294967294')
     expect(rejects('stability#/definitions/V1TextToImage', { text_prompts: [{ text: 'p' }], seed: 4294967296 })).toContain('/seed must be <= 4294967295')
     expect(rejects('recraft#/definitions/GenerateImageRequest', { prompt: 'p', style: 'any', style_id: '6a0e4c1e-6f6d-4a8e-9b53-0e5d8f3f1c11' })).toContain('must NOT be valid')
     expect(rejects('recraft#/definitions/GenerateImageRequest', { model: 'recraftv4', prompt: 'p', style: 'any' })).toContain('must NOT be valid')
