@@ -123,6 +123,10 @@ export function cacheKey(ctx: GenerationContext): string {
     r.negativePrompt ?? null,
     r.seed ?? null,
     sortedOptions,
+    // Appended only when set, so keys of requests without them (already stored) stay the same.
+    ...(r.outputFormat !== undefined || r.outputCompression !== undefined || r.background !== undefined
+      ? [{ outputFormat: r.outputFormat ?? null, outputCompression: r.outputCompression ?? null, background: r.background ?? null }]
+      : []),
   ])
   return createHash('sha256').update(material).digest('hex')
 }
