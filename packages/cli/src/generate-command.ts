@@ -1,7 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join, relative, resolve, isAbsolute } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { type ImageGenerationRequestInit, type ImageGenerationResponse, type ImageQuality, type ImageStyle, LLMKitClient, LLMKitError, pendingCancellations, type Warning } from 'llmkit'
+import { type ImageBackground, type ImageGenerationRequestInit, type ImageGenerationResponse, type ImageQuality, type ImageStyle, type OutputFormat, LLMKitClient, LLMKitError, pendingCancellations, type Warning } from 'llmkit'
 import type { CliContext } from './context.js'
 import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'
 import { describeFailure, jsonFailure } from './errors-output.js'
@@ -22,6 +22,14 @@ export interface GenerateCommandOptions {
   quality?: ImageQuality | undefined
   /** Style. */
   style?: ImageStyle | undefined
+  /** Aspect ratio `'W:H'`. */
+  aspectRatio?: string | undefined
+  /** Image file format. */
+  outputFormat?: OutputFormat | undefined
+  /** Compression 0-100 for jpeg/webp. */
+  compression?: number | undefined
+  /** Background. */
+  background?: ImageBackground | undefined
   /** Negative prompt. */
   negative?: string | undefined
   /** Seed. */
@@ -140,6 +148,10 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
       size: options.size,
       quality: options.quality,
       style: options.style,
+      aspect_ratio: options.aspectRatio,
+      output_format: options.outputFormat,
+      output_compression: options.compression,
+      background: options.background,
       negative_prompt: options.negative,
       seed: options.seed,
       format: options.format === 'b64' ? 'b64_json' : options.format === 'url' ? 'url' : undefined,

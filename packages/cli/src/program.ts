@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { ImageQuality, ImageStyle } from 'llmkit'
+import { ImageBackground, ImageQuality, ImageStyle, OutputFormat } from 'llmkit'
 import { registerBatchCommands } from './batch-command.js'
 import { type CliContext, processContext } from './context.js'
 import { EXIT_CODES, exitCodeHelp, UsageError, type ExitCode } from './exit-codes.js'
@@ -52,6 +52,10 @@ export function createProgram(ctx: CliContext, state: { exitCode: ExitCode }): C
     .option('-s, --size <size>', `WxH in pixels, or a preset: ${Object.keys(SIZE_PRESETS).slice(0, 3).join(', ')}, Square512...`, size)
     .addOption(new Option('-q, --quality <quality>', 'quality tier').choices(Object.values(ImageQuality)))
     .addOption(new Option('--style <style>', 'style (DALL-E 3)').choices(Object.values(ImageStyle)))
+    .option('--aspect-ratio <W:H>', "aspect ratio such as 16:9 (size-only models get the nearest size, with a warning)")
+    .addOption(new Option('--output-format <format>', 'image file format, on models that can choose').choices(Object.values(OutputFormat)))
+    .option('--compression <0-100>', 'compression for jpeg or webp output, on models that take it', integer('--compression', 0, 100))
+    .addOption(new Option('--background <background>', 'background, on models that take it (transparent needs png or webp)').choices(Object.values(ImageBackground)))
     .option('--negative <prompt>', 'what the image must not contain')
     .option('--seed <seed>', 'seed for reproducible images', integer('--seed', 0, 4_294_967_295))
     .addOption(new Option('-f, --format <format>', 'what the provider returns: url or b64 (images are saved either way)').choices(['url', 'b64']))
