@@ -35,7 +35,7 @@ describe('llmkit --help', () => {
   })
 
   it.each([
-    ['generate', ['--model', '--size', '--quality', '--style', '--negative', '--seed', '--format', '--output', '--json', '--emulate', '-n, --n']],
+    ['generate', ['--model', '--size', '--quality', '--style', '--aspect-ratio', '--output-format', '--compression', '--background', '--negative', '--seed', '--format', '--output', '--json', '--emulate', '-n, --n']],
     ['models', ['--provider', '--json', '--emulate']],
   ])('documents every option of %s', async (command, options) => {
     const r = await runBin([command, '--help'], { env })
