@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { fal } from '@llmkit/provider-fal'
 import { openai } from '@llmkit/provider-openai'
 import { recraft } from '@llmkit/provider-recraft'
@@ -60,6 +61,13 @@ describe('the six capability tables together', () => {
     expect(checked).toBeGreaterThan(0)
     // 0 means random on every Stability model (v1 and v2beta), per its API reference.
     for (const row of stability().models) expect(row.seed?.zeroIsRandom, row.id).toBe(true)
+  })
+
+  it('declare the version of their package.json, for the user-agent', () => {
+    for (const plugin of plugins) {
+      const pkg = JSON.parse(readFileSync(new URL(`../packages/provider-${plugin.id}/package.json`, import.meta.url), 'utf8')) as { name: string; version: string }
+      expect([plugin.packageName, plugin.packageVersion]).toStrictEqual([pkg.name, pkg.version])
+    }
   })
 
   it('match the package names discovery imports', () => {

@@ -1,8 +1,12 @@
+import { createRequire } from 'node:module'
 import type { ProviderPlugin } from 'llmkit'
 import { parseFalError } from './fal-errors.js'
 import { falModels, openFalModel } from './fal-models.js'
 import { falPrices } from './fal-prices.js'
 import { createFalProvider } from './fal-provider.js'
+
+/** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
+const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
 /** Options of {@link fal}. */
 export interface FalProviderOptions {
@@ -34,6 +38,7 @@ export function fal(options: FalProviderOptions = {}): ProviderPlugin {
     id: 'fal',
     displayName: 'fal.ai',
     packageName: '@llmkit/provider-fal',
+    packageVersion: PACKAGE_VERSION,
     envKeys: ['FAL_KEY', 'FAL_API_KEY'],
     baseUrlEnv: ['FAL_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://queue.fal.run',

@@ -1,9 +1,13 @@
+import { createRequire } from 'node:module'
 import type { ProviderPlugin } from 'llmkit'
 import { parseOpenAIError } from './openai-errors.js'
 import { openaiModels } from './openai-models.js'
 import { openOpenAIModel } from './openai-open-model.js'
 import { openaiPrices } from './openai-prices.js'
 import { createOpenAIProvider } from './openai-provider.js'
+
+/** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
+const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
 /** Options of {@link openai}. */
 export interface OpenAIProviderOptions {
@@ -28,6 +32,7 @@ export function openai(options: OpenAIProviderOptions = {}): ProviderPlugin {
     id: 'openai',
     displayName: 'OpenAI',
     packageName: '@llmkit/provider-openai',
+    packageVersion: PACKAGE_VERSION,
     envKeys: ['OPENAI_API_KEY'],
     baseUrlEnv: ['OPENAI_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://api.openai.com/v1',

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { LLMKitClient, ModelNotFoundError, modelCapabilitiesSchema } from 'llmkit'
 import { describe, expect, it } from 'vitest'
-import { useNock } from '../../../test/nock.js'
+import { headersOf, useNock } from '../../../test/nock.js'
 import { openai, openaiModels, openOpenAIModel } from './index.js'
 
 const BASE = 'https://api.openai.test'
@@ -70,5 +71,18 @@ describe('newer and unlisted OpenAI model ids (openai:<id>)', () => {
     await expect(c.capabilities('gpt-image-2-2026-04-21')).rejects.toBeInstanceOf(ModelNotFoundError)
     await expect(c.capabilities('openai:gpt image 2')).rejects.toBeInstanceOf(ModelNotFoundError)
     expect((await c.capabilities('openai:gpt-image-2')).guessed).toBeUndefined()
+  })
+})
+
+describe('user-agent', () => {
+  it('names llmkit, this package and Node, with the caller value appended', async () => {
+    const seen: string[] = []
+    const scope = nock(BASE).post('/v1/images/generations').reply(200, { created: 1, data: [{ url: 'https://img.openai.test/a.png' }] })
+    scope.on('request', (req: { headers: Record<string, string> | Headers }) => seen.push(String(headersOf(req.headers)['user-agent'])))
+    const c = new LLMKitClient({ providers: [openai()], env: { OPENAI_API_KEY: 'sk-test-0123456789abcdef', OPENAI_BASE_URL: `${BASE}/v1` }, retry: false, transport: { userAgent: 'myapp/1.2' } })
+    await c.generateImage({ model: 'dall-e-2', prompt: 'a fox', format: 'url' })
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    const core = JSON.parse(readFileSync(new URL('../../core/package.json', import.meta.url), 'utf8')) as { version: string }
+    expect(seen).toStrictEqual([`llmkit/${core.version} @llmkit/provider-openai/${pkg.version} node/${process.versions.node} myapp/1.2`])
   })
 })

@@ -1,9 +1,13 @@
+import { createRequire } from 'node:module'
 import type { ProviderPlugin } from 'llmkit'
 import { parseRecraftError } from './recraft-errors.js'
 import { recraftModels } from './recraft-models.js'
 import { openRecraftModel } from './recraft-open-model.js'
 import { recraftPrices } from './recraft-prices.js'
 import { createRecraftProvider } from './recraft-provider.js'
+
+/** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
+const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
 /** Options of {@link recraft}. */
 export interface RecraftProviderPluginOptions {
@@ -29,6 +33,7 @@ export function recraft(options: RecraftProviderPluginOptions = {}): ProviderPlu
     id: 'recraft',
     displayName: 'Recraft',
     packageName: '@llmkit/provider-recraft',
+    packageVersion: PACKAGE_VERSION,
     envKeys: ['RECRAFT_API_KEY', 'RECRAFT_API_TOKEN'],
     baseUrlEnv: ['RECRAFT_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://external.api.recraft.ai/v1',

@@ -1,8 +1,12 @@
+import { createRequire } from 'node:module'
 import type { ProviderPlugin } from 'llmkit'
 import { parseReplicateError } from './replicate-errors.js'
 import { isPinnedVersion, openReplicateModel, replicateModels } from './replicate-models.js'
 import { replicatePrices } from './replicate-prices.js'
 import { MAX_WAIT_SECONDS, createReplicateProvider } from './replicate-provider.js'
+
+/** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
+const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
 /** Options of {@link replicate}. */
 export interface ReplicateProviderOptions {
@@ -43,6 +47,7 @@ export function replicate(options: ReplicateProviderOptions = {}): ProviderPlugi
     id: 'replicate',
     displayName: 'Replicate',
     packageName: '@llmkit/provider-replicate',
+    packageVersion: PACKAGE_VERSION,
     envKeys: ['REPLICATE_API_TOKEN'],
     baseUrlEnv: ['REPLICATE_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://api.replicate.com/v1',

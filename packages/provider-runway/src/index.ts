@@ -1,9 +1,13 @@
+import { createRequire } from 'node:module'
 import type { ProviderPlugin } from 'llmkit'
 import { parseRunwayError } from './runway-errors.js'
 import { runwayModels } from './runway-models.js'
 import { openRunwayModel } from './runway-open-model.js'
 import { runwayPrices } from './runway-prices.js'
 import { createRunwayProvider } from './runway-provider.js'
+
+/** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
+const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
 /** Options of {@link runway}. */
 export interface RunwayProviderOptions {
@@ -53,6 +57,7 @@ export function runway(options: RunwayProviderOptions = {}): ProviderPlugin {
     id: 'runway',
     displayName: 'Runway',
     packageName: '@llmkit/provider-runway',
+    packageVersion: PACKAGE_VERSION,
     envKeys: ['RUNWAYML_API_SECRET', 'RUNWAY_API_KEY'],
     baseUrlEnv: ['RUNWAYML_BASE_URL', 'RUNWAY_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? DEFAULT_RUNWAY_OPTIONS.baseURL,

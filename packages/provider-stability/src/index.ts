@@ -4,6 +4,7 @@ import { stabilityModels } from './stability-models.js'
 import { openStabilityModel } from './stability-open-model.js'
 import { stabilityPrices } from './stability-prices.js'
 import { createStabilityProvider } from './stability-provider.js'
+import { PACKAGE_VERSION } from './version.js'
 
 /** Options of {@link stability}. */
 export interface StabilityProviderOptions {
@@ -28,6 +29,7 @@ export function stability(options: StabilityProviderOptions = {}): ProviderPlugi
     id: 'stability',
     displayName: 'Stability AI',
     packageName: '@llmkit/provider-stability',
+    packageVersion: PACKAGE_VERSION,
     envKeys: ['STABILITY_API_KEY'],
     baseUrlEnv: ['STABILITY_BASE_URL'],
     defaultBaseUrl: options.baseURL ?? 'https://api.stability.ai',

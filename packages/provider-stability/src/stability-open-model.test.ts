@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import nock from 'nock'
 import { LLMKitClient, modelCapabilitiesSchema } from 'llmkit'
 import { describe, expect, it } from 'vitest'
@@ -13,11 +14,12 @@ function client() {
 
 /** One reply at `path`; records the raw body and its content type. */
 function expectCall(path: string, body: unknown) {
-  const seen: { raw?: string; contentType?: string } = {}
+  const seen: { raw?: string; contentType?: string; headers?: Record<string, string> } = {}
   const scope = nock(BASE).post(path).reply(200, body as nock.Body, { 'content-type': 'application/json' })
   scope.on('request', (req: { headers: Record<string, string> | Headers }, _interceptor: unknown, raw: string) => {
     seen.raw = raw
-    seen.contentType = headersOf(req.headers)['content-type']
+    seen.headers = headersOf(req.headers)
+    seen.contentType = seen.headers['content-type']
   })
   return seen
 }
@@ -55,5 +57,18 @@ describe('newer and unlisted Stability model ids (stability:<id>)', () => {
 
   it('gives a new stable-diffusion-xl engine the SDXL row', () => {
     expect(openStabilityModel('stable-diffusion-xl-1024-v2-0')?.guessed).toMatch(/guessed from stability-ai\/stable-diffusion-xl/)
+  })
+})
+
+describe('headers', () => {
+  it("send Stability's client headers on v2beta (not on v1) and a user-agent naming this package", async () => {
+    const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+    const v2 = expectCall('/v2beta/stable-image/generate/core', { image: PNG_B64, finish_reason: 'SUCCESS', seed: 1 })
+    await client().generateImage({ model: 'stability-ai/stable-image-core', prompt: 'a fox' })
+    expect(v2.headers).toMatchObject({ 'stability-client-id': 'llmkit', 'stability-client-version': version })
+    expect(v2.headers?.['user-agent']).toMatch(new RegExp(`^llmkit/\\S+ @llmkit/provider-stability/${version.replaceAll('.', '\\.')} node/`))
+    const v1 = expectCall('/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image', { artifacts: [{ base64: PNG_B64, seed: 5, finishReason: 'SUCCESS' }] })
+    await client().generateImage({ model: 'stability-ai/stable-diffusion-xl', prompt: 'a fox' })
+    expect(Object.keys(v1.headers ?? {}).filter((h) => h.startsWith('stability-client'))).toStrictEqual([])
   })
 })

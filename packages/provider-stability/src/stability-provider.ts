@@ -9,6 +9,7 @@ import {
   unexpectedResponse,
 } from 'llmkit'
 import { CONTENT_FILTERED, type StabilityV1Request, stabilityImageResponseSchema, stabilityV1ResponseSchema } from './stability-api.js'
+import { PACKAGE_VERSION } from './version.js'
 
 /** v2beta endpoints named by a wire id; `sd3.5-*` ids go to `/generate/sd3` as its `model` field. */
 const STABLE_IMAGE_PATHS: Readonly<Record<string, string>> = {
@@ -141,6 +142,9 @@ export function createStabilityProvider(ctx: ProviderContext): ImageProvider {
   // JSON answers carry finish reason and seed in the body on both APIs, and v1 only returns more
   // than one sample with JSON. The core needs base64 anyway (b64_json or a data: URL).
   const headers = { authorization: `Bearer ${ctx.apiKey}`, accept: 'application/json' }
+  // v2beta's optional client headers, which Stability asks for to trace an integration in support
+  // and moderation cases (stability.md, "Optional headers"): the integration is llmkit's provider.
+  const v2betaHeaders = { ...headers, 'stability-client-id': 'llmkit', 'stability-client-version': PACKAGE_VERSION }
   return {
     async generate(req, options) {
       const endpoint = stabilityEndpoint(req.wireModel)
@@ -153,7 +157,7 @@ export function createStabilityProvider(ctx: ProviderContext): ImageProvider {
       const res = await ctx.http.request({
         method: 'POST',
         path: endpoint.path,
-        headers,
+        headers: endpoint.api === 'v2beta' ? v2betaHeaders : headers,
         ...(body === undefined ? { json: toStabilityV1Request(req) } : { body }),
         signal: options.signal,
         model: req.modelId,

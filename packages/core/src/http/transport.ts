@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici'
 import { AbortError, LLMKitError, type LLMKitErrorOptions, NetworkError, TimeoutError } from '../errors.js'
 import { checkPositive } from '../option-checks.js'
 import { parseJsonBody } from './parse-json-body.js'
+import { userAgent } from './user-agent.js'
 
 const requireCjs = createRequire(import.meta.url)
 let undiciModule: typeof Undici | undefined
@@ -45,7 +46,11 @@ export interface TransportOptions {
   bodyTimeoutMs?: number | undefined
   /** @defaultValue 134217728 (128 MiB) */
   maxResponseBytes?: number | undefined
-  /** Sent on every request. */
+  /**
+   * Appended to llmkit's own `user-agent` (`llmkit/<version> <provider package>/<version>
+   * node/<version>`) on every request, e.g. `myapp/1.2`. A request's own `user-agent` header
+   * replaces the whole value.
+   */
   userAgent?: string | undefined
 }
 
@@ -70,6 +75,8 @@ export interface HttpRequest {
   timeoutMs?: number | undefined
   /** Cap on the response body for this request, in bytes. */
   maxBytes?: number | undefined
+  /** Product token of the provider package making the request, put in the `user-agent` (`@llmkit/provider-openai/0.1.0`). */
+  userAgentProduct?: string | undefined
 }
 
 /** A fully read HTTP response. */
@@ -145,7 +152,7 @@ export class HttpTransport {
   /** Sends a request and reads the whole body (capped). */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const headers: Record<string, string> = {}
-    if (this.#userAgent) headers['user-agent'] = this.#userAgent
+    headers['user-agent'] = userAgent(req.userAgentProduct, this.#userAgent)
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v
     let body: HttpBody | undefined = req.body
     if (req.json !== undefined) {
@@ -197,7 +204,7 @@ export class HttpTransport {
    */
   async stream<T>(req: HttpRequest & { method: 'GET' | 'HEAD' }, consume: (res: HttpStreamResponse) => Promise<T>): Promise<T> {
     const headers: Record<string, string> = {}
-    if (this.#userAgent) headers['user-agent'] = this.#userAgent
+    headers['user-agent'] = userAgent(req.userAgentProduct, this.#userAgent)
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v
     const maxBytes = req.maxBytes ?? this.#maxBytes
     const deadline = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs)

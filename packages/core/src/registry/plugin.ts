@@ -190,6 +190,8 @@ export interface ProviderPlugin {
   readonly displayName?: string | undefined
   /** npm package name, shown in listings and install hints. */
   readonly packageName?: string | undefined
+  /** Version of that package, sent in the `user-agent` after llmkit's own (`@llmkit/provider-openai/0.1.0`). */
+  readonly packageVersion?: string | undefined
   /** Environment variables holding the key; the first one set wins. */
   readonly envKeys: readonly string[]
   /** Environment variables overriding the base URL (emulator, proxies); the first one set wins. */

@@ -146,13 +146,16 @@ export class ProviderRegistry {
       )
     }
     const baseUrl = this.#baseUrlOf(plugin)
+    // `@llmkit/provider-openai/0.1.0` in the user-agent; a third-party plugin names what it declares.
+    const product = plugin.packageName ?? plugin.id
+    const userAgentProduct = plugin.packageVersion === undefined ? product : `${product}/${plugin.packageVersion}`
     const errorContext: ErrorContext = { provider: plugin.id, keyEnv: plugin.envKeys[0], secrets: [apiKey] }
     const http: ProviderHttp = {
       request: async (req) => {
         const url = req.url ?? `${baseUrl}${req.path ?? ''}`
         let res: Awaited<ReturnType<HttpTransport['request']>>
         try {
-          res = await this.transport.request({ ...req, url })
+          res = await this.transport.request({ ...req, url, userAgentProduct })
         } catch (error) {
           // Scrubbed here already, so hooks below the client (onRetry, fallback) never see a key.
           throw this.#redactor.error(error)
