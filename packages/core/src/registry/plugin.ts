@@ -25,9 +25,9 @@ export interface NormalizedRequest {
   readonly prompt: string
   /** Images for this call; never above `capabilities.maxImagesPerCall`. */
   readonly n: number
-  /** Pixel size for `list`/`range` models; undefined when the request gave none. */
+  /** Pixel size for `list`/`range` models (from `size` or `aspect_ratio`); undefined when the request gave neither. */
   readonly size: { readonly width: number; readonly height: number } | undefined
-  /** `'W:H'` for `aspect` models (mapped from the size); undefined when the request gave none. */
+  /** `'W:H'` for `aspect` models (from `aspect_ratio`, or mapped from the size); undefined when the request gave neither. */
   readonly aspectRatio: string | undefined
   /** A quality tier from the model's list. */
   readonly quality: string | undefined
