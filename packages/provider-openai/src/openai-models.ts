@@ -50,7 +50,8 @@ export const openaiModels = [
     maxImagesPerCall: 1,
     sizes: { kind: 'list', values: ['1024x1024', '1792x1024', '1024x1792'] },
     defaultSize: '1024x1024',
-    qualities: ['standard', 'hd'],
+    // `auto` is the API's default for every model (openai.md, `CreateImageRequest.quality`).
+    qualities: ['standard', 'hd', 'auto'],
     styles: ['vivid', 'natural'],
     negativePrompt: false,
     seed: null,
@@ -68,7 +69,7 @@ export const openaiModels = [
     maxImagesPerCall: 10,
     sizes: { kind: 'list', values: ['256x256', '512x512', '1024x1024'] },
     defaultSize: '1024x1024',
-    qualities: ['standard'],
+    qualities: ['standard', 'auto'],
     styles: [],
     negativePrompt: false,
     seed: null,

@@ -5,8 +5,8 @@ import type { EmulatorProvider, EmulatorReply } from '../types.js'
 
 /** Per-model rules of `POST /v1/images/generations`, from openai/openai-openapi (see shared/providers/openai.md). */
 const MODELS: Record<string, { maxN: number; sizes: string[] | 'gpt2'; qualities: string[]; style: boolean; promptMax: number; gptImage: boolean }> = {
-  'dall-e-2': { maxN: 10, sizes: ['256x256', '512x512', '1024x1024'], qualities: ['standard'], style: false, promptMax: 1000, gptImage: false },
-  'dall-e-3': { maxN: 1, sizes: ['1024x1024', '1792x1024', '1024x1792'], qualities: ['standard', 'hd'], style: true, promptMax: 4000, gptImage: false },
+  'dall-e-2': { maxN: 10, sizes: ['256x256', '512x512', '1024x1024'], qualities: ['standard', 'auto'], style: false, promptMax: 1000, gptImage: false },
+  'dall-e-3': { maxN: 1, sizes: ['1024x1024', '1792x1024', '1024x1792'], qualities: ['standard', 'hd', 'auto'], style: true, promptMax: 4000, gptImage: false },
   'gpt-image-1': { maxN: 10, sizes: ['1024x1024', '1536x1024', '1024x1536', 'auto'], qualities: ['low', 'medium', 'high', 'auto'], style: false, promptMax: 32000, gptImage: true },
   'gpt-image-1-mini': { maxN: 10, sizes: ['1024x1024', '1536x1024', '1024x1536', 'auto'], qualities: ['low', 'medium', 'high', 'auto'], style: false, promptMax: 32000, gptImage: true },
   'gpt-image-1.5': { maxN: 10, sizes: ['1024x1024', '1536x1024', '1024x1536', 'auto'], qualities: ['low', 'medium', 'high', 'auto'], style: false, promptMax: 32000, gptImage: true },
@@ -22,6 +22,32 @@ export const OPENAI_TRIGGERS = Object.freeze({ contentPolicy: 'emulator:content-
 
 function error(status: number, message: string | null, type: string, param: string | null = null, code: string | null = null): EmulatorReply {
   return json(status, { error: { message, type, param, code } }, { 'x-request-id': `req_${randomUUID().replaceAll('-', '')}` })
+}
+
+/**
+ * The GPT image output fields as the API checks them (openai.md, `CreateImageRequest`): the
+ * enums, compression 0-100 and only for jpeg/webp, no transparent jpeg.
+ */
+function checkGptImageOutput(body: Record<string, unknown>): EmulatorReply | undefined {
+  const format = body['output_format'] ?? 'png'
+  if (typeof format !== 'string' || !['png', 'jpeg', 'webp'].includes(format)) {
+    return error(400, `Invalid value: '${String(format)}'. Supported values are: 'png', 'jpeg' and 'webp'.`, 'invalid_request_error', 'output_format', 'invalid_value')
+  }
+  const compression = body['output_compression']
+  if (compression !== undefined && compression !== null) {
+    if (typeof compression !== 'number' || !Number.isInteger(compression) || compression < 0 || compression > 100) {
+      return error(400, `Invalid 'output_compression': integer out of range. Expected 0 to 100, got ${String(compression)}.`, 'invalid_request_error', 'output_compression', 'integer_out_of_range')
+    }
+    if (format === 'png') return error(400, 'Compression is only supported for the jpeg and webp output formats.', 'invalid_request_error', 'output_compression', 'invalid_value')
+  }
+  const background = body['background'] ?? 'auto'
+  if (typeof background !== 'string' || !['transparent', 'opaque', 'auto'].includes(background)) {
+    return error(400, `Invalid value: '${String(background)}'. Supported values are: 'transparent', 'opaque' and 'auto'.`, 'invalid_request_error', 'background', 'invalid_value')
+  }
+  if (background === 'transparent' && format === 'jpeg') {
+    return error(400, 'Transparent background is not supported for the jpeg output format; use png or webp.', 'invalid_request_error', 'background', 'invalid_value')
+  }
+  return undefined
 }
 
 function validGpt2Size(size: string): boolean {
@@ -85,6 +111,9 @@ export const openaiEmulator: EmulatorProvider = {
     if (!model.gptImage) {
       const extra = GPT_IMAGE_ONLY.find((f) => body[f] !== undefined)
       if (extra) return error(400, `Unknown parameter: '${extra}'.`, 'invalid_request_error', extra, 'unknown_parameter')
+    } else {
+      const invalid = checkGptImageOutput(body)
+      if (invalid) return invalid
     }
     if (prompt.includes(OPENAI_TRIGGERS.contentPolicy)) {
       return model.gptImage
