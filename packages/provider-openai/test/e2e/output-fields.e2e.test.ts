@@ -25,3 +25,29 @@ describe('first-class aspect_ratio, output_format and background against the emu
     await expect(strict.generateImage({ model: 'dall-e-3', prompt: 'A red fox', output_format: 'webp' })).rejects.toBeInstanceOf(UnsupportedCapabilityError)
   })
 })
+
+describe('the emulated OpenAI API checks the GPT image output fields as the API does', () => {
+  const post = (body: Record<string, unknown>) =>
+    fetch(`${process.env['OPENAI_BASE_URL']}/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${process.env['OPENAI_API_KEY']}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-image-1', prompt: 'A red fox', ...body }),
+    })
+
+  it.each([
+    [{ output_format: 'gif' }, 'output_format'],
+    [{ output_format: 'jpeg', output_compression: 101 }, 'output_compression'],
+    [{ output_compression: 50 }, 'output_compression'],
+    [{ background: 'white' }, 'background'],
+    [{ output_format: 'jpeg', background: 'transparent' }, 'background'],
+  ])('answers 400 naming the field for %j', async (body, param) => {
+    const res = await post(body)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: { param: string } }).error.param).toBe(param)
+  })
+
+  it('accepts webp with compression and a transparent background', async () => {
+    const res = await post({ output_format: 'webp', output_compression: 80, background: 'transparent' })
+    expect(res.status).toBe(200)
+  })
+})
