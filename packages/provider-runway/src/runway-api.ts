@@ -30,16 +30,35 @@ export type RunwayTask = z.infer<typeof runwayTaskSchema>
 export const runwayErrorSchema = z.object({ error: z.string().nullish() })
 
 /**
+ * The `tag` rule of every `ReferenceImage` type in @runwayml/sdk 4.20.1
+ * (`resources/text-to-image.d.ts`): "Must be 3-16 characters, start with a letter, and use only
+ * letters, digits, and underscores (no hyphens or other punctuation)."
+ */
+export const RUNWAY_REFERENCE_TAG = /^[A-Za-z][A-Za-z0-9_]{2,15}$/
+
+/**
+ * Models whose SDK `ReferenceImage` type has `subject` ('object' | 'human'): in @runwayml/sdk
+ * 4.20.1 only `GeminiImage3Pro` and `GeminiImage3_1Flash` (not `Gemini2_5Flash`).
+ */
+export const RUNWAY_SUBJECT_MODELS: ReadonlySet<string> = new Set(['gemini_image3_pro', 'gemini_image3.1_flash'])
+
+/**
  * `provider_options.referenceImages`: `uri` is an HTTPS URL on a domain name or a data URI with
- * its mime type; `tag` can be cited in the prompt as `@tag`; `subject` is Gemini-only.
+ * its mime type; `tag` can be cited in the prompt as `@tag` (SDK rule above); `subject` is checked
+ * per model by the provider (`RUNWAY_SUBJECT_MODELS`).
  */
 export const runwayReferenceImagesSchema = z
   .array(
-    z.object({
-      uri: z.string().min(1),
-      tag: z.string().optional(),
-      subject: z.enum(['human', 'object']).optional(),
-    }),
+    z
+      .object({
+        uri: z.string().min(1),
+        tag: z
+          .string()
+          .regex(RUNWAY_REFERENCE_TAG, 'tag must be 3-16 characters, start with a letter, and use only letters, digits and underscores')
+          .optional(),
+        subject: z.enum(['human', 'object']).optional(),
+      })
+      .strict(),
   )
   .min(1)
 

@@ -188,6 +188,45 @@ describe('submit and poll', () => {
     })
   })
 
+  // Tag rule and `subject` per model from the ReferenceImage types of @runwayml/sdk 4.20.1 (resources/text-to-image.d.ts).
+  it.each(['ab', 'a_very_long_tag_17', '1cat', 'my-cat', 'cat!'])('rejects the reference tag %j before any call (3-16 chars, a letter first, letters/digits/_)', async (tag) => {
+    const error = await client()
+      .generateImage({ model: 'gen4_image', prompt: 'p', provider_options: { referenceImages: [{ uri: 'https://example.com/a.png', tag }] } })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidRequestError)
+    expect(error).toMatchObject({ param: 'provider_options.referenceImages' })
+    expect((error as Error).message).toContain('3-16 characters')
+  })
+
+  it('sends tags at the SDK bounds (3 and 16 characters) as given', async () => {
+    const { seen } = taskScope([succeeded()])
+    const referenceImages = [{ uri: 'https://example.com/a.png', tag: 'Cat' }, { uri: 'https://example.com/b.png', tag: 'dog_2_in_a_field' }]
+    await client().generateImage({ model: 'gen4_image', prompt: '@Cat and @dog_2_in_a_field', provider_options: { referenceImages } })
+    expect(seen[0]?.body).toStrictEqual({ model: 'gen4_image', promptText: '@Cat and @dog_2_in_a_field', ratio: '1024:1024', referenceImages })
+  })
+
+  it('sends subject to gemini_image3_pro, whose SDK reference type has it', async () => {
+    const { seen } = taskScope([succeeded()])
+    const referenceImages = [{ uri: 'https://example.com/a.png', tag: 'hero', subject: 'human' }]
+    await client().generateImage({ model: 'gemini_image3_pro', prompt: '@hero', provider_options: { referenceImages } })
+    expect(seen[0]?.body).toStrictEqual({ model: 'gemini_image3_pro', promptText: '@hero', ratio: '1024:1024', referenceImages })
+  })
+
+  it.each(['gen4_image', 'gpt_image_2', 'gemini_2.5_flash'])('rejects subject on %s (not in its SDK reference type) before any call', async (model) => {
+    const error = await client()
+      .generateImage({ model, prompt: 'p', provider_options: { referenceImages: [{ uri: 'https://example.com/a.png', subject: 'object' }] } })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidRequestError)
+    expect(error).toMatchObject({ param: 'provider_options.referenceImages' })
+    expect((error as Error).message).toContain('referenceImages[0].subject')
+  })
+
+  it('rejects an unknown reference image field before any call', async () => {
+    await expect(
+      client().generateImage({ model: 'gen4_image', prompt: 'p', provider_options: { referenceImages: [{ uri: 'https://example.com/a.png', weight: 2 }] } }),
+    ).rejects.toMatchObject({ name: 'InvalidRequestError', param: 'provider_options.referenceImages' })
+  })
+
   it('asks gpt_image_2 for n images in one task with outputCount, quality and ratio auto', async () => {
     const { seen } = taskScope([task('SUCCEEDED', { output: ['https://cdn.test/1.png', 'https://cdn.test/2.png', 'https://cdn.test/3.png'] })])
     const response = await client().generateImage({ model: 'gpt_image_2', prompt: 'p', n: 3, quality: 'hd', provider_options: { background: 'opaque' } })

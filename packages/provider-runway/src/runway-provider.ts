@@ -9,7 +9,7 @@ import {
   type ProviderResult,
   unexpectedResponse,
 } from 'llmkit'
-import { RUNWAY_API_VERSION, type RunwayTextToImageRequest, runwayReferenceImagesSchema, runwaySubmitResponseSchema, runwayTaskSchema } from './runway-api.js'
+import { RUNWAY_API_VERSION, RUNWAY_SUBJECT_MODELS, type RunwayTextToImageRequest, runwayReferenceImagesSchema, runwaySubmitResponseSchema, runwayTaskSchema } from './runway-api.js'
 import { taskFailureError } from './runway-errors.js'
 
 /** Runway says output URLs expire within 24-48 h; the lower bound is the safe promise. */
@@ -58,6 +58,14 @@ export function toRunwayRequest(req: NormalizedRequest): RunwayTextToImageReques
       const issue = parsed.error.issues[0]
       throw new InvalidRequestError(
         `runway ${req.modelId}: provider_options.referenceImages must be a non-empty array of { uri, tag?, subject? } (${issue?.path.join('.') || 'value'}: ${issue?.message ?? 'invalid'})`,
+        { provider: 'runway', model: req.modelId, param: 'provider_options.referenceImages' },
+      )
+    }
+    // `subject` exists only on the SDK types of RUNWAY_SUBJECT_MODELS; elsewhere the API would reject it.
+    const withSubject = parsed.data.findIndex((ref) => ref.subject !== undefined)
+    if (withSubject >= 0 && !RUNWAY_SUBJECT_MODELS.has(req.wireModel)) {
+      throw new InvalidRequestError(
+        `runway ${req.modelId}: provider_options.referenceImages[${withSubject}].subject is only accepted by ${[...RUNWAY_SUBJECT_MODELS].join(' and ')}; remove it for this model`,
         { provider: 'runway', model: req.modelId, param: 'provider_options.referenceImages' },
       )
     }
