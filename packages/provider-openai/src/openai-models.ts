@@ -83,7 +83,9 @@ export const openaiModels = [
   gptImage('gpt-image-1-mini', 'GPT Image 1 mini'),
   gptImage('gpt-image-1.5', 'GPT Image 1.5'),
   // gpt-image-2 also takes custom WxH: sides divisible by 16, up to 3840x2160 pixels in area.
-  gptImage('gpt-image-2', 'GPT Image 2', { kind: 'range', minWidth: 256, maxWidth: 3840, minHeight: 256, maxHeight: 3840, step: 16, maxPixels: 3840 * 2160 }),
+  // Custom WxH (OpenAPI CreateImageRequest.size and shared/providers/openai.md): both edges multiples of 16, at most
+  // 3840, at most 3840x2160 pixels, aspect ratio between 1:3 and 3:1.
+  gptImage('gpt-image-2', 'GPT Image 2', { kind: 'range', minWidth: 256, maxWidth: 3840, minHeight: 256, maxHeight: 3840, step: 16, maxPixels: 3840 * 2160, maxAspectRatio: 3 }),
 ] as const satisfies readonly ModelCapabilities[]
 
 /** Model ids in the table, plus any other string for newer models. */

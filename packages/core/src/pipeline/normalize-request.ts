@@ -105,6 +105,13 @@ function snapToRange(spec: Extract<SizeSpec, { kind: 'range' }>, wanted: Size): 
     width = Math.floor((width * scale) / spec.step) * spec.step
     height = Math.floor((height * scale) / spec.step) * spec.step
   }
+  // Shorten the long edge to the bound (on the grid), which also keeps the area under maxPixels.
+  const bound = spec.maxAspectRatio
+  if (bound !== undefined && Math.max(width, height) / Math.min(width, height) > bound) {
+    const longest = Math.floor((Math.min(width, height) * bound) / spec.step) * spec.step
+    if (width > height) width = longest
+    else height = longest
+  }
   return { width, height }
 }
 
@@ -130,6 +137,7 @@ function sizeForRatioInRange(spec: Extract<SizeSpec, { kind: 'range' }>, ratio: 
     const width = Math.round((height * ratio) / spec.step) * spec.step
     if (width < spec.minWidth || width > spec.maxWidth) continue
     if (spec.maxPixels !== undefined && width * height > spec.maxPixels) continue
+    if (spec.maxAspectRatio !== undefined && Math.max(width, height) / Math.min(width, height) > spec.maxAspectRatio) continue
     // An exact ratio beats one within sameRatio's tolerance, which beats any other, whatever the area.
     const off = Math.abs(width / height - ratio)
     const ratioError = off < 1e-9 ? 0 : off < 0.005 ? 10 : 100 + Math.abs(Math.log(width / height / ratio)) * 10
@@ -196,7 +204,7 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
     } else if (spec.kind === 'range') {
       size = snapToRange(spec, wanted)
       if (size.width !== wanted.width || size.height !== wanted.height) {
-        mapped('size', request.size, `${size.width}x${size.height}`, `takes ${spec.minWidth}-${spec.maxWidth} x ${spec.minHeight}-${spec.maxHeight} in steps of ${spec.step}`)
+        mapped('size', request.size, `${size.width}x${size.height}`, `takes ${spec.minWidth}-${spec.maxWidth} x ${spec.minHeight}-${spec.maxHeight} in steps of ${spec.step}${spec.maxPixels === undefined ? '' : `, at most ${spec.maxPixels} pixels`}${spec.maxAspectRatio === undefined ? '' : `, aspect ratio within 1:${spec.maxAspectRatio} to ${spec.maxAspectRatio}:1`}`)
       }
     } else {
       aspectRatio = nearestAspectRatio(spec.values, wanted)

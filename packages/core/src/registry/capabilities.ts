@@ -17,6 +17,8 @@ export const sizeSpecSchema = z.discriminatedUnion('kind', [
     step: z.number().int().positive(),
     /** Largest width × height, when the provider caps the area. */
     maxPixels: z.number().int().positive().optional(),
+    /** Largest long-edge / short-edge ratio (3 for gpt-image-2's 1:3 to 3:1), when the provider bounds it. */
+    maxAspectRatio: z.number().min(1).optional(),
   }),
   /** Only aspect ratios; the service picks the pixels (about one megapixel). */
   z.object({ kind: z.literal('aspect'), values: z.array(ratioString).min(1) }),
