@@ -12,12 +12,15 @@ function client(unsupported?: 'warn' | 'error') {
   return new LLMKitClient({ providers: [stability()], env: { STABILITY_API_KEY: 'sk-stability-test-0123456789', STABILITY_BASE_URL: BASE }, unsupported, retry: false })
 }
 
-/** The multipart fields, in wire order, of the one request nock sees at `path`. */
-function expectForm(path: string) {
+/** The smallest WebP header the core's sniffer recognises (RIFF....WEBP), as base64. */
+const WEBP_B64 = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBPVP8 '), Buffer.alloc(8)]).toString('base64')
+
+/** The multipart fields, in wire order, of the one request nock sees at `path`; `image` replaces the fixture's PNG. */
+function expectForm(path: string, image?: string) {
   let parsing: Promise<Array<[string, string]>> = Promise.resolve([])
   nock(BASE)
     .post(path)
-    .reply(200, fixture('stable-image.json') as nock.Body, { 'content-type': 'application/json' })
+    .reply(200, { ...fixture('stable-image.json'), ...(image === undefined ? {} : { image }) } as nock.Body, { 'content-type': 'application/json' })
     .on('request', (req: { headers: Record<string, string> | Headers }, _interceptor: unknown, body: string) => {
       const contentType = headersOf(req.headers)['content-type'] ?? ''
       parsing = new Response(body, { headers: { 'content-type': contentType } }).formData().then((form) => [...form.entries()].map(([k, v]) => [k, String(v)]))
@@ -29,7 +32,8 @@ useNock()
 
 describe('first-class aspect_ratio and output_format on Stability', () => {
   it('sends the ratio and the format to SD 3.5 as aspect_ratio and output_format', async () => {
-    const fields = expectForm('/v2beta/stable-image/generate/sd3')
+    // The API answers a webp request with WebP bytes (PNG bytes would rightly warn).
+    const fields = expectForm('/v2beta/stable-image/generate/sd3', WEBP_B64)
     const request = new ImageGenerationRequest('stability-ai/sd3.5-medium', 'p').with_aspect_ratio('21:9').with_output_format(OutputFormat.Webp)
     const response = await client('error').generateImage(request)
     expect(await fields()).toStrictEqual([

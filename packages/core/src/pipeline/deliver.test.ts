@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { useNock } from '../../../../test/nock.js'
 import { DeliveryError, ProviderError } from '../errors.js'
 import type { ProviderResult } from '../registry/plugin.js'
-import { fakeClient, fakePlugin } from './__fixtures__/fake.js'
+import type { ModelCapabilities } from '../registry/capabilities.js'
+import { fakeClient, fakeModels, fakePlugin } from './__fixtures__/fake.js'
 
 useNock()
 
@@ -157,5 +158,44 @@ describe('output checks before success', () => {
     const res = await client.generateImage({ model: 'one', prompt: 'cat' })
     expect(res.first()?.mimeType).toBe('image/gif')
     expect(res.first()?.url).toBe(`data:image/gif;base64,${gif}`)
+  })
+})
+
+describe('deliver: output format check', () => {
+  const webpModels = [{ ...fakeModels[0]!, outputFormats: ['png', 'jpeg', 'webp'] }] as ModelCapabilities[]
+  const pngBytes = () =>
+    fakePlugin(async (req) => ({ images: Array.from({ length: req.n }, () => ({ b64: PNG.toString('base64') })), requestId: 'r-1' }), { models: webpModels })
+
+  it('warns when webp was asked and PNG bytes came back, naming both', async () => {
+    const plugin = pngBytes()
+    const { client } = fakeClient([plugin])
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', format: 'b64_json', output_format: 'webp' })
+    expect(plugin.calls[0]?.outputFormat).toBe('webp')
+    expect(res.first()?.b64_json).toBe(PNG.toString('base64'))
+    expect(res.warnings.filter((w) => w.setting === 'output_format')).toStrictEqual([
+      {
+        type: 'other',
+        setting: 'output_format',
+        message: "fake one: asked for output_format 'webp' (image/webp), but every image came back as image/png; the bytes are delivered as they came",
+        requested: 'webp',
+        used: 'image/png',
+      },
+    ])
+  })
+
+  it('warns on a downloaded image too', async () => {
+    const plugin = fakePlugin(async () => ({ images: [{ url: `${HOST}/x.webp` }], requestId: 'r-2' }), { models: webpModels })
+    nock(HOST).get('/x.webp').reply(200, PNG, { 'content-type': 'image/webp' })
+    const { client } = fakeClient([plugin])
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', format: 'b64_json', output_format: 'webp' })
+    expect(res.warnings.filter((w) => w.setting === 'output_format').map((w) => [w.requested, w.used])).toStrictEqual([['webp', 'image/png']])
+  })
+
+  it('adds no warning when the asked format came back, or none was asked', async () => {
+    const { client } = fakeClient([pngBytes()])
+    const asked = await client.generateImage({ model: 'one', prompt: 'cat', format: 'b64_json', output_format: 'png' })
+    const none = await client.generateImage({ model: 'one', prompt: 'cat', format: 'b64_json' })
+    expect(asked.warnings.filter((w) => w.setting === 'output_format')).toStrictEqual([])
+    expect(none.warnings.filter((w) => w.setting === 'output_format')).toStrictEqual([])
   })
 })

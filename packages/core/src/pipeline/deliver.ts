@@ -282,14 +282,14 @@ export function deliver(): Middleware {
   return async function deliverMiddleware(ctx, next) {
     const res = await next()
     const jobs = res.images.map((image) => pending.get(image))
-    if (jobs.every((job) => job === undefined)) return res
+    if (jobs.every((job) => job === undefined)) return withFormatWarning(res, ctx)
     const started = ctx.clock.now()
     // The first failure stops the other downloads of this response: its error carries every URL.
     const stop = new AbortController()
     const signal = AbortSignal.any([ctx.signal, stop.signal])
     try {
       const images = await Promise.all(res.images.map((image, i) => deliverImage(image, jobs[i], ctx, signal, i)))
-      return res.with({ images, timings: { totalMs: res.timings?.totalMs ?? 0, ...res.timings, downloadMs: ctx.clock.now() - started } })
+      return withFormatWarning(res.with({ images, timings: { totalMs: res.timings?.totalMs ?? 0, ...res.timings, downloadMs: ctx.clock.now() - started } }), ctx)
     } catch (error) {
       stop.abort(error)
       // Aborted (by the caller or the total deadline) while downloading: the generation was paid
@@ -319,6 +319,38 @@ async function deliverImage(image: GeneratedImage, job: PendingDownload | undefi
     throw outputError(ctx, paid, `image ${index + 1} downloaded from ${new URL(job.url).origin} is not a PNG, JPEG, WebP, GIF or SVG image${header}`)
   }
   return withData(image, downloaded.bytes.toString('base64'), type)
+}
+
+const FORMAT_MIME = Object.freeze({ png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' })
+
+/**
+ * Adds a warning when images came back in another format than the `output_format` sent (asked
+ * webp, got PNG bytes): never silent. Judged from the bytes (sniffed base64), not from what the
+ * provider declared; images known only by URL are not judged, their bytes are not here.
+ */
+function withFormatWarning(res: ImageGenerationResponse, ctx: GenerationContext): ImageGenerationResponse {
+  const asked = ctx.normalized?.outputFormat
+  if (asked === undefined) return res
+  const got = res.images.map((image) => {
+    const b64 = image.b64_json ?? (image.url === undefined ? undefined : parseDataUrl(image.url)?.base64)
+    return b64 === undefined ? undefined : sniffBase64Type(b64)
+  })
+  const wrong = got.flatMap((type, i) => (type !== undefined && type !== FORMAT_MIME[asked] ? [i] : []))
+  if (wrong.length === 0) return res
+  const used = [...new Set(wrong.map((i) => got[i]!))]
+  const which = wrong.length === res.images.length ? 'every image' : `image(s) ${wrong.map((i) => i + 1).join(', ')} of ${res.images.length}`
+  return res.with({
+    warnings: [
+      ...res.warnings,
+      {
+        type: 'other',
+        setting: 'output_format',
+        message: `${ctx.providerId} ${ctx.model.modelId}: asked for output_format '${asked}' (${FORMAT_MIME[asked]}), but ${which} came back as ${used.join(', ')}; the bytes are delivered as they came`,
+        requested: asked,
+        used: used.length === 1 ? used[0] : used,
+      },
+    ],
+  })
 }
 
 function withData(image: GeneratedImage, b64: string, mimeType: string): GeneratedImage {
