@@ -72,8 +72,8 @@ function fluxPro(id: string, displayName: string): ModelCapabilities {
   return replicateModel(id, displayName, { ...FLUX_OUTPUT, sizes: { kind: 'aspect', values: FLUX_PRO_ASPECTS }, providerOptions: FLUX_PRO_OPTIONS })
 }
 
-function sd35(id: string, displayName: string): ModelCapabilities {
-  return replicateModel(id, displayName, { ...FLUX_OUTPUT, sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: SD35_OPTIONS })
+function sd35(id: string, displayName: string, differences: Partial<ModelCapabilities> = {}): ModelCapabilities {
+  return replicateModel(id, displayName, { ...FLUX_OUTPUT, sizes: { kind: 'aspect', values: FLUX_ASPECTS }, providerOptions: SD35_OPTIONS, ...differences })
 }
 
 function ideogram(id: string, displayName: string): ModelCapabilities {
@@ -121,7 +121,8 @@ export const replicateModels = [
     source: 'https://replicate.com/stability-ai/sdxl/api/schema',
   },
   sd35('stability-ai/stable-diffusion-3.5-large', 'Stable Diffusion 3.5 Large on Replicate'),
-  sd35('stability-ai/stable-diffusion-3.5-large-turbo', 'Stable Diffusion 3.5 Large Turbo on Replicate'),
+  // Its input schema has `negative_prompt` (issue 12; the SD 3.5 predictors on Replicate take it as a string).
+  sd35('stability-ai/stable-diffusion-3.5-large-turbo', 'Stable Diffusion 3.5 Large Turbo on Replicate', { negativePrompt: true }),
   sd35('stability-ai/stable-diffusion-3.5-medium', 'Stable Diffusion 3.5 Medium on Replicate'),
   {
     id: 'recraft-ai/recraft-v3',

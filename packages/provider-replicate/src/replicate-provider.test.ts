@@ -226,6 +226,17 @@ describe('official model predictions', () => {
     expect(seen[0]!.body).toStrictEqual({ input: { prompt: 'p', aspect_ratio: '4:3', negative_prompt: 'blurry', seed: 7 } })
   })
 
+  it('sends SD 3.5 Large Turbo its negative prompt as negative_prompt, with no warning', async () => {
+    const seen: Seen[] = []
+    const scope = nock(BASE)
+      .post('/v1/models/stability-ai/stable-diffusion-3.5-large-turbo/predictions')
+      .reply(201, prediction('p4t', 'succeeded', { output: ['https://replicate.delivery/t/out.png'] }))
+    record(scope, seen)
+    const response = await client().generateImage({ model: 'stability-ai/stable-diffusion-3.5-large-turbo', prompt: 'p', negative_prompt: 'blurry', seed: 5, aspect_ratio: '16:9' })
+    expect(seen[0]!.body).toStrictEqual({ input: { prompt: 'p', aspect_ratio: '16:9', negative_prompt: 'blurry', seed: 5, output_format: 'png' } })
+    expect(response.warnings).toStrictEqual([])
+  })
+
   it('warns about an unknown provider option and does not send it', async () => {
     const seen: Seen[] = []
     const scope = nock(BASE).post('/v1/models/black-forest-labs/flux-schnell/predictions').reply(201, prediction('p5', 'succeeded', { output: ['https://replicate.delivery/e/out-0.png'] }))
