@@ -119,6 +119,7 @@ function required(caps: ModelCapabilities): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const name of caps.requiredProviderOptions ?? []) {
     if (name === 'referenceImages') out[name] = [{ uri: 'https://example.com/reference.png', tag: 'ref' }]
+    else if (name === 'style_id') out[name] = OPTION_SAMPLES['style_id']
     else throw new Error(`conformance: no sample value for required option ${name} of ${caps.id}`)
   }
   return out

@@ -133,6 +133,8 @@ describe('the vendored schemas refuse what the APIs refuse', () => {
     expect(rejects('stability#/definitions/V1TextToImage', { text_prompts: [{ text: 'p' }], seed: 4294967296 })).toContain('/seed must be <= 4294967295')
     expect(rejects('recraft#/definitions/GenerateImageRequest', { prompt: 'p', style: 'any', style_id: '6a0e4c1e-6f6d-4a8e-9b53-0e5d8f3f1c11' })).toContain('must NOT be valid')
     expect(rejects('recraft#/definitions/GenerateImageRequest', { model: 'recraftv4', prompt: 'p', style: 'any' })).toContain('must NOT be valid')
+    expect(rejects('recraft#/definitions/GenerateImageRequest', { model: 'recraftv4_1', prompt: 'p', style_id: '6a0e4c1e-6f6d-4a8e-9b53-0e5d8f3f1c11' })).toContain('must NOT be valid')
+    expect(rejects('recraft#/definitions/GenerateImageRequest', { model: 'recraftv4_styles_pro', prompt: 'p' })).toContain("must have required property 'style_id'")
     expect(rejects('recraft#/definitions/GenerateImageRequest', { model: 'recraftv2', prompt: 'p', text_layout: [{ text: 'a', bbox: [] }] })).toContain('must NOT be valid')
     expect(rejects('replicate#/definitions/VersionPredictionCreate', { version: 'abc123', input: { prompt: 'p' } })).toContain('/version must match pattern')
     const flux = rejects('replicate#/definitions/inputs/black-forest-labs~1flux-schnell', { prompt: 'p', num_outputs: 5, aspect_ratio: '7:3' })

@@ -46,8 +46,8 @@ export const recraftProviderOptionsSchema = z.object({
   style: z.string().min(1).optional(),
   /** Substyle of the chosen style family, e.g. `hard_flash` for `realistic_image`. V2/V3 only; needs `style`. */
   substyle: z.string().min(1).optional(),
-  /** Id of a custom style made with `POST /styles`; excludes `style`. V2/V3 only. */
-  style_id: z.string().min(1).optional(),
+  /** Id (a UUID) of a custom style made with `POST /styles`; excludes `style`. V2/V3, and required by the V4 Styles models. */
+  style_id: z.string().uuid('style_id must be a style UUID from POST /styles, e.g. 229b2a75-05e4-4580-85f9-b47ee521a00d').optional(),
   /** Generation controls; support varies by model. */
   controls: z
     .object({

@@ -30,6 +30,12 @@ const V3_OPTIONS = { ...V2_OPTIONS, text_layout: 'array' } as const
  * InvalidRequestError instead of a generic "unknown option" warning.
  */
 const V4_OPTIONS = V2_OPTIONS
+/**
+ * The V4 Styles models (`recraftv4_styles*`) render in a custom style: `style_id` is required
+ * and `style`/`substyle` are refused (Recraft rejects a request without a style_id).
+ */
+const V4_STYLES_OPTIONS = V2_OPTIONS
+const V4_STYLES = { providerOptions: V4_STYLES_OPTIONS, requiredProviderOptions: ['style_id'] }
 
 const SOURCE = 'https://www.recraft.ai/docs/api-reference/appendix'
 /** V2/V3 cap prompts at 1000 characters, the V4 family at 10000 (appendix). */
@@ -63,6 +69,16 @@ export const recraftModels = [
   { ...common, id: 'recraft-v4-vector', wireId: 'recraftv4_vector', displayName: 'Recraft V4 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
   { ...common, id: 'recraft-v4-pro', wireId: 'recraftv4_pro', displayName: 'Recraft V4 Pro', sizes: V4_PRO_SIZES, defaultSize: '2048x2048', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
   { ...common, id: 'recraft-v4-pro-vector', wireId: 'recraftv4_pro_vector', displayName: 'Recraft V4 Pro Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  // V4.1 and V4 Styles: wire ids as Recraft's model list spells them (recraftv4_1*, recraftv4_styles*).
+  // Their size lists are not published apart; they take the V4 / V4 Pro lists (same generation).
+  { ...common, id: 'recraft-v4-1', wireId: 'recraftv4_1', displayName: 'Recraft V4.1', sizes: V4_SIZES, defaultSize: '1024x1024', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  { ...common, id: 'recraft-v4-1-vector', wireId: 'recraftv4_1_vector', displayName: 'Recraft V4.1 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  { ...common, id: 'recraft-v4-1-pro', wireId: 'recraftv4_1_pro', displayName: 'Recraft V4.1 Pro', sizes: V4_PRO_SIZES, defaultSize: '2048x2048', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  { ...common, id: 'recraft-v4-1-pro-vector', wireId: 'recraftv4_1_pro_vector', displayName: 'Recraft V4.1 Pro Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  { ...common, id: 'recraft-v4-styles', wireId: 'recraftv4_styles', displayName: 'Recraft V4 Styles', sizes: V4_SIZES, defaultSize: '1024x1024', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, ...V4_STYLES },
+  { ...common, id: 'recraft-v4-styles-vector', wireId: 'recraftv4_styles_vector', displayName: 'Recraft V4 Styles Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, ...V4_STYLES },
+  { ...common, id: 'recraft-v4-styles-pro', wireId: 'recraftv4_styles_pro', displayName: 'Recraft V4 Styles Pro', sizes: V4_PRO_SIZES, defaultSize: '2048x2048', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, ...V4_STYLES },
+  { ...common, id: 'recraft-v4-styles-pro-vector', wireId: 'recraftv4_styles_pro_vector', displayName: 'Recraft V4 Styles Pro Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, ...V4_STYLES },
 ] as const satisfies readonly ModelCapabilities[]
 
 /** Model ids in the table, plus any other string for newer models. */

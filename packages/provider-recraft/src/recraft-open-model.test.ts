@@ -28,14 +28,14 @@ useNock()
 describe('newer and unlisted Recraft model ids (recraft:<id>)', () => {
   it('opens a new recraft* id with the V4 row, sends the id as given, and warns that the row is guessed', async () => {
     const seen = expectBody(2)
-    const res = await client().generateImage({ model: 'recraft:recraftv4_1', prompt: 'a fox', n: 2, size: '1024x1024', format: 'url' })
-    expect(seen.body).toStrictEqual({ model: 'recraftv4_1', prompt: 'a fox', n: 2, response_format: 'url', size: '1024x1024' })
+    const res = await client().generateImage({ model: 'recraft:recraftv5', prompt: 'a fox', n: 2, size: '1024x1024', format: 'url' })
+    expect(seen.body).toStrictEqual({ model: 'recraftv5', prompt: 'a fox', n: 2, response_format: 'url', size: '1024x1024' })
     expect(res.count).toBe(2)
     expect(res.warnings).toContainEqual({
       type: 'other',
       setting: 'model',
-      message: "recraft recraftv4_1 is not in llmkit's table; its capabilities are guessed from recraft-v4 (same family): sizes, counts and options may differ",
-      requested: 'recraftv4_1',
+      message: "recraft recraftv5 is not in llmkit's table; its capabilities are guessed from recraft-v4 (same family): sizes, counts and options may differ",
+      requested: 'recraftv5',
     })
   })
 

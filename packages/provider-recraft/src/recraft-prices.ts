@@ -17,6 +17,12 @@ function perImage(model: string, usd: number, source: string): ModelPrice {
   }
 }
 
+/** A price not read from Recraft's own pages: `confidence: 'unconfirmed'`, with why. */
+function unconfirmed(model: string, usd: number, why: string): ModelPrice {
+  const row = perImage(model, usd, PRICING)
+  return { ...row, confidence: 'unconfirmed', note: `${why} Not confirmed on ${PRICING}. ${row.note ?? ''}`.trim() }
+}
+
 const PRICING = 'https://www.recraft.ai/docs/api-reference/pricing'
 const V4 = 'https://www.recraft.ai/docs/api-reference/models/recraft-v4'
 
@@ -30,4 +36,13 @@ export const recraftPrices: readonly ModelPrice[] = [
   perImage('recraft-v4-vector', 0.08, V4),
   perImage('recraft-v4-pro', 0.25, V4),
   perImage('recraft-v4-pro-vector', 0.3, V4),
+  // V4.1 and V4 Styles: no Recraft price page was reachable (2026-11-29); the V4 prices of the same tier, unconfirmed.
+  unconfirmed('recraft-v4-1', 0.04, 'Assumed equal to Recraft V4.'),
+  unconfirmed('recraft-v4-1-vector', 0.08, 'Assumed equal to Recraft V4 Vector.'),
+  unconfirmed('recraft-v4-1-pro', 0.25, 'Assumed equal to Recraft V4 Pro.'),
+  unconfirmed('recraft-v4-1-pro-vector', 0.3, 'Assumed equal to Recraft V4 Pro Vector.'),
+  unconfirmed('recraft-v4-styles', 0.04, 'Assumed equal to Recraft V4.'),
+  unconfirmed('recraft-v4-styles-vector', 0.08, 'Assumed equal to Recraft V4 Vector.'),
+  unconfirmed('recraft-v4-styles-pro', 0.25, 'Assumed equal to Recraft V4 Pro.'),
+  unconfirmed('recraft-v4-styles-pro-vector', 0.3, 'Assumed equal to Recraft V4 Pro Vector.'),
 ]

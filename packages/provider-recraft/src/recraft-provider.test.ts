@@ -207,6 +207,32 @@ describe('request mapping', () => {
     expect(seen.body).toStrictEqual({ model: 'recraftv2', prompt: 'p', n: 1, response_format: 'url', style_id: '229b2a75-05e4-4580-85f9-b47ee521a00d' })
   })
 
+  it('sends a V4 Styles model its style_id', async () => {
+    const seen = expectCall({ status: 200, body: fixture('recraftv3-url.json') })
+    const response = await client().generateImage({ model: 'recraft-v4-styles-pro', prompt: 'p', size: '2560x1664', provider_options: { style_id: '229b2a75-05e4-4580-85f9-b47ee521a00d' } })
+    expect(seen.body).toStrictEqual({ model: 'recraftv4_styles_pro', prompt: 'p', n: 1, response_format: 'url', size: '2560x1664', style_id: '229b2a75-05e4-4580-85f9-b47ee521a00d' })
+    expect(response.warnings).toStrictEqual([])
+  })
+
+  it('sends V4.1 and V4.1 Pro Vector by their wire ids', async () => {
+    const raster = expectCall({ status: 200, body: fixture('recraftv3-url.json') })
+    await client().generateImage({ model: 'recraft-v4-1', prompt: 'p', size: '1344x768' })
+    expect(raster.body).toStrictEqual({ model: 'recraftv4_1', prompt: 'p', n: 1, response_format: 'url', size: '1344x768' })
+    const vector = expectCall({ status: 200, body: fixture('recraftv3-url.json') })
+    await client().generateImage({ model: 'recraft-v4-1-pro-vector', prompt: 'p', aspect_ratio: '16:9' })
+    expect(vector.body).toStrictEqual({ model: 'recraftv4_1_pro_vector', prompt: 'p', n: 1, response_format: 'url', size: '16:9' })
+  })
+
+  it('refuses a V4 Styles call without style_id before any call', async () => {
+    const scope = forbidCall()
+    const error = await client()
+      .generateImage({ model: 'recraft-v4-styles', prompt: 'p' })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidRequestError)
+    expect((error as Error).message).toMatch(/style_id/)
+    expect(scope.isDone()).toBe(false)
+  })
+
   it('drops text_layout on recraft-v2 with a warning (recraftv3 only)', async () => {
     const seen = expectCall({ status: 200, body: fixture('recraftv3-url.json') })
     const response = await client().generateImage({ model: 'recraft-v2', prompt: 'p', provider_options: { text_layout: [] } })
@@ -223,6 +249,9 @@ describe('request mapping', () => {
     ['a substyle without style', 'recraft-v3', { substyle: 'hard_flash' }, 'provider_options.substyle', /needs style/],
     ['icon on V3 (V2 only)', 'recraft-v3', { style: 'icon' }, 'provider_options.style', /does not take style "icon"/],
     ['logo_raster on V2 (V3 only)', 'recraft-v2', { style: 'logo_raster' }, 'provider_options.style', /does not take style "logo_raster"/],
+    ['a style_id on V4.1', 'recraft-v4-1', { style_id: '229b2a75-05e4-4580-85f9-b47ee521a00d' }, 'provider_options.style_id', /recraftv4_1 takes no styles/],
+    ['a style_id that is not a UUID', 'recraft-v3', { style_id: 'my-style' }, 'provider_options.style_id', /must be a style UUID/],
+    ['a style on V4 Styles', 'recraft-v4-styles', { style: 'realistic_image', style_id: '229b2a75-05e4-4580-85f9-b47ee521a00d' }, 'provider_options.style', /takes only a style_id/],
     ['an artistic level above 5', 'recraft-v3', { controls: { artistic_level: 9 } }, 'provider_options.controls.artistic_level', /invalid/],
   ])('rejects %s with InvalidRequestError before any call', async (_name, model, provider_options, param, message) => {
     const scope = forbidCall()

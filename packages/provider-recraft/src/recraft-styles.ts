@@ -61,10 +61,17 @@ export interface StyleProblem {
  */
 export function checkRecraftStyle(wireModel: string, options: { style?: string | undefined; substyle?: string | undefined; style_id?: string | undefined }): StyleProblem | undefined {
   const { style, substyle, style_id: styleId } = options
+  // V4 Styles models render only in a custom style: style_id is theirs, style/substyle are not.
+  if (wireModel.startsWith('recraftv4_styles')) {
+    if (style !== undefined) return { param: 'style', message: `${wireModel} takes only a style_id (a custom style from POST /styles), not style; remove style` }
+    if (substyle !== undefined) return { param: 'substyle', message: `${wireModel} takes only a style_id (a custom style from POST /styles), not substyle; remove substyle` }
+    if (styleId === undefined) return { param: 'style_id', message: `${wireModel} needs provider_options.style_id (a custom style UUID from POST /styles)` }
+    return undefined
+  }
   const allowed = RECRAFT_STYLES_BY_MODEL[wireModel]
   if (allowed === undefined) {
     const given = style !== undefined ? 'style' : styleId !== undefined ? 'style_id' : substyle !== undefined ? 'substyle' : undefined
-    if (given !== undefined) return { param: given, message: `${wireModel} takes no styles (${given} is for recraftv2/recraftv3 models only); remove ${given}` }
+    if (given !== undefined) return { param: given, message: `${wireModel} takes no styles (${given} is for recraftv2/recraftv3 models${given === 'style_id' ? ' and the recraftv4_styles models' : ''} only); remove ${given}` }
     return undefined
   }
   if (style !== undefined && styleId !== undefined) return { param: 'style_id', message: 'style and style_id exclude each other; give one' }
