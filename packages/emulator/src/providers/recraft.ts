@@ -18,6 +18,8 @@ interface Model {
   negativePrompt: boolean
   textLayout: boolean
   promptMax: number
+  /** V4 Styles: renders only in a custom style, so style_id is required and style/substyle refused. */
+  styleIdOnly?: boolean
 }
 
 const V2_STYLES = ['any', 'realistic_image', 'digital_illustration', 'vector_illustration', 'icon']
@@ -31,6 +33,14 @@ const MODELS: Record<string, Model> = {
   recraftv4_vector: { pixels: V4_PIXELS, vector: true, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000 },
   recraftv4_pro: { pixels: V4_PRO_PIXELS, vector: false, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000 },
   recraftv4_pro_vector: { pixels: V4_PRO_PIXELS, vector: true, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000 },
+  recraftv4_1: { pixels: V4_PIXELS, vector: false, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000 },
+  recraftv4_1_vector: { pixels: V4_PIXELS, vector: true, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000 },
+  recraftv4_1_pro: { pixels: V4_PRO_PIXELS, vector: false, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000 },
+  recraftv4_1_pro_vector: { pixels: V4_PRO_PIXELS, vector: true, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000 },
+  recraftv4_styles: { pixels: V4_PIXELS, vector: false, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000, styleIdOnly: true },
+  recraftv4_styles_vector: { pixels: V4_PIXELS, vector: true, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000, styleIdOnly: true },
+  recraftv4_styles_pro: { pixels: V4_PRO_PIXELS, vector: false, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000, styleIdOnly: true },
+  recraftv4_styles_pro_vector: { pixels: V4_PRO_PIXELS, vector: true, styles: [], negativePrompt: false, textLayout: false, promptMax: 10_000, styleIdOnly: true },
 }
 
 /** Substyles by family, as listed in Recraft's appendix (a named substyle outside these is refused). */
@@ -108,7 +118,11 @@ export const recraftEmulator: EmulatorProvider = {
     const style = body['style'] as string | null | undefined
     const substyle = body['substyle'] as string | null | undefined
     const styleId = body['style_id'] as string | null | undefined
-    if (model.styles.length === 0) {
+    if (model.styleIdOnly) {
+      const given = style != null ? 'style' : substyle != null ? 'substyle' : undefined
+      if (given) return error(400, 'style_not_supported', `${given} is not supported for model ${modelId}; it takes a style_id`)
+      if (typeof styleId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(styleId)) return error(400, 'invalid_style_id', `model ${modelId} requires style_id (a style UUID)`)
+    } else if (model.styles.length === 0) {
       const given = style != null ? 'style' : styleId != null ? 'style_id' : substyle != null ? 'substyle' : undefined
       if (given) return error(400, 'style_not_supported', `${given} is not supported for model ${modelId}`)
     }

@@ -37,6 +37,9 @@ describe('emulated Recraft API', () => {
     ['a negative prompt on V4', { model: 'recraftv4', prompt: 'p', negative_prompt: 'x' }, 'unsupported_parameter'],
     ['text_layout outside recraftv3', { model: 'recraftv2', prompt: 'p', text_layout: [] }, 'unsupported_parameter'],
     ['a prompt over 1000 characters on V3', { model: 'recraftv3', prompt: 'x'.repeat(1001) }, 'prompt_too_long'],
+    ['a V4 Styles call without style_id', { model: 'recraftv4_styles', prompt: 'p' }, 'invalid_style_id'],
+    ['a style on V4 Styles', { model: 'recraftv4_styles_pro', prompt: 'p', style: 'any', style_id: '229b2a75-05e4-4580-85f9-b47ee521a00d' }, 'style_not_supported'],
+    ['a style_id on V4.1', { model: 'recraftv4_1', prompt: 'p', style_id: '229b2a75-05e4-4580-85f9-b47ee521a00d' }, 'style_not_supported'],
     ['an unknown model', { model: 'recraftv9', prompt: 'p' }, 'invalid_model'],
     ['an unknown field', { model: 'recraftv3', prompt: 'p', seed: 1 }, 'unknown_parameter'],
   ])('refuses %s with a JSON {code, message}', async (_name, body, code) => {
@@ -56,5 +59,15 @@ describe('emulated Recraft API', () => {
     const file = await fetch(svg.data[0]!.url)
     expect(file.headers.get('content-type')).toBe('image/svg+xml')
     expect(await file.text()).toContain('viewBox="0 0 3072 1536"')
+  })
+
+  it('runs V4.1 and V4 Styles with a style_id', async () => {
+    const v41 = await post({ model: 'recraftv4_1_pro', prompt: 'p', size: '2560x1664', response_format: 'b64_json' })
+    expect(v41.status).toBe(200)
+    const bytes = Buffer.from((JSON.parse(v41.text) as { data: { b64_json: string }[] }).data[0]!.b64_json, 'base64')
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toStrictEqual([2560, 1664])
+    const styled = await post({ model: 'recraftv4_styles', prompt: 'p', style_id: '229b2a75-05e4-4580-85f9-b47ee521a00d' })
+    expect(styled.status).toBe(200)
+    expect((JSON.parse(styled.text) as { data: unknown[] }).data).toHaveLength(1)
   })
 })
