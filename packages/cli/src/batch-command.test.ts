@@ -1,28 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import type { BatchStatus } from '@llmkit/batch'
 import { startEmulator, type RunningEmulator } from '@llmkit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, startRedis } from '../../batch/test/helpers.js'
 import { formatDuration, statusBar, statusLine } from './batch-progress.js'
-import type { CliContext } from './context.js'
+import { cliContext } from './__fixtures__/cli-context.js'
 import { run } from './program.js'
-
-function capture(isTTY = false) {
-  let text = ''
-  const stream = Object.assign(
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        text += chunk.toString()
-        done()
-      },
-    }),
-    { isTTY },
-  )
-  return { stream, text: () => text }
-}
 
 let emulator: RunningEmulator
 let redis: RedisServer
@@ -39,22 +24,7 @@ afterAll(async () => {
   rmSync(cwd, { recursive: true, force: true })
 })
 
-function context() {
-  const stdout = capture()
-  const stderr = capture()
-  let interrupt: (() => void) | undefined
-  const ctx: CliContext = {
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    env: { ...emulator.env },
-    cwd,
-    onInterrupt(handler) {
-      interrupt = handler
-      return () => (interrupt = undefined)
-    },
-  }
-  return { ctx, stdout: stdout.text, stderr: stderr.text, interrupt: () => interrupt?.(), interruptible: () => interrupt !== undefined }
-}
+const context = () => cliContext({ env: emulator.env, cwd })
 
 const llmkit = (...args: string[]) => ['node', 'llmkit', ...args]
 

@@ -1,22 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { startEmulator, type RunningEmulator } from '@llmkit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CliContext } from './context.js'
+import { cliContext } from './__fixtures__/cli-context.js'
 import { run } from './program.js'
-
-function capture() {
-  let text = ''
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString()
-      done()
-    },
-  })
-  return { stream, text: () => text }
-}
 
 let emulator: RunningEmulator
 let cwd: string
@@ -30,12 +18,7 @@ afterAll(async () => {
   rmSync(cwd, { recursive: true, force: true })
 })
 
-function context() {
-  const stdout = capture()
-  const stderr = capture()
-  const ctx: CliContext = { stdout: stdout.stream, stderr: stderr.stream, env: { ...emulator.env }, cwd, onInterrupt: () => () => {} }
-  return { ctx, stdout: stdout.text, stderr: stderr.text }
-}
+const context = () => cliContext({ env: emulator.env, cwd })
 
 describe('llmkit generate: --aspect-ratio, --output-format, --compression, --background', () => {
   it('sends them to the model: gpt-image-2 draws a 16:9 image with a transparent background', async () => {

@@ -1,22 +1,10 @@
-import { Writable } from 'node:stream'
-import { tmpdir } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import type { ModelListing } from 'llmkit'
 import { describeOutputOptions } from './capability-summary.js'
-import type { CliContext } from './context.js'
+import { cliContext } from './__fixtures__/cli-context.js'
 import { run } from './program.js'
 
-function context(): { ctx: CliContext; stdout: () => string } {
-  let text = ''
-  const stdout = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString()
-      done()
-    },
-  })
-  const stderr = new Writable({ write: (_c, _e, done) => done() })
-  return { ctx: { stdout, stderr, env: {}, cwd: tmpdir(), onInterrupt: () => () => {} }, stdout: () => text }
-}
+const context = () => cliContext()
 
 const caps = (extra: Partial<ModelListing['capabilities']>): ModelListing['capabilities'] => ({
   id: 'm',

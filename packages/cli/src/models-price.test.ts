@@ -1,22 +1,10 @@
-import { Writable } from 'node:stream'
-import { tmpdir } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import type { ModelPrice } from 'llmkit'
 import { describePrice } from './capability-summary.js'
-import type { CliContext } from './context.js'
+import { cliContext } from './__fixtures__/cli-context.js'
 import { run } from './program.js'
 
-function context(): { ctx: CliContext; stdout: () => string } {
-  let text = ''
-  const stdout = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString()
-      done()
-    },
-  })
-  const stderr = new Writable({ write: (_c, _e, done) => done() })
-  return { ctx: { stdout, stderr, env: {}, cwd: tmpdir(), onInterrupt: () => () => {} }, stdout: () => text }
-}
+const context = () => cliContext()
 
 const base = { model: 'm', source: 'https://x.invalid', asOf: '2026-11-29', confidence: 'official' } as const
 

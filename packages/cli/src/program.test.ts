@@ -1,22 +1,11 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { startEmulator, type RunningEmulator } from '@llmkit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliContext } from './__fixtures__/cli-context.js'
 import type { CliContext } from './context.js'
 import { run } from './program.js'
-
-function capture() {
-  let text = ''
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString()
-      done()
-    },
-  })
-  return { stream, text: () => text }
-}
 
 let emulator: RunningEmulator
 let cwd: string
@@ -30,23 +19,7 @@ afterAll(async () => {
   rmSync(cwd, { recursive: true, force: true })
 })
 
-function context(overrides: Partial<CliContext> = {}) {
-  const stdout = capture()
-  const stderr = capture()
-  let interrupt: (() => void) | undefined
-  const ctx: CliContext = {
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    env: { ...emulator.env },
-    cwd,
-    onInterrupt(handler) {
-      interrupt = handler
-      return () => (interrupt = undefined)
-    },
-    ...overrides,
-  }
-  return { ctx, stdout: stdout.text, stderr: stderr.text, interrupt: () => interrupt?.() }
-}
+const context = (overrides: Partial<CliContext> = {}) => cliContext({ env: emulator.env, cwd }, overrides)
 
 describe('run (in-process)', () => {
   it('generates into the output folder and returns 0', async () => {
