@@ -16,6 +16,7 @@ const root = fileURLToPath(new URL('.', import.meta.url))
 /** Workspace packages resolve to their sources so tests never depend on a stale dist/. */
 const workspaceAliases = [
   { find: /^llmkit$/, replacement: `${root}packages/core/src/index.ts` },
+  { find: /^@llmkit\/core$/, replacement: `${root}packages/core/src/index.ts` },
   { find: /^@llmkit\/emulator$/, replacement: `${root}packages/emulator/src/index.ts` },
   { find: /^@llmkit\/cli$/, replacement: `${root}packages/cli/src/index.ts` },
   { find: /^@llmkit\/redis$/, replacement: `${root}packages/redis/src/index.ts` },

@@ -1,5 +1,5 @@
 import { createRedisState, type RedisState } from '@llmkit/redis'
-import { LLMKitClient, type LLMKitClientOptions, type ProviderPlugin } from 'llmkit'
+import { LLMKitClient, type LLMKitClientOptions, type ProviderPlugin } from '@llmkit/core'
 import { type BatchWorker, DEFAULT_WORKER_OPTIONS, startWorker, type StartWorkerOptions } from './worker.js'
 
 /** Options of {@link startFleetWorker}. */

@@ -12,7 +12,7 @@ import {
   type PaidWork,
   type Warning,
   withDownloadRetry,
-} from 'llmkit'
+} from '@llmkit/core'
 import type { ManifestError, ManifestImage, ManifestLine } from './manifest.js'
 
 /** Folder of the images, inside the output directory. */

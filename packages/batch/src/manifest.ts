@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from 'node:fs'
 import { appendFile, mkdir, open, stat, truncate } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { Cost, PaidWork, Timings, Warning } from 'llmkit'
+import type { Cost, PaidWork, Timings, Warning } from '@llmkit/core'
 
 /** File name of the manifest in the output directory. */
 export const MANIFEST_FILE = 'manifest.jsonl'

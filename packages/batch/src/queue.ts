@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { Queue } from 'bullmq'
-import { type ImageGenerationRequestInit, InvalidRequestError, LLMKitError } from 'llmkit'
+import { type ImageGenerationRequestInit, InvalidRequestError, LLMKitError } from '@llmkit/core'
 import { checkRequest } from './requests.js'
 import { type BatchRedisOptions, batchesKey, batchKeys, checkBatchId, connect, DEFAULT_PREFIX, jobIdOf, QUEUE_NAME } from './redis-keys.js'
 

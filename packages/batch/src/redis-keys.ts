@@ -1,4 +1,4 @@
-import { InvalidRequestError } from 'llmkit'
+import { InvalidRequestError } from '@llmkit/core'
 import { Redis, type RedisOptions } from 'ioredis'
 
 /** Where the batch state lives: a Redis URL (`redis://host:6379/0`) or ioredis options. */

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { ImageGenerationRequest, type ImageGenerationRequestInit, InvalidRequestError, LLMKitError } from 'llmkit'
+import { ImageGenerationRequest, type ImageGenerationRequestInit, InvalidRequestError, LLMKitError } from '@llmkit/core'
 
 /** What to do with a JSONL line that is not a valid request. */
 export type BadLinePolicy = 'skip' | 'fail'

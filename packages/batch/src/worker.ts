@@ -1,6 +1,6 @@
 import { DelayedError, type Job, Worker } from 'bullmq'
-import type { JobJournal, LLMKitClient, Logger } from 'llmkit'
-import { silentLogger } from 'llmkit'
+import type { JobJournal, LLMKitClient, Logger } from '@llmkit/core'
+import { silentLogger } from '@llmkit/core'
 import { abandonedLine, isPause, mayHaveBeenSent, runItem } from './item.js'
 import { appendManifestLine, findManifestLine, type ManifestLine } from './manifest.js'
 import type { BatchJobData } from './queue.js'

@@ -1,7 +1,7 @@
 import { batchStatus, type BatchWorker, resumeBatch, startWorker, submitBatch } from '@llmkit/batch'
 import { type RunningEmulator, startEmulator } from '@llmkit/emulator'
 import { createRedisState, type RedisState } from '@llmkit/redis'
-import { LLMKitClient } from 'llmkit'
+import { LLMKitClient } from '@llmkit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshDir, readManifest, type RedisServer, startRedis, submissionsByPrompt, waitFor } from './helpers.js'
 

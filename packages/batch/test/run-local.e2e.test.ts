@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path'
 import { localJournalPath, readRequests, runBatch, STATE_DIR } from '@llmkit/batch'
 import { OPENAI_TRIGGERS, type RunningEmulator, startEmulator } from '@llmkit/emulator'
-import { createFileJobJournal, InvalidRequestError } from 'llmkit'
+import { createFileJobJournal, InvalidRequestError } from '@llmkit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshDir, readManifest, submissionsByPrompt } from './helpers.js'
 

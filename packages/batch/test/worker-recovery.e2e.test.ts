@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { batchStatus, type BatchWorker, type ManifestLine, startWorker, submitBatch } from '@llmkit/batch'
 import { type RunningEmulator, startEmulator } from '@llmkit/emulator'
 import { Redis } from 'ioredis'
-import { LLMKitClient } from 'llmkit'
+import { LLMKitClient } from '@llmkit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshDir, readManifest, type RedisServer, startRedis, submissionsByPrompt, waitFor } from './helpers.js'
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import type { BatchStatus, ManifestLine, RunProgress } from '@llmkit/batch'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { type ImageGenerationRequestInit, InvalidRequestError } from 'llmkit'
+import { type ImageGenerationRequestInit, InvalidRequestError } from '@llmkit/core'
 import type { CliContext } from './context.js'
 import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'
 import { describeFailure, jsonFailure } from './errors-output.js'

@@ -1,4 +1,4 @@
-import type { ModelListing, ModelPrice, SizeSpec } from 'llmkit'
+import type { ModelListing, ModelPrice, SizeSpec } from '@llmkit/core'
 
 /** Most sizes or ratios listed in a table cell before the rest are counted. */
 const MAX_LISTED = 4

@@ -1,4 +1,4 @@
-import { DeliveryError, ProviderError } from 'llmkit'
+import { DeliveryError, ProviderError } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { describeFailure, jsonFailure } from './errors-output.js'
 

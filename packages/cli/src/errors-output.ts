@@ -1,4 +1,4 @@
-import type { PaidWork } from 'llmkit'
+import type { PaidWork } from '@llmkit/core'
 import { EXIT_CODES, exitCodeFor, type ExitCode } from './exit-codes.js'
 
 /** What to do next, by exit code: the error says what happened, this says how to get on. */

@@ -15,7 +15,7 @@ import {
   RateLimitError,
   TimeoutError,
   UnsupportedCapabilityError,
-} from 'llmkit'
+} from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { EXIT_CODES, exitCodeFor, UsageError } from './exit-codes.js'
 

@@ -1,4 +1,4 @@
-import { imageExtension } from 'llmkit'
+import { imageExtension } from '@llmkit/core'
 
 /** Longest prompt part of a file name, in characters; keeps names readable and under path limits. */
 const MAX_PROMPT_SLUG = 48

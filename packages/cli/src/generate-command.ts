@@ -1,7 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join, relative, resolve, isAbsolute } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { type ImageBackground, type ImageGenerationRequestInit, type ImageGenerationResponse, type ImageQuality, type ImageStyle, type OutputFormat, LLMKitClient, LLMKitError, pendingCancellations, type Warning } from 'llmkit'
+import { type ImageBackground, type ImageGenerationRequestInit, type ImageGenerationResponse, type ImageQuality, type ImageStyle, type OutputFormat, LLMKitClient, LLMKitError, pendingCancellations, type Warning } from '@llmkit/core'
 import type { CliContext } from './context.js'
 import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'
 import { describeFailure, jsonFailure } from './errors-output.js'

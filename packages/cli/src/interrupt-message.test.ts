@@ -1,4 +1,4 @@
-import { AbortError } from 'llmkit'
+import { AbortError } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { interruptMessage } from './generate-command.js'
 

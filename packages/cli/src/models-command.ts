@@ -1,4 +1,4 @@
-import { LLMKitClient, type ModelListing, type ModelPrice } from 'llmkit'
+import { LLMKitClient, type ModelListing, type ModelPrice } from '@llmkit/core'
 import { MODEL_TABLE_HEADER, modelRow } from './capability-summary.js'
 import type { CliContext } from './context.js'
 import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ModelListing } from 'llmkit'
+import type { ModelListing } from '@llmkit/core'
 import { describeOutputOptions } from './capability-summary.js'
 import { cliContext } from './__fixtures__/cli-context.js'
 import { run } from './program.js'

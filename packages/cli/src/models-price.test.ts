@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ModelPrice } from 'llmkit'
+import type { ModelPrice } from '@llmkit/core'
 import { describePrice } from './capability-summary.js'
 import { cliContext } from './__fixtures__/cli-context.js'
 import { run } from './program.js'

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { ImageBackground, ImageQuality, ImageStyle, OutputFormat } from 'llmkit'
+import { ImageBackground, ImageQuality, ImageStyle, OutputFormat } from '@llmkit/core'
 import { registerBatchCommands } from './batch-command.js'
 import { type CliContext, processContext } from './context.js'
 import { EXIT_CODES, exitCodeHelp, UsageError, type ExitCode } from './exit-codes.js'

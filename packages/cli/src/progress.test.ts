@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import type { ProgressEvent } from 'llmkit'
+import type { ProgressEvent } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { createProgressReporter, describeEvent } from './progress.js'
 

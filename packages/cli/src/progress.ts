@@ -1,6 +1,6 @@
 import { basename } from 'node:path'
 import cliProgress from 'cli-progress'
-import type { ProgressEvent } from 'llmkit'
+import type { ProgressEvent } from '@llmkit/core'
 
 /** Receives what the `generate` command is doing, and shows it. */
 export interface ProgressReporter {

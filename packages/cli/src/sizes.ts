@@ -1,4 +1,4 @@
-import { ImageSize } from 'llmkit'
+import { ImageSize } from '@llmkit/core'
 import { UsageError } from './exit-codes.js'
 
 /** Size presets `--size` takes besides `WxH`, lower-case; the seed's `ImageSize` names are accepted too. */

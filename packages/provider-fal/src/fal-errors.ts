@@ -1,4 +1,4 @@
-import type { HttpResponse, ParsedProviderError } from 'llmkit'
+import type { HttpResponse, ParsedProviderError } from '@llmkit/core'
 import { falErrorSchema } from './fal-api.js'
 
 /** fal's hard moderation block (422 `detail[].type`, docs error catalogue). */

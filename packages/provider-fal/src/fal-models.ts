@@ -1,4 +1,4 @@
-import type { ModelCapabilities } from 'llmkit'
+import type { ModelCapabilities } from '@llmkit/core'
 
 /**
  * fal takes `image_size` as a preset or as any `{width, height}`. Its schema gives no bound,

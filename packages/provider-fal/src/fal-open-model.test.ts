@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { type Clock, LLMKitClient, systemClock } from 'llmkit'
+import { type Clock, LLMKitClient, systemClock } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { useNock } from '../../../test/nock.js'
 import { fal, falAppId } from './index.js'

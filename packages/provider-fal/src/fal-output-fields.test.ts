@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { ImageGenerationRequest, LLMKitClient, OutputFormat, UnsupportedCapabilityError, type Clock, systemClock } from 'llmkit'
+import { ImageGenerationRequest, LLMKitClient, OutputFormat, UnsupportedCapabilityError, type Clock, systemClock } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { useNock } from '../../../test/nock.js'
 import { fal } from './index.js'

@@ -19,7 +19,7 @@ import {
   resolveModel,
   systemClock,
   pendingCancellations,
-} from 'llmkit'
+} from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { fal, falAppId, falModels } from './index.js'

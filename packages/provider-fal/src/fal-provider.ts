@@ -10,7 +10,7 @@ import {
   type ProviderImage,
   type ProviderResult,
   unexpectedResponse,
-} from 'llmkit'
+} from '@llmkit/core'
 import { FAL_IMAGE_SIZE_PRESETS, type FalInput, type FalQueueStatus, falImageOutputSchema, falQueueStatusSchema } from './fal-api.js'
 import { parseFalErrorBody } from './fal-errors.js'
 

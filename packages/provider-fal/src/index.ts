@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import type { ProviderPlugin } from 'llmkit'
+import type { ProviderPlugin } from '@llmkit/core'
 import { parseFalError } from './fal-errors.js'
 import { falModels, openFalModel } from './fal-models.js'
 import { falPrices } from './fal-prices.js'
@@ -25,7 +25,7 @@ export interface FalProviderOptions {
  *
  * @example
  * ```ts
- * import { LLMKitClient } from 'llmkit'
+ * import { LLMKitClient } from '@llmkit/core'
  * import { fal } from '@llmkit/provider-fal'
  * const client = new LLMKitClient({ providers: [fal()] })
  * const response = await client.generateImage({ model: 'fal-ai/flux/schnell', prompt: 'A red fox' }, {

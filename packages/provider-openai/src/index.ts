@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import type { ProviderPlugin } from 'llmkit'
+import type { ProviderPlugin } from '@llmkit/core'
 import { parseOpenAIError } from './openai-errors.js'
 import { openaiModels } from './openai-models.js'
 import { openOpenAIModel } from './openai-open-model.js'
@@ -22,7 +22,7 @@ export interface OpenAIProviderOptions {
  *
  * @example
  * ```ts
- * import { LLMKitClient } from 'llmkit'
+ * import { LLMKitClient } from '@llmkit/core'
  * import { openai } from '@llmkit/provider-openai'
  * const client = new LLMKitClient({ providers: [openai()] })
  * ```

@@ -1,4 +1,4 @@
-import type { HttpResponse, ParsedProviderError } from 'llmkit'
+import type { HttpResponse, ParsedProviderError } from '@llmkit/core'
 import { openaiErrorSchema } from './openai-api.js'
 
 /** Codes that mean the safety system refused: DALL·E's and GPT image's spellings. */

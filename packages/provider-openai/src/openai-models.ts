@@ -1,4 +1,4 @@
-import type { ModelCapabilities } from 'llmkit'
+import type { ModelCapabilities } from '@llmkit/core'
 
 const GPT_IMAGE_SIZES = { kind: 'list', values: ['1024x1024', '1536x1024', '1024x1536'] } as const
 const GPT_IMAGE_QUALITIES = ['low', 'medium', 'high', 'auto']

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import nock from 'nock'
-import { LLMKitClient, ModelNotFoundError, modelCapabilitiesSchema } from 'llmkit'
+import { LLMKitClient, ModelNotFoundError, modelCapabilitiesSchema } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { openai, openaiModels, openOpenAIModel } from './index.js'

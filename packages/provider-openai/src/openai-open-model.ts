@@ -1,4 +1,4 @@
-import { type ModelCapabilities, guessCapabilities } from 'llmkit'
+import { type ModelCapabilities, guessCapabilities } from '@llmkit/core'
 import { openaiModels } from './openai-models.js'
 
 /**

@@ -16,7 +16,7 @@ import {
   ProviderError,
   RateLimitError,
   modelCapabilitiesSchema,
-} from 'llmkit'
+} from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { openai, openaiModels } from './index.js'

@@ -1,4 +1,4 @@
-import { type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult, unexpectedResponse } from 'llmkit'
+import { type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult, unexpectedResponse } from '@llmkit/core'
 import { type OpenAIImagesRequest, openaiImagesResponseSchema } from './openai-api.js'
 
 /** OpenAI says generated URLs expire after 60 minutes. */

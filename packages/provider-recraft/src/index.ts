@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import type { ProviderPlugin } from 'llmkit'
+import type { ProviderPlugin } from '@llmkit/core'
 import { parseRecraftError } from './recraft-errors.js'
 import { recraftModels } from './recraft-models.js'
 import { openRecraftModel } from './recraft-open-model.js'
@@ -21,7 +21,7 @@ export interface RecraftProviderPluginOptions {
  *
  * @example
  * ```ts
- * import { LLMKitClient, ImageGenerationRequest } from 'llmkit'
+ * import { LLMKitClient, ImageGenerationRequest } from '@llmkit/core'
  * import { recraft } from '@llmkit/provider-recraft'
  * const client = new LLMKitClient({ providers: [recraft()] })
  * const response = await client.generateImage(new ImageGenerationRequest('recraft-v3-vector', 'A fox logo'))

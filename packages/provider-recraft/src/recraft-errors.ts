@@ -1,4 +1,4 @@
-import type { HttpResponse, ParsedProviderError } from 'llmkit'
+import type { HttpResponse, ParsedProviderError } from '@llmkit/core'
 import { recraftErrorSchema } from './recraft-api.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { ModelCapabilities } from 'llmkit'
+import type { ModelCapabilities } from '@llmkit/core'
 
 /** Sizes per model family (shared/providers/recraft.md, "Sizes"; Recraft appendix). */
 const V2_V3_SIZES = {

@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { LLMKitClient, modelCapabilitiesSchema } from 'llmkit'
+import { LLMKitClient, modelCapabilitiesSchema } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { useNock } from '../../../test/nock.js'
 import { openRecraftModel, recraft } from './index.js'

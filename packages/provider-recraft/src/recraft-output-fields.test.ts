@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import nock from 'nock'
-import { LLMKitClient, UnsupportedCapabilityError } from 'llmkit'
+import { LLMKitClient, UnsupportedCapabilityError } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { useNock } from '../../../test/nock.js'
 import { recraft } from './index.js'

@@ -1,4 +1,4 @@
-import { InvalidRequestError, type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult, unexpectedResponse } from 'llmkit'
+import { InvalidRequestError, type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult, unexpectedResponse } from '@llmkit/core'
 import { type RecraftImagesRequest, recraftImagesResponseSchema, recraftProviderOptionsSchema } from './recraft-api.js'
 import { checkRecraftStyle } from './recraft-styles.js'
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import type { ProviderPlugin } from 'llmkit'
+import type { ProviderPlugin } from '@llmkit/core'
 import { parseReplicateError } from './replicate-errors.js'
 import { isPinnedVersion, openReplicateModel, replicateModels } from './replicate-models.js'
 import { replicatePrices } from './replicate-prices.js'
@@ -32,7 +32,7 @@ const DEFAULT_WAIT_SECONDS = 5
  * @throws TypeError when `waitSeconds` is not false or a whole number from 1 to 60.
  * @example
  * ```ts
- * import { LLMKitClient } from 'llmkit'
+ * import { LLMKitClient } from '@llmkit/core'
  * import { replicate } from '@llmkit/provider-replicate'
  * const client = new LLMKitClient({ providers: [replicate()] })
  * const response = await client.generateImage({ model: 'black-forest-labs/flux-schnell', prompt: 'A lighthouse', n: 2 })

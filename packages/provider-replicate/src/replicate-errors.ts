@@ -1,4 +1,4 @@
-import { ContentPolicyError, type HttpResponse, JobFailedError, type LLMKitError, type ParsedProviderError } from 'llmkit'
+import { ContentPolicyError, type HttpResponse, JobFailedError, type LLMKitError, type ParsedProviderError } from '@llmkit/core'
 import { replicateProblemSchema } from './replicate-api.js'
 
 /** Safety-checker wording in prediction errors and problem details ("NSFW content detected", flux-pro's "E005"). */

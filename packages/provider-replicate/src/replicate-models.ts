@@ -1,4 +1,4 @@
-import type { ModelCapabilities } from 'llmkit'
+import type { ModelCapabilities } from '@llmkit/core'
 
 /** Aspect ratios of flux-schnell, flux-dev and SD 3.5 (replicate.md §3). */
 const FLUX_ASPECTS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21']

@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { LLMKitClient } from 'llmkit'
+import { LLMKitClient } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { useNock } from '../../../test/nock.js'
 import { SDXL_VERSION, openReplicateModel, replicate, replicateModels } from './index.js'

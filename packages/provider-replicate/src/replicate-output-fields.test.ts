@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { ImageGenerationRequest, LLMKitClient, OutputFormat, UnsupportedCapabilityError } from 'llmkit'
+import { ImageGenerationRequest, LLMKitClient, OutputFormat, UnsupportedCapabilityError } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { useNock } from '../../../test/nock.js'
 import { replicate } from './index.js'

@@ -17,7 +17,7 @@ import {
   modelCapabilitiesSchema,
   resolveModel,
   pendingCancellations,
-} from 'llmkit'
+} from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { SDXL_VERSION, isPinnedVersion, openReplicateModel, replicate, replicateModels } from './index.js'

@@ -9,7 +9,7 @@ import {
   type ProviderResult,
   type ResponsePhase,
   unexpectedResponse,
-} from 'llmkit'
+} from '@llmkit/core'
 import { type ReplicateCreateRequest, type ReplicateInput, type ReplicatePrediction, replicatePredictionSchema } from './replicate-api.js'
 import { predictionError } from './replicate-errors.js'
 import { parseModelReference } from './replicate-models.js'

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import type { ProviderPlugin } from 'llmkit'
+import type { ProviderPlugin } from '@llmkit/core'
 import { parseRunwayError } from './runway-errors.js'
 import { runwayModels } from './runway-models.js'
 import { openRunwayModel } from './runway-open-model.js'
@@ -43,7 +43,7 @@ function positiveMs(name: string, value: number | undefined, fallback: number): 
  * @throws TypeError when a polling option is not a positive number.
  * @example
  * ```ts
- * import { LLMKitClient } from 'llmkit'
+ * import { LLMKitClient } from '@llmkit/core'
  * import { runway } from '@llmkit/provider-runway'
  * const client = new LLMKitClient({ providers: [runway()] })
  * const response = await client.generateImage({ model: 'gen4_image', prompt: 'A lighthouse at dusk', size: '1920x1080' })

@@ -1,4 +1,4 @@
-import { ContentPolicyError, type HttpResponse, JobFailedError, type LLMKitError, type ParsedProviderError } from 'llmkit'
+import { ContentPolicyError, type HttpResponse, JobFailedError, type LLMKitError, type ParsedProviderError } from '@llmkit/core'
 import { runwayErrorSchema } from './runway-api.js'
 
 /** Request fields a 400 message may start with; that field becomes the error's `param`. */

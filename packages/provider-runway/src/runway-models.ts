@@ -1,4 +1,4 @@
-import type { ModelCapabilities } from 'llmkit'
+import type { ModelCapabilities } from '@llmkit/core'
 
 /** `TextToImageCreateParams` in runwayml/sdk-node `src/resources/text-to-image.ts`. */
 const SOURCE = 'https://docs.dev.runwayml.com/api/#tag/Start-generating/paths/~1v1~1text_to_image/post'

@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { ImageBackground, ImageGenerationRequest, LLMKitClient, UnsupportedCapabilityError } from 'llmkit'
+import { ImageBackground, ImageGenerationRequest, LLMKitClient, UnsupportedCapabilityError } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { useNock } from '../../../test/nock.js'
 import { runway } from './index.js'

@@ -12,7 +12,7 @@ import {
   modelCapabilitiesSchema,
   type ProgressEvent,
   pendingCancellations,
-} from 'llmkit'
+} from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { runway, runwayModels } from './index.js'

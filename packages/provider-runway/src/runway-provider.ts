@@ -8,7 +8,7 @@ import {
   type ProviderContext,
   type ProviderResult,
   unexpectedResponse,
-} from 'llmkit'
+} from '@llmkit/core'
 import { RUNWAY_API_VERSION, RUNWAY_SUBJECT_MODELS, type RunwayTextToImageRequest, runwayReferenceImagesSchema, runwaySubmitResponseSchema, runwayTaskSchema } from './runway-api.js'
 import { taskFailureError } from './runway-errors.js'
 

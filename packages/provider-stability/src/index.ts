@@ -1,4 +1,4 @@
-import type { ProviderPlugin } from 'llmkit'
+import type { ProviderPlugin } from '@llmkit/core'
 import { parseStabilityError } from './stability-errors.js'
 import { stabilityModels } from './stability-models.js'
 import { openStabilityModel } from './stability-open-model.js'
@@ -18,7 +18,7 @@ export interface StabilityProviderOptions {
  *
  * @example
  * ```ts
- * import { LLMKitClient } from 'llmkit'
+ * import { LLMKitClient } from '@llmkit/core'
  * import { stability } from '@llmkit/provider-stability'
  * const client = new LLMKitClient({ providers: [stability()] })
  * const response = await client.generateImage({ model: 'stability-ai/stable-image-core', prompt: 'A lighthouse', size: '1792x1024' })

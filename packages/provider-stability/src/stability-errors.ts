@@ -1,4 +1,4 @@
-import type { HttpResponse, ParsedProviderError } from 'llmkit'
+import type { HttpResponse, ParsedProviderError } from '@llmkit/core'
 import { stabilityErrorSchema } from './stability-api.js'
 
 /** Error names that mean moderation refused the prompt: v2beta's 403, v1's "prompt contains filtered words". */

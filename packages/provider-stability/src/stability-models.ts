@@ -1,4 +1,4 @@
-import type { ModelCapabilities } from 'llmkit'
+import type { ModelCapabilities } from '@llmkit/core'
 
 /** The nine sizes SDXL 1.0 accepts on v1; any other `width`x`height` is a 400 `invalid_height_or_width`. */
 export const SDXL_SIZES = ['1024x1024', '1152x896', '896x1152', '1216x832', '832x1216', '1344x768', '768x1344', '1536x640', '640x1536'] as const

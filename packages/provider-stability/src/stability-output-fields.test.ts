@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import nock from 'nock'
-import { ImageGenerationRequest, LLMKitClient, OutputFormat, UnsupportedCapabilityError } from 'llmkit'
+import { ImageGenerationRequest, LLMKitClient, OutputFormat, UnsupportedCapabilityError } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { stability } from './index.js'

@@ -1,4 +1,4 @@
-import type { ModelPrice } from 'llmkit'
+import type { ModelPrice } from '@llmkit/core'
 
 /** Day these figures were read. */
 const AS_OF = '2026-11-29'

@@ -14,7 +14,7 @@ import {
   ProviderError,
   RateLimitError,
   modelCapabilitiesSchema,
-} from 'llmkit'
+} from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { fromStabilityResponse, stability, stabilityModels } from './index.js'

@@ -7,7 +7,7 @@ import {
   type ProviderImage,
   type ProviderResult,
   unexpectedResponse,
-} from 'llmkit'
+} from '@llmkit/core'
 import { CONTENT_FILTERED, type StabilityV1Request, stabilityImageResponseSchema, stabilityV1ResponseSchema } from './stability-api.js'
 import { PACKAGE_VERSION } from './version.js'
 

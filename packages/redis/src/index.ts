@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { LLMKitClient } from 'llmkit'
+ * import { LLMKitClient } from '@llmkit/core'
  * import { createRedisState } from '@llmkit/redis'
  *
  * const state = createRedisState({ url: process.env.REDIS_URL, prefix: 'myapp:' })
@@ -19,7 +19,7 @@
  * @packageDocumentation
  */
 import { Redis, type RedisOptions } from 'ioredis'
-import type { BudgetStore, CacheStore, JobJournal, Logger, RateLimitStore } from 'llmkit'
+import type { BudgetStore, CacheStore, JobJournal, Logger, RateLimitStore } from '@llmkit/core'
 import { defineScripts } from './scripts.js'
 import { type RedisCacheBounds, type RedisJournalOptions, redisBudgetStore, redisCacheStore, redisJobJournal, redisRateLimitStore } from './stores.js'
 

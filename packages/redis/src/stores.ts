@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { BudgetStore, CacheStore, JobJournal, JournalClaim, JournalIntent, JournalRecord, RateLimit, RateLimitStore } from 'llmkit'
+import type { BudgetStore, CacheStore, JobJournal, JournalClaim, JournalIntent, JournalRecord, RateLimit, RateLimitStore } from '@llmkit/core'
 import type { ScriptedRedis } from './scripts.js'
 
 /** Resolves when the connection may take commands (see createRedisState); rejects when it cannot in time. */

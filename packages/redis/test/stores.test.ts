@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { JournalIntent } from 'llmkit'
+import type { JournalIntent } from '@llmkit/core'
 import { createRedisState, type RedisState } from '../src/index.js'
 import { type RedisServer, startRedisServer } from './redis-server.js'
 

@@ -15,7 +15,7 @@ const packages = fileURLToPath(new URL('../../../', import.meta.url))
 const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
 
 /** The TypeScript quick start of the seed API page, as the ESM a user would save as quick-start.mjs. */
-const QUICK_START = `import { LLMKitClient, ImageGenerationRequest, ImageSize } from 'llmkit'
+const QUICK_START = `import { LLMKitClient, ImageGenerationRequest, ImageSize } from '@llmkit/core'
 
 const client = LLMKitClient.fromEnv()
 

@@ -10,7 +10,7 @@ import {
   LLMKitClient,
   type ProgressEvent,
   TimeoutError,
-} from 'llmkit'
+} from '@llmkit/core'
 import { describe, expect, inject, it } from 'vitest'
 import { fal } from '../../src/index.js'
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import * as fs from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ImageFormat, ImageGenerationRequest, ImageSize, LLMKitClient } from 'llmkit'
+import { ImageFormat, ImageGenerationRequest, ImageSize, LLMKitClient } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])

@@ -6,7 +6,7 @@ import {
   LLMKitError,
   ModelNotFoundError,
   ProviderNotConfiguredError,
-} from 'llmkit'
+} from '@llmkit/core'
 import { openai } from '@llmkit/provider-openai'
 import { describe, expect, it } from 'vitest'
 

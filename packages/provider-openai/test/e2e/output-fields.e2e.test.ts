@@ -1,4 +1,4 @@
-import { ImageBackground, ImageGenerationRequest, LLMKitClient, OutputFormat, UnsupportedCapabilityError } from 'llmkit'
+import { ImageBackground, ImageGenerationRequest, LLMKitClient, OutputFormat, UnsupportedCapabilityError } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 
 const sizeOfPng = (bytes: Buffer) => ({ width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) })

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { type ImageGenerationRequest, type ImageGenerationResponse, LLMKitClient } from 'llmkit'
+import { type ImageGenerationRequest, type ImageGenerationResponse, LLMKitClient } from '@llmkit/core'
 import { afterEach, describe, expect, expectTypeOf, inject, it, vi } from 'vitest'
 import { SEED_IN_REPO, SEED_SHARED, isSignature, materialize, seedSnippets } from '../seed/snippets.js'
 
@@ -38,7 +38,7 @@ describe('the seed document', () => {
 
   it('has signatures that match the real API', () => {
     expect(snippets.filter((s) => isSignature(s.code))).toHaveLength(2)
-    expectTypeOf<typeof import('llmkit').ImageGenerationRequest>().toMatchTypeOf<new (model: string, prompt: string) => ImageGenerationRequest>()
+    expectTypeOf<typeof import('@llmkit/core').ImageGenerationRequest>().toMatchTypeOf<new (model: string, prompt: string) => ImageGenerationRequest>()
     expectTypeOf<LLMKitClient['generateImage']>().toMatchTypeOf<(request: ImageGenerationRequest) => Promise<ImageGenerationResponse>>()
   })
 })

@@ -1,4 +1,4 @@
-import { LLMKitClient } from 'llmkit'
+import { LLMKitClient } from '@llmkit/core'
 
 /**
  * The seed's error-handling and signature examples use a `client` they never declare; the test

@@ -45,7 +45,7 @@ export function materialize(snippet: Snippet, name: string): string {
   const imported = new Set([...snippet.code.matchAll(/import\s*\{([^}]*)\}\s*from\s*'llmkit'/g)].flatMap((m) => m[1]!.split(',').map((s) => s.trim())))
   const missing = LLMKIT_NAMES.filter((n) => !imported.has(n) && new RegExp(`\\b${n}\\b`).test(snippet.code))
   const header: string[] = []
-  if (missing.length > 0) header.push(`import { ${missing.join(', ')} } from 'llmkit'`)
+  if (missing.length > 0) header.push(`import { ${missing.join(', ')} } from '@llmkit/core'`)
   const declaresClient = /\b(const|let|var)\s+client\b/.test(snippet.code)
   if (!declaresClient && /\bclient\./.test(snippet.code)) header.push(`import { client } from '../seed-client.js'`)
   const dir = fileURLToPath(new URL('./.generated/', import.meta.url))

@@ -12,7 +12,7 @@ import {
   LLMKitClient,
   RateLimitError,
   UnsupportedCapabilityError,
-} from 'llmkit'
+} from '@llmkit/core'
 import { describe, expect, inject, it } from 'vitest'
 import { recraft } from '@llmkit/provider-recraft'
 

@@ -1,4 +1,4 @@
-import { DeliveryError, LLMKitClient, ProviderError, sniffImageType } from 'llmkit'
+import { DeliveryError, LLMKitClient, ProviderError, sniffImageType } from '@llmkit/core'
 import { afterEach, describe, expect, it } from 'vitest'
 
 /** The emulator of this project (its base URL variables are set by the shared test setup). */

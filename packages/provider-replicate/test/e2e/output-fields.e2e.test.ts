@@ -1,4 +1,4 @@
-import { ImageGenerationRequest, LLMKitClient, OutputFormat } from 'llmkit'
+import { ImageGenerationRequest, LLMKitClient, OutputFormat } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { replicate } from '../../src/index.js'
 

@@ -9,7 +9,7 @@ import {
   type ProgressEvent,
   RateLimitError,
   TimeoutError,
-} from 'llmkit'
+} from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { SDXL_VERSION, replicate, replicateModels } from '../../src/index.js'
 

@@ -1,5 +1,5 @@
 import { RUNWAY_TRIGGERS, pngSize } from '@llmkit/emulator'
-import { AuthenticationError, ContentPolicyError, JobFailedError, LLMKitClient, type ProgressEvent, RateLimitError, TimeoutError } from 'llmkit'
+import { AuthenticationError, ContentPolicyError, JobFailedError, LLMKitClient, type ProgressEvent, RateLimitError, TimeoutError } from '@llmkit/core'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { runway, runwayModels } from '../../src/index.js'
 // Types of inject('emulatorUrl') and inject('emulatorEnv'), declared by the shared global setup.

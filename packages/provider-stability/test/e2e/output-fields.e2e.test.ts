@@ -1,5 +1,5 @@
 import { stability } from '@llmkit/provider-stability'
-import { ImageGenerationRequest, LLMKitClient, OutputFormat } from 'llmkit'
+import { ImageGenerationRequest, LLMKitClient, OutputFormat } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 
 /** Width / height of a PNG, read from its IHDR chunk. */

@@ -11,7 +11,7 @@ import {
   LLMKitClient,
   RateLimitError,
   type ImageGenerationResponse,
-} from 'llmkit'
+} from '@llmkit/core'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 
 const PNG_SIGNATURE = '89504e470d0a1a0a'

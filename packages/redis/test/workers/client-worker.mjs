@@ -2,7 +2,7 @@
 // running the BUILT packages (llmkit, the providers, @llmkit/redis from dist/, as an app would),
 // sharing state with its siblings through one Redis. Driven by a JSON config in argv[2]; reports
 // to the parent over IPC.
-import { LLMKitClient } from 'llmkit'
+import { LLMKitClient } from '@llmkit/core'
 import { openai } from '@llmkit/provider-openai'
 import { fal } from '@llmkit/provider-fal'
 import { runway } from '@llmkit/provider-runway'
