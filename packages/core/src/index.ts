@@ -18,7 +18,23 @@ export {
   MAX_PROVIDER_OPTION_VALUES,
   imageGenerationRequestSchema,
   type ImageGenerationRequestInit,
+  MAX_INPUT_IMAGES,
 } from './request.js'
+export {
+  ImageOperation,
+  IMAGE_OPERATIONS,
+  MAX_INPUT_BYTES,
+  readImageFile,
+  resolveInputs,
+  describeImage,
+  hasAlphaChannel,
+  type ImageInput,
+  type InputImage,
+  type InputMimeType,
+  type ResolvedInputs,
+  type FetchInput,
+} from './inputs/image-input.js'
+export { checkImageRequest, checkInputLimits, type RequestOperation, type CheckedImageRequest, type ImageRequestFields, type ReportUnsupported } from './inputs/check-inputs.js'
 export {
   ImageGenerationResponse,
   GeneratedImage,
@@ -28,7 +44,7 @@ export {
   type Timings,
 } from './response.js'
 export type { Warning } from './warnings.js'
-export type { ProgressEvent, ProgressListener } from './progress.js'
+export type { PartialImage, ProgressEvent, ProgressListener } from './progress.js'
 export {
   LLMKitError,
   AuthenticationError,
@@ -65,6 +81,10 @@ export {
   type ProviderOptionType,
   type ModelCapabilities,
   type SizeSpec,
+  imageInputsSchema,
+  imageOperationSpecSchema,
+  type ImageInputSpec,
+  type ImageOperationSpec,
 } from './registry/capabilities.js'
 export { guessCapabilities, type GuessCapabilitiesOptions, type OpenModelFamily } from './registry/open-model.js'
 export type {

@@ -154,17 +154,7 @@ export class HttpTransport {
     const headers: Record<string, string> = {}
     headers['user-agent'] = userAgent(req.userAgentProduct, this.#userAgent)
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v
-    let body: HttpBody | undefined = req.body
-    if (req.json !== undefined) {
-      body = JSON.stringify(req.json)
-      headers['content-type'] ??= 'application/json'
-    } else if (body instanceof FormData) {
-      // undici 8 rejects the global FormData ("must be a FormData created by this undici package
-      // instance"), so it is encoded here, with the boundary in the content type it sets.
-      const encoded = new Response(body)
-      headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data'
-      body = new Uint8Array(await encoded.arrayBuffer())
-    }
+    const body = await encodeBody(req, headers)
     const maxBytes = req.maxBytes ?? this.#maxBytes
     const deadline = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs)
     const signal = combineSignals(req.signal, deadline)
@@ -196,37 +186,46 @@ export class HttpTransport {
   }
 
   /**
-   * Sends a safe request (GET or HEAD) and hands its body to `consume` as a stream, so a large
-   * body goes where it is written without being held in memory. The cap, deadline, signal and
-   * error mapping are those of {@link HttpTransport.request}: an error while `consume` reads
-   * (abort, timeout, reset, cap) is thrown as the same typed error. A body `consume` leaves unread
-   * is discarded.
+   * Sends a request and hands its body to `consume` as a stream, so a large body goes where it is
+   * written without being held in memory, and a streamed answer (server-sent events) is read as
+   * it arrives. The cap, deadline, signal and error mapping are those of
+   * {@link HttpTransport.request}: an error while `consume` reads (abort, timeout, reset, cap, or
+   * one `consume` throws) is thrown as the same typed error, and for a request that can create
+   * paid work (POST, PUT, DELETE) it is marked `mayHaveBeenCharged` by the same rule (sent in
+   * full, then no status or a 2xx). A body `consume` leaves unread is discarded.
    */
-  async stream<T>(req: HttpRequest & { method: 'GET' | 'HEAD' }, consume: (res: HttpStreamResponse) => Promise<T>): Promise<T> {
+  async stream<T>(req: HttpRequest, consume: (res: HttpStreamResponse) => Promise<T>): Promise<T> {
     const headers: Record<string, string> = {}
     headers['user-agent'] = userAgent(req.userAgentProduct, this.#userAgent)
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v
+    const requestBody = await encodeBody(req, headers)
     const maxBytes = req.maxBytes ?? this.#maxBytes
     const deadline = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs)
     const signal = combineSignals(req.signal, deadline)
     if (req.signal?.aborted) throw abortError(req.signal)
+    const progress: SendProgress = { sent: false, status: undefined }
+    const dispatcher = this.#dispatcher ?? getSharedDispatcher()
     let body: Dispatcher.ResponseData['body'] | undefined
     try {
       const res = await undici().request(req.url, {
         method: req.method,
         headers,
+        body: requestBody as Dispatcher.DispatchOptions['body'],
         signal,
-        dispatcher: this.#dispatcher ?? getSharedDispatcher(),
+        // Only a request that can create paid work needs to know when it was sent in full.
+        dispatcher: SAFE_METHODS.has(req.method) ? dispatcher : trackSending(dispatcher, progress),
         headersTimeout: this.#headersTimeoutMs,
         bodyTimeout: this.#bodyTimeoutMs,
       })
+      progress.status = res.statusCode
       body = res.body
       const flat = flattenHeaders(res.headers)
       const declared = Number(flat['content-length'])
       if (Number.isFinite(declared) && declared > maxBytes) throw overCap(req, `is ${declared} bytes, over`, maxBytes)
       return await consume({ status: res.statusCode, headers: flat, body: pipeline(res.body, capped(req, maxBytes), ignore) })
     } catch (error) {
-      throw toTransportError(error, req, deadline)
+      const mapped = toTransportError(error, req, deadline)
+      throw isAmbiguous(req, progress) ? markMayHaveBeenCharged(mapped) : mapped
     } finally {
       if (body !== undefined && !body.readableEnded && !body.destroyed) discardBody(body)
     }
@@ -421,6 +420,32 @@ function readBody(body: Dispatcher.ResponseData['body'], declared: number, maxBy
       if (!ended) reject(new Error('the response body closed before its end'))
     })
   })
+}
+
+/**
+ * The body of a request as undici sends it: `json` serialised (with its content type), a FormData
+ * encoded with its multipart boundary, anything else as it is. Sets the content type in `headers`.
+ */
+async function encodeBody(req: HttpRequest, headers: Record<string, string>): Promise<HttpBody | undefined> {
+  if (req.json !== undefined) {
+    headers['content-type'] ??= 'application/json'
+    return JSON.stringify(req.json)
+  }
+  const body = req.body
+  if (!(body instanceof FormData)) return body
+  // undici 8 rejects the global FormData ("must be a FormData created by this undici package
+  // instance"), so it is encoded here, with the boundary in the content type it sets.
+  const encoded = new Response(body)
+  headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data'
+  return new Uint8Array(await encoded.arrayBuffer())
+}
+
+/**
+ * An {@link HttpResponse} over bytes already read: for a streamed answer whose status says it
+ * is an error, read whole so the provider's error parser sees it like any other.
+ */
+export function bufferedResponse(status: number, headers: Readonly<Record<string, string>>, body: Buffer, url: string): HttpResponse {
+  return makeResponse(status, { ...headers }, body, url)
 }
 
 function makeResponse(status: number, headers: Record<string, string>, body: Buffer, url: string): HttpResponse {

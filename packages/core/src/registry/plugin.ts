@@ -1,6 +1,6 @@
 import type { ModelPrice } from '../cost/price.js'
 import type { ParsedProviderError } from '../http/error-body.js'
-import type { HttpRequest, HttpResponse } from '../http/transport.js'
+import type { HttpRequest, HttpResponse, HttpStreamResponse } from '../http/transport.js'
 import type { JournalBinding } from '../jobs/job-journal.js'
 import type { JobRunner } from '../jobs/poll-job.js'
 import type { Clock, Logger } from '../logger.js'
@@ -8,6 +8,8 @@ import type { ProgressListener } from '../progress.js'
 import type { Usage } from '../response.js'
 import type { Warning } from '../warnings.js'
 import type { ModelCapabilities } from './capabilities.js'
+import type { InputImage } from '../inputs/image-input.js'
+import type { RequestOperation } from '../inputs/check-inputs.js'
 
 /**
  * The request a provider receives: validated against the model's capabilities, with sizes
@@ -50,6 +52,18 @@ export interface NormalizedRequest {
   readonly background?: 'transparent' | 'opaque' | 'auto' | undefined
   /** Known provider options only (unknown ones were warned about and removed). */
   readonly providerOptions: Readonly<Record<string, unknown>>
+  /**
+   * What to do: `'generate'` from text, or an operation of the row's `imageInputs` (`'edit'`,
+   * `'inpaint'`, `'image-to-image'`, `'variation'`, ...). Choose the endpoint and body by it.
+   * Optional so providers written before image inputs keep compiling (undefined means generate).
+   */
+  readonly operation?: RequestOperation | undefined
+  /** Input images, read, sniffed and checked against the row; empty for `'generate'`. */
+  readonly images?: readonly InputImage[] | undefined
+  /** The mask, checked against the row's mask rules. */
+  readonly mask?: InputImage | undefined
+  /** Strength 0-1, only when the operation honors it. */
+  readonly strength?: number | undefined
 }
 
 /** One image as a provider returns it. */
@@ -135,6 +149,14 @@ export interface ProviderHttp {
    * Sends the request. A non-2xx status (outside `acceptStatus`) throws the mapped llmkit error.
    */
   request(req: ProviderHttpRequest): Promise<HttpResponse>
+  /**
+   * Sends the request and hands a 2xx (or `acceptStatus`) answer to `consume` as a stream, for
+   * answers read as they arrive (server-sent events). Any other status throws the mapped llmkit
+   * error, as {@link ProviderHttp.request} does, before `consume` is called. A failure once a
+   * POST was sent in full (reset, timeout, abort, or an error `consume` throws after a 2xx) is
+   * marked `mayHaveBeenCharged`.
+   */
+  stream<T>(req: ProviderHttpRequest, consume: (res: HttpStreamResponse) => Promise<T>): Promise<T>
 }
 
 /** What a plugin's `create` receives from the core. */

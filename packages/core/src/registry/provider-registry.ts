@@ -1,12 +1,12 @@
 import { inject, injectable } from 'tsyringe'
 import { ProviderNotConfiguredError } from '../errors.js'
 import { type ErrorContext, errorFromResponse } from '../http/error-body.js'
-import { HttpTransport, type HttpResponse } from '../http/transport.js'
+import { bufferedResponse, HttpTransport, type HttpResponse } from '../http/transport.js'
 import { createJobRunner } from '../jobs/poll-job.js'
 import type { Clock, Logger } from '../logger.js'
 import { SecretRedactor } from '../redact.js'
 import { type ModelCapabilities, parseModelCapabilities } from './capabilities.js'
-import type { ImageProvider, ProviderHttp, ProviderPlugin } from './plugin.js'
+import type { ImageProvider, ProviderHttp, ProviderHttpRequest, ProviderPlugin } from './plugin.js'
 import { type ResolvedModel, resolveModel } from './resolve-model.js'
 
 /** DI tokens of the per-client container. */
@@ -150,6 +150,22 @@ export class ProviderRegistry {
     const product = plugin.packageName ?? plugin.id
     const userAgentProduct = plugin.packageVersion === undefined ? product : `${product}/${plugin.packageVersion}`
     const errorContext: ErrorContext = { provider: plugin.id, keyEnv: plugin.envKeys[0], secrets: [apiKey] }
+    /** Throws the mapped llmkit error for a status that is neither 2xx nor accepted; reports every answer to `onResponse`. */
+    const check = (req: ProviderHttpRequest, res: HttpResponse): void => {
+      // One reading of the client's clock for both readers of a Retry-After date (the rate
+      // limiter's hold and the error's retryAfterMs), so they name the same instant: two readings
+      // (or the wall clock against an injected clock) made the limiter wait again after the retry.
+      const now = this.clock.now()
+      this.settings.onResponse?.(plugin, res, now)
+      if ((res.status >= 200 && res.status < 300) || req.acceptStatus?.includes(res.status)) return
+      let parsed = {}
+      try {
+        parsed = plugin.parseError?.(res) ?? defaultParse(res.json(), res.text())
+      } catch {
+        // A parser bug must not hide the real failure; fall back to the status.
+      }
+      throw errorFromResponse(res, parsed, { ...errorContext, secrets: this.secrets(), model: req.model, now })
+    }
     const http: ProviderHttp = {
       request: async (req) => {
         const url = req.url ?? `${baseUrl}${req.path ?? ''}`
@@ -160,19 +176,21 @@ export class ProviderRegistry {
           // Scrubbed here already, so hooks below the client (onRetry, fallback) never see a key.
           throw this.#redactor.error(error)
         }
-        // One reading of the client's clock for both readers of a Retry-After date (the rate
-        // limiter's hold and the error's retryAfterMs), so they name the same instant: two readings
-        // (or the wall clock against an injected clock) made the limiter wait again after the retry.
-        const now = this.clock.now()
-        this.settings.onResponse?.(plugin, res, now)
-        if ((res.status >= 200 && res.status < 300) || req.acceptStatus?.includes(res.status)) return res
-        let parsed = {}
+        check(req, res)
+        return res
+      },
+      stream: async (req, consume) => {
+        const url = req.url ?? `${baseUrl}${req.path ?? ''}`
         try {
-          parsed = plugin.parseError?.(res) ?? defaultParse(res.json(), res.text())
-        } catch {
-          // A parser bug must not hide the real failure; fall back to the status.
+          return await this.transport.stream({ ...req, url, userAgentProduct }, async (res) => {
+            const ok = (res.status >= 200 && res.status < 300) || req.acceptStatus?.includes(res.status) === true
+            // The rate limiter reads headers only; an error body is read whole for the error parser.
+            check(req, bufferedResponse(res.status, res.headers, ok ? Buffer.alloc(0) : await readCapped(res.body, MAX_ERROR_BODY_BYTES), url))
+            return consume(res)
+          })
+        } catch (error) {
+          throw this.#redactor.error(error)
         }
-        throw errorFromResponse(res, parsed, { ...errorContext, secrets: this.secrets(), model: req.model, now })
       },
     }
     const instance = plugin.create({
@@ -211,4 +229,20 @@ function defaultParse(json: unknown, text: string): { message?: string } {
     }
   }
   return { message: text.slice(0, 300) || undefined }
+}
+
+/** Largest error body read from a streamed answer: error envelopes are a few hundred bytes. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024
+
+/** Reads a stream up to `max` bytes (the rest is left for the transport to discard). */
+async function readCapped(body: NodeJS.ReadableStream, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)
+    chunks.push(bytes)
+    size += bytes.length
+    if (size >= max) break
+  }
+  return Buffer.concat(chunks).subarray(0, max)
 }
