@@ -7,6 +7,8 @@
 import type { ImageGenerationResponse } from './response.js'
 
 const ERROR_MARKER = Symbol.for('llmkit.error')
+/** The `code` a class stands for, so `instanceof` recognises its twin from another copy of the core. */
+const CLASS_CODE = Symbol.for('llmkit.error.classCode')
 
 /** The raw provider body kept on an error is capped so a huge HTML error page cannot bloat logs. */
 export const MAX_ERROR_BODY_CHARS = 4096
@@ -137,6 +139,20 @@ export class LLMKitError extends Error {
   /** True for any llmkit error, even one thrown by another installed copy of the core. */
   static isInstance(value: unknown): value is LLMKitError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_MARKER] === true
+  }
+
+  /**
+   * `instanceof` also holds for the same class from another copy of the core (an app importing
+   * `llmkit` through an npm alias while a provider imports `@llmkit/core` loads two copies):
+   * `LLMKitError` matches any llmkit error, a built-in subclass matches an error with its code.
+   * A caller's own subclass keeps the plain prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+    if (!LLMKitError.isInstance(value)) return false
+    if (this === LLMKitError) return true
+    const code = Object.hasOwn(this, CLASS_CODE) ? (this as { [CLASS_CODE]?: string })[CLASS_CODE] : undefined
+    return code !== undefined && value.code === code
   }
 
   /**
@@ -271,4 +287,26 @@ export class BudgetExceededError extends LLMKitError {
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), budget: this.budget, limitUsd: this.limitUsd, spentUsd: this.spentUsd, estimateUsd: this.estimateUsd, reason: this.reason }
   }
+}
+
+// The built-in classes carry their code as an own static, so `instanceof` works across copies of
+// the core; a caller's subclass inherits it but does not own it, and keeps the plain check.
+for (const [cls, code] of [
+  [AuthenticationError, 'LLMKIT_AUTHENTICATION'],
+  [PermissionDeniedError, 'LLMKIT_PERMISSION_DENIED'],
+  [RateLimitError, 'LLMKIT_RATE_LIMIT'],
+  [ContentPolicyError, 'LLMKIT_CONTENT_POLICY'],
+  [InvalidRequestError, 'LLMKIT_INVALID_REQUEST'],
+  [UnsupportedCapabilityError, 'LLMKIT_UNSUPPORTED_CAPABILITY'],
+  [ModelNotFoundError, 'LLMKIT_MODEL_NOT_FOUND'],
+  [ProviderNotConfiguredError, 'LLMKIT_PROVIDER_NOT_CONFIGURED'],
+  [TimeoutError, 'LLMKIT_TIMEOUT'],
+  [NetworkError, 'LLMKIT_NETWORK'],
+  [ProviderError, 'LLMKIT_PROVIDER'],
+  [JobFailedError, 'LLMKIT_JOB_FAILED'],
+  [DeliveryError, 'LLMKIT_DELIVERY'],
+  [AbortError, 'LLMKIT_ABORT'],
+  [BudgetExceededError, 'LLMKIT_BUDGET_EXCEEDED'],
+] as const) {
+  Object.defineProperty(cls, CLASS_CODE, { value: code })
 }
