@@ -238,4 +238,9 @@ export {
   type JobState,
   type SubmittedJob,
   type JobRunOptions,
+  type JobStatusStream,
+  type JobStreamOpener,
+  type JobStreamResponse,
+  type JobRunnerOptions,
 } from './jobs/poll-job.js'
+export { SseParser, type ServerSentEvent } from './jobs/sse.js'

@@ -65,7 +65,7 @@ describe('job journal in a client', () => {
     const path = join(dir, 'restart.json')
     const remote = remoteJobs()
     // The first process submits, then hangs in its first wait (its clock never moves): it "dies" there.
-    const dying = fakeClient([fakeAsyncPlugin(remote)], { jobJournal: createFileJobJournal(path) })
+    const dying = fakeClient([fakeAsyncPlugin(remote, { firstPollAfterMs: 5 })], { jobJournal: createFileJobJournal(path) })
     dying.clock.hold = true
     let submitted = 0
     void dying.client.generateImage({ model: 'one', prompt: 'restart fox', n: 2 }, { idempotencyKey: 'order-9', jobTimeoutMs: 30_000, onProgress: (e) => void (e.type === 'submitted' && submitted++) })

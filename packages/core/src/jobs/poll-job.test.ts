@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { AbortError, ContentPolicyError, JobFailedError, LLMKitError, NetworkError, ProviderError, RateLimitError, TimeoutError } from '../errors.js'
 import type { Clock, Logger } from '../logger.js'
 import type { ProgressEvent } from '../progress.js'
-import { createJobRunner, type JobRunnerOptions, type JobSnapshot, type JobSpec, pendingCancellations } from './poll-job.js'
+import { createJobRunner, type JobRunnerOptions, type JobSnapshot, type JobSpec, type JobStreamOpener, pendingCancellations } from './poll-job.js'
 
 /** A clock whose time moves only when every pending promise has settled and a timer is due. */
 class FakeClock implements Clock {
@@ -139,18 +139,20 @@ describe('createJobRunner', () => {
     expect(events.map((e) => e.type)).toStrictEqual(['submitted', 'completed'])
   })
 
-  it('backs off by 1.5x while nothing changes, resets on a change, and caps at the provider maximum', async () => {
+  it('checks once right after the submit, then backs off by 1.5x while nothing changes, resets on a change, and caps at the provider maximum', async () => {
     const { clock, runner } = setup()
     const same: JobSnapshot<string> = { state: 'running', progress: 0.1 }
     const { spec } = scripted([same, same, same, same, { state: 'running', progress: 0.2 }, succeeded()], { first: same, maxPollIntervalMs: 1_500 })
     await clock.run(runner.run(spec, { signal: never }))
-    expect(clock.pollWaits).toStrictEqual([500, 750, 1125, 1500, 1500, 500])
+    // The fast first check has no wait, and its unchanged answer does not start the backoff.
+    expect(clock.pollWaits).toStrictEqual([500, 750, 1125, 1500, 500])
   })
 
   it("starts from the provider's poll interval and follows its per-snapshot hint, within bounds", async () => {
     const { clock, runner } = setup()
     const { spec } = scripted(
       [
+        { state: 'queued' },
         { state: 'running', pollAfterMs: 3_000 },
         { state: 'running', progress: 0.3, pollAfterMs: 0 },
         { state: 'running', progress: 0.4, pollAfterMs: 10 * 60_000 },
@@ -167,7 +169,8 @@ describe('createJobRunner', () => {
     const limited = new RateLimitError('acme: rate limit or quota reached (429)', { status: 429, retryAfterMs: 4_000 })
     const { spec, cancelled } = scripted([transient(), limited, new NetworkError('reset'), { state: 'running' }, succeeded()])
     await expect(clock.run(runner.run(spec, { signal: never, onProgress }))).resolves.toBe('image')
-    expect(clock.pollWaits).toStrictEqual([500, 750, 4_000, 1687.5, 500])
+    // The fast first check fails at once; the retries back off from there.
+    expect(clock.pollWaits).toStrictEqual([750, 4_000, 1687.5, 500])
     expect(logger.warn).toHaveBeenCalledTimes(3)
     expect(cancelled).toStrictEqual([])
     // A failed status request is not an observation: no invented "queued" event.
@@ -466,6 +469,174 @@ describe('createJobRunner', () => {
     accept()
     await vi.waitFor(() => expect(cancelled).toStrictEqual(['late-job']))
     expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.late_submit', jobId: 'late-job' }), expect.any(String))
+  })
+
+  it('keeps a submit given up on in pendingCancellations() until its late job id is known and cancelled', async () => {
+    const { runner } = setup()
+    const controller = new AbortController()
+    let accept: () => void = () => {}
+    const { spec, cancelled } = scripted([succeeded()])
+    spec.submit = () => new Promise((resolve) => (accept = () => resolve({ id: 'held-job' })))
+    const pending = runner.run(spec, { signal: controller.signal }).catch((e: unknown) => e)
+    controller.abort()
+    expect(await pending).toBeInstanceOf(AbortError)
+    let drained = false
+    const waiting = pendingCancellations().then(() => (drained = true))
+    await new Promise((r) => setTimeout(r, 20))
+    expect(drained).toBe(false)
+    accept()
+    await waiting
+    expect(cancelled).toStrictEqual(['held-job'])
+  })
+
+  describe('fast first check', () => {
+    it('returns a job that is ready at once after one status request, without any wait', async () => {
+      const { clock, runner } = setup()
+      const { spec, calls } = scripted([succeeded('at once')], { pollIntervalMs: 5_000 })
+      await expect(clock.run(runner.run(spec, { signal: never }))).resolves.toBe('at once')
+      expect(calls).toStrictEqual(['submit', 'poll job-1'])
+      expect(clock.pollWaits).toStrictEqual([])
+    })
+
+    it("waits the provider's first delay, then its cadence", async () => {
+      const { clock, runner } = setup()
+      const { spec } = scripted([{ state: 'running' }, { state: 'running', progress: 0.5 }, succeeded()], { pollIntervalMs: 5_000, firstPollAfterMs: 200 })
+      await clock.run(runner.run(spec, { signal: never }))
+      expect(clock.pollWaits).toStrictEqual([200, 5_000, 5_000])
+    })
+  })
+
+  describe('status stream', () => {
+    /** An opener that answers every stream with `status` and the given SSE text chunks (undefined: hang until aborted). */
+    function opener(status: number, chunks: (string | undefined)[] | Error) {
+      const opened: { url: string; headers: Record<string, string> }[] = []
+      const stream: JobStreamOpener = async (req, consume) => {
+        opened.push({ url: req.url, headers: req.headers })
+        if (chunks instanceof Error) throw chunks
+        async function* body() {
+          for (const chunk of chunks as (string | undefined)[]) {
+            if (chunk === undefined) {
+              await new Promise((_resolve, reject) => req.signal.addEventListener('abort', () => reject(new AbortError('stream aborted')), { once: true }))
+            }
+            yield chunk!
+          }
+        }
+        return consume({ status, headers: { 'content-type': 'text/event-stream' }, body: body() })
+      }
+      return { stream, opened }
+    }
+    const parse = (event: { data: string }): JobSnapshot<string> | 'ended' | undefined => {
+      const status = JSON.parse(event.data) as { status: string; position?: number }
+      if (status.status === 'DONE') return 'ended'
+      if (status.status === 'FAILED') return { state: 'failed' }
+      return status.status === 'QUEUED' ? { state: 'queued', position: status.position } : { state: 'running' }
+    }
+    const statusStream = { url: (id: string) => `https://acme.test/jobs/${id}/stream`, headers: { authorization: 'Key k' }, parse }
+
+    it('follows the stream, reports its events, and reads the outcome with one status request when it says the job ended', async () => {
+      const { stream, opened } = opener(200, ['data: {"status":"QUEUED","position":1}\n\n: keep-alive\n\ndata: {"status":"RUN', 'NING"}\n\n', 'data: {"status":"DONE"}\n\n'])
+      const { clock, runner, events, onProgress } = setup({ stream })
+      const { spec, calls } = scripted([succeeded('streamed')], { statusStream })
+      await expect(clock.run(runner.run(spec, { signal: never, onProgress }))).resolves.toBe('streamed')
+      expect(opened).toStrictEqual([{ url: 'https://acme.test/jobs/job-1/stream', headers: { accept: 'text/event-stream', authorization: 'Key k' } }])
+      expect(calls).toStrictEqual(['submit', 'poll job-1'])
+      expect(clock.pollWaits).toStrictEqual([])
+      expect(events.map(({ type, position }) => `${type}${position === undefined ? '' : position}`)).toStrictEqual(['submitted', 'queued1', 'running', 'completed'])
+    })
+
+    it('returns a result the stream carries without any status request', async () => {
+      const { stream } = opener(200, ['data: {"status":"RUNNING"}\n\n'])
+      const { clock, runner } = setup({ stream })
+      const { spec, calls } = scripted([], { statusStream: { url: statusStream.url, parse: (e) => (e.data.includes('RUNNING') ? succeeded('pushed') : undefined) } })
+      await expect(clock.run(runner.run(spec, { signal: never }))).resolves.toBe('pushed')
+      expect(calls).toStrictEqual(['submit'])
+    })
+
+    it('throws the job failure the stream reports, without polling', async () => {
+      const { stream } = opener(200, ['data: {"status":"FAILED"}\n\n'])
+      const { clock, runner } = setup({ stream })
+      const { spec, calls } = scripted([succeeded()], { statusStream })
+      await expect(clock.run(runner.run(spec, { signal: never }))).rejects.toMatchObject({ code: 'LLMKIT_JOB_FAILED', requestId: 'job-1', retryable: false })
+      expect(calls).toStrictEqual(['submit'])
+    })
+
+    for (const [name, open] of [
+      ['cannot be opened', () => opener(200, new NetworkError('connection refused'))],
+      ['answers an error status', () => opener(500, [])],
+      ['ends before the job did', () => opener(200, ['data: {"status":"RUNNING"}\n\n'])],
+      ['sends an unreadable event', () => opener(200, ['data: {not json\n\n'])],
+    ] as const) {
+      it(`falls back to polling at once, never submitting again, when the stream ${name}`, async () => {
+        const { stream } = open()
+        const { clock, runner, logger } = setup({ stream })
+        const { spec, calls } = scripted([{ state: 'running' }, succeeded('polled')], { statusStream })
+        await expect(clock.run(runner.run(spec, { signal: never }))).resolves.toBe('polled')
+        expect(calls).toStrictEqual(['submit', 'poll job-1', 'poll job-1'])
+        expect(clock.pollWaits).toStrictEqual([500])
+        expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.stream_fallback', jobId: 'job-1' }), expect.any(String))
+      })
+    }
+
+    it('cancels the job and throws AbortError when the caller aborts while the stream is open', async () => {
+      const { stream } = opener(200, ['data: {"status":"RUNNING"}\n\n', undefined])
+      const { runner } = setup({ stream })
+      const controller = new AbortController()
+      const { spec, calls, cancelled } = scripted([succeeded()], { statusStream })
+      const pending = runner.run(spec, { signal: controller.signal }).catch((e: unknown) => e)
+      await new Promise((r) => setTimeout(r, 5))
+      controller.abort()
+      const error = await pending
+      expect(error).toBeInstanceOf(AbortError)
+      expect(error).toMatchObject({ requestId: 'job-1', mayHaveBeenCharged: true })
+      expect(calls).toStrictEqual(['submit'])
+      await pendingCancellations()
+      expect(cancelled).toStrictEqual(['job-1'])
+    })
+
+    it('gives up at the job deadline while the stream is silent, with a TimeoutError', async () => {
+      const { stream } = opener(200, [undefined])
+      const { clock, runner } = setup({ stream })
+      const { spec, cancelled } = scripted([{ state: 'running' }], { statusStream })
+      await expect(clock.run(runner.run(spec, { signal: never, timeoutMs: 3_000 }))).rejects.toBeInstanceOf(TimeoutError)
+      expect(cancelled).toStrictEqual(['job-1'])
+    })
+
+    it('polls as before when the runner has no stream opener', async () => {
+      const { clock, runner } = setup()
+      const { spec, calls } = scripted([succeeded()], { statusStream })
+      await expect(clock.run(runner.run(spec, { signal: never }))).resolves.toBe('image')
+      expect(calls).toStrictEqual(['submit', 'poll job-1'])
+    })
+  })
+
+  describe('detached jobs (a webhook gets the outcome)', () => {
+    it('leaves the job running on an abort and names its id in the AbortError', async () => {
+      const { runner, events, onProgress } = setup()
+      const controller = new AbortController()
+      const { spec, cancelled } = scripted(['hang'], { detached: true })
+      const pending = runner.run(spec, { signal: controller.signal, onProgress }).catch((e: unknown) => e)
+      await new Promise((r) => setImmediate(r))
+      controller.abort()
+      const error = await pending
+      expect(error).toBeInstanceOf(AbortError)
+      expect(error).toMatchObject({ requestId: 'job-1', mayHaveBeenCharged: true })
+      expect((error as Error).message).toMatch(/job job-1 goes on and reports to its webhook/)
+      await pendingCancellations()
+      expect(cancelled).toStrictEqual([])
+      expect(events.map((e) => e.type)).toStrictEqual(['submitted', 'failed'])
+    })
+
+    it('leaves the job running at the deadline and after failed status requests', async () => {
+      const { clock, runner } = setup({ maxPollFailures: 2 })
+      const slow = scripted([{ state: 'running' }], { detached: true })
+      const timeout = await clock.run(runner.run(slow.spec, { signal: never, timeoutMs: 2_000 })).catch((e: unknown) => e)
+      expect(timeout).toBeInstanceOf(TimeoutError)
+      expect((timeout as Error).message).toMatch(/it goes on and reports to its webhook/)
+      const broken = scripted([transient()], { detached: true })
+      await expect(clock.run(runner.run(broken.spec, { signal: never }))).rejects.toMatchObject({ requestId: undefined, status: 503, retryable: false })
+      await pendingCancellations()
+      expect([...slow.cancelled, ...broken.cancelled]).toStrictEqual([])
+    })
   })
 
   it('rejects bad options with a TypeError naming the option', async () => {

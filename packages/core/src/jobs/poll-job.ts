@@ -6,6 +6,7 @@ import type { ProgressEvent } from '../progress.js'
 import type { CallOptions } from '../registry/plugin.js'
 import { checkInteger, checkPositive } from '../option-checks.js'
 import { type JournalBinding, journaledSpec } from './job-journal.js'
+import { type ServerSentEvent, SseParser } from './sse.js'
 
 /** Job polling defaults, written as data. */
 export const DEFAULT_JOB_OPTIONS = Object.freeze({
@@ -31,6 +32,16 @@ export const DEFAULT_JOB_OPTIONS = Object.freeze({
    * a request sent in full) before the runner stops waiting for a provider that ignores it.
    */
   submitSettleMs: 50,
+  /**
+   * Longest a submit given up on (the caller aborted while the provider held the create open,
+   * e.g. Replicate's `Prefer: wait`) is awaited in the background to learn the job id and cancel it.
+   */
+  lateSubmitMs: 120_000,
+  /**
+   * Wait before the first status request after an accepted submit: none, so a job that is ready
+   * at once is returned at once; later requests follow the provider's cadence.
+   */
+  firstPollAfterMs: 0,
 })
 
 /** Where a remote job is. */
@@ -88,7 +99,60 @@ export interface JobSpec<T> {
   pollIntervalMs?: number | undefined
   /** Provider's longest useful poll interval. @defaultValue 5000 */
   maxPollIntervalMs?: number | undefined
+  /**
+   * Wait before the first status request after the submit was accepted (a fast first check:
+   * a job that is ready at once must not wait a full interval); later requests wait
+   * `pollIntervalMs`. Not used when a status stream is followed. @defaultValue 0
+   */
+  firstPollAfterMs?: number | undefined
+  /**
+   * The job's push channel. The runner follows it instead of polling; when it cannot be opened,
+   * breaks, or ends before the job did, the runner falls back to polling at once (the job is
+   * never submitted again).
+   */
+  statusStream?: JobStatusStream<T> | undefined
+  /**
+   * The job reports its outcome elsewhere too (a webhook): when the caller stops waiting (abort,
+   * deadline, failed status requests) the job is left running instead of cancelled, and the
+   * error names its id (`requestId`) so the result can be taken from the webhook.
+   */
+  detached?: boolean | undefined
 }
+
+/**
+ * A job's server-sent event stream (fal's `GET …/requests/{id}/status/stream`). The runner opens
+ * it through the client's transport with the job deadline and the caller's signal, parses the
+ * events, and reports them as it reports polls.
+ */
+export interface JobStatusStream<T> {
+  /** The stream's URL for a job id. */
+  url(id: string): string
+  /** Request headers (authorization, `accept: text/event-stream`). */
+  headers?: Readonly<Record<string, string>> | undefined
+  /**
+   * Maps one event: a snapshot (queued or running, or a terminal one), `'ended'` when the job
+   * ended and `poll` reads its outcome (fal's COMPLETED, whose result is a separate request),
+   * or undefined to skip the event.
+   * @throws anything when the event is unreadable: the runner falls back to polling.
+   */
+  parse(event: ServerSentEvent): JobSnapshot<T> | 'ended' | undefined
+}
+
+/** What {@link JobRunnerOptions.stream} hands to its `consume` callback. */
+export interface JobStreamResponse {
+  /** HTTP status. */
+  readonly status: number
+  /** Response headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The body as it arrives. */
+  readonly body: AsyncIterable<Uint8Array | string>
+}
+
+/** Opens a streamed GET (the client passes its transport's `stream`, which bounds and maps it). */
+export type JobStreamOpener = <R>(
+  request: { url: string; headers: Record<string, string>; signal: AbortSignal },
+  consume: (response: JobStreamResponse) => Promise<R>,
+) => Promise<R>
 
 /**
  * Per-run options. A provider passes its {@link CallOptions} whole (`ctx.jobs.run(spec, options)`):
@@ -132,6 +196,8 @@ export interface JobRunnerOptions {
   timeoutMs?: number | undefined
   /** Consecutive failed status requests tolerated. @defaultValue 5 */
   maxPollFailures?: number | undefined
+  /** Opens status streams ({@link JobSpec.statusStream}); without it every job is polled. */
+  stream?: JobStreamOpener | undefined
 }
 
 /**
@@ -153,6 +219,12 @@ const backgroundCancels = new Set<Promise<void>>()
  */
 export function pendingCancellations(): Promise<void> {
   return Promise.all([...backgroundCancels]).then(() => undefined)
+}
+
+/** Adds a background task (a cancel, a late submit) to the set {@link pendingCancellations} awaits. */
+function trackInBackground(task: Promise<void>): void {
+  backgroundCancels.add(task)
+  void task.finally(() => backgroundCancels.delete(task))
 }
 
 /** A status-request failure the poll loop treats as "try again" (see {@link JobSpec.poll}). */
@@ -187,8 +259,8 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
       checkPositive('timeoutMs', timeoutMs, 'number of milliseconds')
       checkPositive('pollIntervalMs', spec.pollIntervalMs, 'number of milliseconds')
       if (signal.aborted) throw abortError(signal)
-      const cancelInBackground = (id: string, why: string): boolean => {
-        if (!spec.cancel) return false
+      const startCancel = (id: string, why: string): Promise<void> | undefined => {
+        if (!spec.cancel) return undefined
         const who = { provider: spec.provider, model: spec.model, jobId: id }
         const cancelling = (async () => {
           try {
@@ -201,13 +273,13 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
             logger.warn({ event: 'job.cancel_failed', ...who, reason: why, error: String(error) }, 'could not cancel job')
           }
         })()
-        backgroundCancels.add(cancelling)
-        void cancelling.finally(() => backgroundCancels.delete(cancelling))
-        return true
+        trackInBackground(cancelling)
+        return cancelling
       }
+      const cancelInBackground = (id: string, why: string): boolean => startCancel(id, why) !== undefined
       const submitted = await submitWithin(spec, options.submitSignal ?? signal, (late) => {
         logger.warn({ event: 'job.late_submit', provider: spec.provider, model: spec.model, jobId: late.id }, 'a submit given up on was accepted after all; cancelling it')
-        cancelInBackground(late.id, 'late submit')
+        return startCancel(late.id, 'late submit')
       })
       const id = submitted.id
       const who = { provider: spec.provider, model: spec.model, jobId: id }
@@ -240,18 +312,25 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
           // A listener's bug must not fail a paid generation.
         }
       }
+      const detached = spec.detached === true
       const giveUp = (why: string, error: LLMKitError): never => {
-        cancelInBackground(id, why)
+        // A detached job reports to its webhook: stopping to wait must not stop the job.
+        if (!detached) cancelInBackground(id, why)
         emit('failed')
         throw notRetryable(error)
       }
       const aborted = (): never => {
-        const requested = cancelInBackground(id, 'abort')
+        const requested = !detached && cancelInBackground(id, 'abort')
         emit(requested ? 'cancelled' : 'failed')
         const reason = abortError(signal)
         // The job was accepted: it may run (and bill) until the cancel lands.
         if (!(reason instanceof AbortError)) throw markMayHaveBeenCharged(notRetryable(reason))
-        throw new AbortError(`${spec.provider} ${spec.model}: aborted by the caller; ${requested ? `cancel of job ${id} requested` : `job ${id} cannot be cancelled through the API and may still run`}`, {
+        const fate = detached
+          ? `job ${id} goes on and reports to its webhook`
+          : requested
+            ? `cancel of job ${id} requested`
+            : `job ${id} cannot be cancelled through the API and may still run`
+        throw new AbortError(`${spec.provider} ${spec.model}: aborted by the caller; ${fate}`, {
           provider: spec.provider,
           model: spec.model,
           requestId: id,
@@ -267,59 +346,135 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
       let interval = baseInterval
       let fresh = submitted.snapshot
       let hint = boundHint(fresh?.pollAfterMs)
+      // The fast first check: right after the submit (or the provider's short delay), then the cadence.
+      let next: number | undefined = spec.firstPollAfterMs ?? DEFAULT_JOB_OPTIONS.firstPollAfterMs
       let lastKey: string | undefined
       let failures = 0
+      // The answer of the fast first check does not count as "nothing changed" for the backoff.
+      let fastCheck = true
+      let lenient = true
+      let streamPending = spec.statusStream !== undefined && runnerOptions.stream !== undefined
+
+      /** Reports a snapshot; the result when the job succeeded. @throws the job's failure. */
+      const observe = (snapshot: JobSnapshot<T>): { result: T } | undefined => {
+        const key = `${snapshot.state}|${snapshot.position ?? ''}|${snapshot.progress ?? ''}`
+        if (key !== lastKey) {
+          lastKey = key
+          interval = baseInterval
+          if (snapshot.state === 'queued' || snapshot.state === 'running') emit(snapshot.state, snapshot)
+        } else if (!lenient) {
+          interval = Math.min(maxInterval, interval * DEFAULT_JOB_OPTIONS.backoffFactor)
+        }
+        if (snapshot.state === 'succeeded') {
+          if (snapshot.result === undefined) {
+            emit('failed', snapshot)
+            throw new JobFailedError(`${spec.provider} ${spec.model}: job ${id} succeeded without output`, { provider: spec.provider, model: spec.model, requestId: id })
+          }
+          emit('completed', snapshot)
+          logger.debug({ event: 'job.completed', ...who, elapsedMs: clock.now() - started }, 'job completed')
+          return { result: snapshot.result }
+        }
+        if (snapshot.state === 'failed' || snapshot.state === 'canceled') {
+          emit('failed', snapshot)
+          throw notRetryable(
+            snapshot.error ??
+              new JobFailedError(`${spec.provider} ${spec.model}: job ${id} ${snapshot.state === 'canceled' ? 'was cancelled by the provider' : 'failed'}`, {
+                provider: spec.provider,
+                model: spec.model,
+                requestId: id,
+              }),
+          )
+        }
+        return undefined
+      }
+
+      /**
+       * Follows the status stream until the job ends, the stream ends or it fails. Returns the
+       * result, `'poll'` (poll at once: the job ended, or the stream is gone and polling takes
+       * over), or throws the job's failure.
+       */
+      const follow = async (stream: JobStatusStream<T>): Promise<{ result: T } | 'poll'> => {
+        const done = new AbortController()
+        const streamSignal = AbortSignal.any([waitSignal, done.signal])
+        let failure: { error: unknown } | undefined
+        try {
+          const outcome = await runnerOptions.stream!({ url: stream.url(id), headers: { accept: 'text/event-stream', ...stream.headers }, signal: streamSignal }, async (res) => {
+            if (res.status !== 200) throw new Error(`status stream answered HTTP ${res.status}`)
+            const parser = new SseParser()
+            const decoder = new TextDecoder()
+            for await (const chunk of res.body) {
+              for (const event of parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }))) {
+                const update = stream.parse(event)
+                if (update === undefined) continue
+                if (update === 'ended') return 'ended' as const
+                try {
+                  const got = observe(update)
+                  if (got) return got
+                } catch (error) {
+                  // The job's own failure, not the stream's: thrown after the stream is closed.
+                  failure = { error }
+                  return 'failed' as const
+                }
+              }
+            }
+            return 'closed' as const
+          })
+          if (outcome === 'failed') throw failure!.error
+          if (outcome === 'ended') return 'poll'
+          if (outcome !== 'closed') return outcome
+          logger.warn({ event: 'job.stream_fallback', ...who, reason: 'stream ended before the job' }, 'status stream ended early; polling')
+          return 'poll'
+        } catch (error) {
+          if (failure) throw failure.error
+          if (signal.aborted || expired.signal.aborted) throw error
+          logger.warn({ event: 'job.stream_fallback', ...who, reason: error instanceof Error ? error.message : String(error) }, 'status stream failed; polling')
+          return 'poll'
+        } finally {
+          done.abort()
+        }
+      }
+
       try {
-        // Bounded: every iteration sleeps at least minPollIntervalMs and the loop ends at the deadline.
+        // Bounded: every iteration sleeps at least minPollIntervalMs (the fast first check and
+        // the one poll after a stream aside) and the loop ends at the deadline.
         for (;;) {
           if (fresh !== undefined) {
             const snapshot = fresh
             fresh = undefined
-            const key = `${snapshot.state}|${snapshot.position ?? ''}|${snapshot.progress ?? ''}`
-            if (key !== lastKey) {
-              lastKey = key
-              interval = baseInterval
-              if (snapshot.state === 'queued' || snapshot.state === 'running') emit(snapshot.state, snapshot)
-            } else {
-              interval = Math.min(maxInterval, interval * DEFAULT_JOB_OPTIONS.backoffFactor)
-            }
-            if (snapshot.state === 'succeeded') {
-              if (snapshot.result === undefined) {
-                emit('failed', snapshot)
-                throw new JobFailedError(`${spec.provider} ${spec.model}: job ${id} succeeded without output`, { provider: spec.provider, model: spec.model, requestId: id })
-              }
-              emit('completed', snapshot)
-              logger.debug({ event: 'job.completed', ...who, elapsedMs: clock.now() - started }, 'job completed')
-              return snapshot.result
-            }
-            if (snapshot.state === 'failed' || snapshot.state === 'canceled') {
-              emit('failed', snapshot)
-              throw notRetryable(
-                snapshot.error ??
-                  new JobFailedError(`${spec.provider} ${spec.model}: job ${id} ${snapshot.state === 'canceled' ? 'was cancelled by the provider' : 'failed'}`, {
-                    provider: spec.provider,
-                    model: spec.model,
-                    requestId: id,
-                  }),
-              )
-            }
+            const got = observe(snapshot)
+            if (got) return got.result
           }
           const remaining = deadline - clock.now()
           if (remaining <= 0 || expired.signal.aborted) {
             return giveUp(
               'timeout',
-              new TimeoutError(`${spec.provider} ${spec.model}: job ${id} did not finish within ${timeoutMs} ms; its cancel was requested. Raise jobTimeoutMs for slow models.`, {
-                provider: spec.provider,
-                model: spec.model,
-                requestId: id,
-                retryable: false,
-              }),
+              new TimeoutError(
+                `${spec.provider} ${spec.model}: job ${id} did not finish within ${timeoutMs} ms; ${detached ? 'it goes on and reports to its webhook' : 'its cancel was requested'}. Raise jobTimeoutMs for slow models.`,
+                { provider: spec.provider, model: spec.model, requestId: id, retryable: false },
+              ),
             )
           }
-          const wait = hint ?? interval
+          if (streamPending) {
+            streamPending = false
+            try {
+              const got = await follow(spec.statusStream!)
+              if (got !== 'poll') return got.result
+            } catch (error) {
+              if (signal.aborted) return aborted()
+              if (expired.signal.aborted) continue
+              throw error
+            }
+            // The job ended, or the stream is gone: read the job now, then poll at the cadence.
+            next = 0
+          }
+          const wait = next ?? hint ?? interval
+          lenient = fastCheck
+          fastCheck = false
+          next = undefined
           hint = undefined
           try {
-            await clock.sleep(Math.min(wait, remaining), waitSignal)
+            if (wait > 0) await clock.sleep(Math.min(wait, remaining), waitSignal)
+            else if (waitSignal.aborted) throw waitSignal.reason
             fresh = await spec.poll(id, waitSignal)
             hint = boundHint(fresh.pollAfterMs)
             failures = 0
@@ -354,7 +509,7 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
  * a provider that ignores its signal is given {@link DEFAULT_JOB_OPTIONS}.submitSettleMs, then
  * left behind: if its submit is accepted after all, `onLate` gets the job (to cancel it).
  */
-async function submitWithin<T>(spec: JobSpec<T>, signal: AbortSignal, onLate: (job: SubmittedJob<T>) => void): Promise<SubmittedJob<T>> {
+async function submitWithin<T>(spec: JobSpec<T>, signal: AbortSignal, onLate: (job: SubmittedJob<T>) => Promise<void> | undefined): Promise<SubmittedJob<T>> {
   if (signal.aborted) throw abortError(signal)
   const submitting = spec.submit(signal)
   let gaveUp = false
@@ -364,17 +519,25 @@ async function submitWithin<T>(spec: JobSpec<T>, signal: AbortSignal, onLate: (j
     onAbort = () => {
       grace = setTimeout(() => {
         gaveUp = true
+        // Until the submit settles its job id is unknown: pendingCancellations() waits for it
+        // (bounded), so a CLI exiting after Ctrl-C still cancels a job accepted late.
+        let bound: ReturnType<typeof setTimeout> | undefined
+        const limit = new Promise<void>((resolve) => {
+          bound = setTimeout(resolve, DEFAULT_JOB_OPTIONS.lateSubmitMs)
+          bound.unref?.()
+        })
+        trackInBackground(
+          Promise.race([submitting.then((job) => onLate(job), () => undefined), limit]).then(
+            () => clearTimeout(bound),
+            () => clearTimeout(bound),
+          ),
+        )
         reject(abortError(signal))
       }, DEFAULT_JOB_OPTIONS.submitSettleMs)
     }
     signal.addEventListener('abort', onAbort, { once: true })
   })
-  submitting.then(
-    (job) => {
-      if (gaveUp) onLate(job)
-    },
-    () => {},
-  )
+  submitting.catch(() => {})
   cut.catch(() => {})
   try {
     return await Promise.race([submitting, cut])

@@ -198,7 +198,13 @@ export class ProviderRegistry {
       apiKey,
       baseUrl,
       http,
-      jobs: createJobRunner({ clock: this.clock, logger: this.logger, timeoutMs: this.settings.jobTimeoutMs }),
+      jobs: createJobRunner({
+        clock: this.clock,
+        logger: this.logger,
+        timeoutMs: this.settings.jobTimeoutMs,
+        // Status streams (fal) go through the same transport: dispatcher, user-agent, body timeouts.
+        stream: (req, consume) => this.transport.stream({ ...req, method: 'GET', userAgentProduct }, consume),
+      }),
       logger: this.logger,
       clock: this.clock,
       env: this.settings.env,

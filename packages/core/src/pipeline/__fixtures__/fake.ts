@@ -101,7 +101,10 @@ export function remoteJobs() {
  * recorded in `remote`: submit `k` is job `job-k`, and every `pollsPerJob`-th poll reports the
  * job succeeded with one image at `https://img.fake/<job id>.png` (expiring in an hour).
  */
-export function fakeAsyncPlugin(remote: ReturnType<typeof remoteJobs>, options: { pollsPerJob?: number; extra?: Partial<ProviderPlugin> } = {}): ProviderPlugin & { calls: NormalizedRequest[] } {
+export function fakeAsyncPlugin(
+  remote: ReturnType<typeof remoteJobs>,
+  options: { pollsPerJob?: number; firstPollAfterMs?: number; extra?: Partial<ProviderPlugin> } = {},
+): ProviderPlugin & { calls: NormalizedRequest[] } {
   const pollsPerJob = options.pollsPerJob ?? 2
   return fakePlugin(undefined, {
     ...options.extra,
@@ -112,6 +115,7 @@ export function fakeAsyncPlugin(remote: ReturnType<typeof remoteJobs>, options: 
             provider: 'fake',
             model: req.modelId,
             pollIntervalMs: 5,
+            firstPollAfterMs: options.firstPollAfterMs,
             submit: () => {
               remote.submits.push(req.prompt)
               return Promise.resolve({ id: `job-${remote.submits.length}` })
