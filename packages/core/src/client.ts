@@ -23,6 +23,9 @@ import { priceRequest } from './cost/estimate.js'
 import type { CostEstimate } from './cost/price.js'
 import { RateLimiter, rateLimitBucket } from './pipeline/rate-limit.js'
 import type { JobJournal, JournalCallInfo } from './jobs/job-journal.js'
+import { checkImageRequest } from './inputs/check-inputs.js'
+import { MAX_INPUT_BYTES, resolveInputs, type ResolvedInputs } from './inputs/image-input.js'
+import { downloadImage } from './http/download.js'
 
 /** Options of {@link LLMKitClient}. */
 export interface LLMKitClientOptions extends BuiltinOptions {
@@ -213,7 +216,7 @@ export class LLMKitClient {
       options.rateLimit === false ? undefined : new RateLimiter({ ...options.rateLimit, bucketOf: (plugin) => rateLimitBucket(plugin.id, this.#registry.apiKeyOf(plugin)) })
     // One download trust per client (its configuration), for fresh responses and cache hits alike.
     this.#downloadsFor = downloadTrust({ registry: this.#registry, transport: this.#transport, downloads: options.downloads, customDispatcher: options.transport?.dispatcher !== undefined })
-    this.#builtins = builtinMiddleware(options, { rateLimiter: this.#rateLimiter, jobJournal: options.jobJournal, downloadsFor: this.#downloadsFor })
+    this.#builtins = builtinMiddleware(options, { rateLimiter: this.#rateLimiter, jobJournal: options.jobJournal, downloadsFor: this.#downloadsFor, imageModels: () => this.#imageModels() })
     for (const mw of options.middleware ?? []) this.use(mw)
   }
 
@@ -303,7 +306,16 @@ export class LLMKitClient {
     const model = registry.resolve(req.model)
     // Fail on a missing key now, before any middleware or network work.
     registry.providerFor(model.plugin, model.modelId)
+    // Images are read (and https ones fetched) once per generation, after the cheap checks of
+    // their shape against the model, so a text-only model or a wrong count costs no download.
+    let inputs: ResolvedInputs | undefined
+    if ((req.images?.length ?? 0) > 0 || req.mask !== undefined) {
+      checkImageRequest(req, model.modelId, model.capabilities, () => {}, () => this.#imageModels())
+      const download = this.#downloadsFor({ providerId: model.plugin.id, model })
+      inputs = await resolveInputs(req, async (url, inputSignal) => (await downloadImage(url, { ...download, signal: inputSignal, maxBytes: Math.min(download.maxBytes ?? MAX_INPUT_BYTES, MAX_INPUT_BYTES) })).bytes, signal)
+    }
     const ctx = createContext({
+      inputs,
       request: req,
       model,
       normalized: undefined,
@@ -314,7 +326,7 @@ export class LLMKitClient {
       onProgress: options.onProgress,
       jobTimeoutMs: options.jobTimeoutMs,
       part: undefined,
-      metadata: options.idempotencyKey === undefined ? {} : { jobJournal: { callKey: options.idempotencyKey, request: req.toJSON(), jobTimeoutMs: options.jobTimeoutMs, mode } satisfies JournalCallInfo },
+      metadata: options.idempotencyKey === undefined ? {} : { jobJournal: { callKey: options.idempotencyKey, request: journalForm(req, inputs), jobTimeoutMs: options.jobTimeoutMs, mode } satisfies JournalCallInfo },
       resolve: (id) => registry.resolve(id),
     })
     const response = await this.#getPipeline()(ctx)
@@ -393,6 +405,14 @@ export class LLMKitClient {
     return this.#registry.plugins
   }
 
+  /** Ids of installed models that take input images, for the hint of a text-only model. */
+  #imageModels(): string[] {
+    return this.#registry
+      .listModels()
+      .filter((m) => m.capabilities.imageInputs !== undefined && Object.keys(m.capabilities.imageInputs.operations).length > 0)
+      .map((m) => `${m.provider}:${m.capabilities.id}`)
+  }
+
   #ensureReady(): Promise<void> {
     this.#ready ??= discoverProviders(this.#options.importer).then(
       (plugins) => this.#registry.register(plugins),
@@ -419,4 +439,14 @@ export class LLMKitClient {
     )
     return this.#pipeline
   }
+}
+
+/**
+ * The request as the job journal stores it: JSON, so input images (Blobs and fetched URLs alike)
+ * are written as the `data:` URLs of the bytes that were sent, and a resumed call sends the same.
+ */
+function journalForm(req: ImageGenerationRequest, inputs: ResolvedInputs | undefined): ImageGenerationRequestInit {
+  const plain = req.toJSON()
+  if (inputs === undefined) return plain
+  return { ...plain, images: inputs.images.map((image) => image.toDataUrl()), ...(inputs.mask === undefined ? {} : { mask: inputs.mask.toDataUrl() }) }
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { InvalidRequestError, LLMKitError } from './errors.js'
+import { sniffImageType } from './media.js'
+import { acceptImageInput, IMAGE_OPERATIONS, type ImageInput, type ImageOperation } from './inputs/image-input.js'
 
 /** The five named sizes of the seed API; any other `'WxH'` string is accepted too. */
 export const ImageSize = {
@@ -155,7 +157,14 @@ export const requestFieldSchemas = {
   negative_prompt: text('negative_prompt'),
   seed: z.number().int('seed must be a whole number').min(0, 'seed must be 0 or more').max(MAX_SEED, `seed must be at most ${MAX_SEED}`),
   provider_options: z.record(z.string(), z.unknown()),
+  strength: z.number().min(0, 'strength must be 0 to 1').max(1, 'strength must be 0 to 1 (1 lets the result move furthest from the source)'),
+  operation: z.enum(IMAGE_OPERATIONS as [ImageOperation, ...ImageOperation[]], {
+    error: `operation must be one of ${IMAGE_OPERATIONS.join(', ')}`,
+  }),
 } as const
+
+/** Most input images one request carries (OpenAI's GPT image edits take 16). */
+export const MAX_INPUT_IMAGES = 16
 
 /** The plain-object form of a request, accepted by `client.generateImage({...})`. */
 export interface ImageGenerationRequestInit {
@@ -187,12 +196,21 @@ export interface ImageGenerationRequestInit {
   seed?: number | undefined
   /** Provider-specific settings, passed through after validation against the model's table. */
   provider_options?: Record<string, unknown> | undefined
+  /** Source or reference images, in order: bytes, a Blob, a `data:` URL or an `https:` URL. */
+  images?: readonly ImageInput[] | undefined
+  /** The mask of an edit or inpaint (rules per model: alpha or white-on-black, same size). */
+  mask?: ImageInput | undefined
+  /** How far the result may move from the source image, 0-1 (image-to-image). */
+  strength?: number | undefined
+  /** What to do with the images; the model's first offered operation when left out. */
+  operation?: ImageOperation | undefined
 }
 
 /** zod schema of {@link ImageGenerationRequestInit}; unknown keys are an error, never dropped. */
 export const imageGenerationRequestSchema = z.strictObject({
   model: requestFieldSchemas.model,
-  prompt: requestFieldSchemas.prompt,
+  // Checked after parsing: a variation needs none (see ImageGenerationRequest.from).
+  prompt: z.string().optional(),
   n: requestFieldSchemas.n.optional(),
   size: requestFieldSchemas.size.optional(),
   quality: requestFieldSchemas.quality.optional(),
@@ -205,6 +223,10 @@ export const imageGenerationRequestSchema = z.strictObject({
   negative_prompt: requestFieldSchemas.negative_prompt.optional(),
   seed: requestFieldSchemas.seed.optional(),
   provider_options: requestFieldSchemas.provider_options.optional(),
+  images: z.array(z.unknown()).max(MAX_INPUT_IMAGES, `images takes at most ${MAX_INPUT_IMAGES} images`).optional(),
+  mask: z.unknown().optional(),
+  strength: requestFieldSchemas.strength.optional(),
+  operation: requestFieldSchemas.operation.optional(),
 })
 
 function check<K extends keyof typeof requestFieldSchemas>(field: K, value: unknown): z.output<(typeof requestFieldSchemas)[K]> {
@@ -391,6 +413,14 @@ export class ImageGenerationRequest {
   readonly seed: number | undefined
   /** Provider-specific settings. */
   readonly provider_options: Readonly<Record<string, unknown>> | undefined
+  /** Source or reference images, in order. */
+  readonly images: readonly ImageInput[] | undefined
+  /** The mask. */
+  readonly mask: ImageInput | undefined
+  /** How far the result may move from the source, 0-1. */
+  readonly strength: number | undefined
+  /** What to do with the images. */
+  readonly operation: ImageOperation | undefined
 
   constructor(model: string, prompt: string) {
     this.model = check('model', model).trim()
@@ -407,7 +437,22 @@ export class ImageGenerationRequest {
     this.negative_prompt = undefined
     this.seed = undefined
     this.provider_options = undefined
+    this.images = undefined
+    this.mask = undefined
+    this.strength = undefined
+    this.operation = undefined
     Object.freeze(this)
+  }
+
+  /**
+   * A variation of an image: new images like it, without a prompt (dall-e-2).
+   * @example
+   * ```ts
+   * const request = ImageGenerationRequest.variation('dall-e-2', await readImageFile('cat.png')).with_n(3)
+   * ```
+   */
+  static variation(model: string, image: ImageInput): ImageGenerationRequest {
+    return copyRequest(variationBase(check('model', model).trim()), { images: Object.freeze([acceptImageInput(image, 'image')]), operation: 'variation' })
   }
 
   /**
@@ -431,7 +476,16 @@ export class ImageGenerationRequest {
       throw new InvalidRequestError(`Invalid ${param ?? 'request'}: ${message}`, { param })
     }
     const d = parsed.data
-    return copyRequest(new ImageGenerationRequest(d.model, d.prompt), {
+    const variation = d.operation === 'variation'
+    // A variation draws from its image alone; every other request needs a prompt.
+    const base = variation && (d.prompt === undefined || d.prompt === '')
+      ? variationBase(d.model)
+      : new ImageGenerationRequest(d.model, d.prompt as string)
+    return copyRequest(base, {
+      images: d.images === undefined ? undefined : Object.freeze(d.images.map((input, i) => acceptImageInput(input, `images.${i}`))),
+      mask: d.mask === undefined ? undefined : acceptImageInput(d.mask, 'mask'),
+      strength: d.strength,
+      operation: d.operation,
       n: d.n,
       size: d.size,
       quality: d.quality,
@@ -519,15 +573,59 @@ export class ImageGenerationRequest {
     return copyRequest(this, { provider_options: merged })
   }
 
-  /** The plain-object form, with unset fields left out. */
+  /**
+   * Adds an input image (repeatable; order kept): the source of an edit or image-to-image, or a
+   * reference. Bytes (`Uint8Array`, `Buffer`), a `Blob`, a `data:` URL or an `https:` URL (fetched
+   * under the client's download rules). Bytes are copied, so changing them later changes nothing.
+   */
+  with_image(input: ImageInput): ImageGenerationRequest {
+    const images = [...(this.images ?? [])]
+    if (images.length >= MAX_INPUT_IMAGES) throw new InvalidRequestError(`Invalid images: at most ${MAX_INPUT_IMAGES} images per request`, { param: 'images' })
+    images.push(acceptImageInput(input, `images.${images.length}`))
+    return copyRequest(this, { images: Object.freeze(images) })
+  }
+
+  /** The mask of an edit or inpaint: per model, transparent pixels (OpenAI) or white on black mark the area to repaint. */
+  with_mask(input: ImageInput): ImageGenerationRequest {
+    return copyRequest(this, { mask: acceptImageInput(input, 'mask') })
+  }
+
+  /** How far the result may move from the source image: 0 keeps it, 1 ignores it (image-to-image). */
+  with_strength(strength: number): ImageGenerationRequest {
+    return copyRequest(this, { strength: check('strength', strength) })
+  }
+
+  /** What to do with the images (`'edit'`, `'inpaint'`, `'image-to-image'`, ...); by default the model's first offered operation. */
+  with_operation(operation: ImageOperation): ImageGenerationRequest {
+    return copyRequest(this, { operation: check('operation', operation) })
+  }
+
+  /**
+   * The plain-object form, with unset fields left out. Byte inputs are written as `data:` URLs so
+   * the form survives JSON; Blobs stay Blobs (read them with `resolveInputs` first to store them).
+   */
   toJSON(): ImageGenerationRequestInit {
     const out: ImageGenerationRequestInit = { model: this.model, prompt: this.prompt }
-    for (const key of ['n', 'size', 'quality', 'style', 'format', 'aspect_ratio', 'output_format', 'output_compression', 'background', 'negative_prompt', 'seed', 'provider_options'] as const) {
+    if (this.images !== undefined) out.images = this.images.map(inputToJSON)
+    if (this.mask !== undefined) out.mask = inputToJSON(this.mask)
+    for (const key of ['n', 'size', 'quality', 'style', 'format', 'aspect_ratio', 'output_format', 'output_compression', 'background', 'negative_prompt', 'seed', 'provider_options', 'strength', 'operation'] as const) {
       if (this[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = this[key]
     }
     return out
   }
 
+}
+
+/** A request with no prompt, for a variation (the constructor refuses an empty prompt). */
+function variationBase(model: string): ImageGenerationRequest {
+  const base = copyRequest(new ImageGenerationRequest(model, 'variation'), { operation: 'variation' })
+  return Object.freeze(Object.assign(Object.create(ImageGenerationRequest.prototype) as ImageGenerationRequest, base, { prompt: '' }))
+}
+
+function inputToJSON(input: ImageInput): ImageInput {
+  if (!(input instanceof Uint8Array)) return input
+  const type = sniffImageType(input) ?? 'application/octet-stream'
+  return `data:${type};base64,${Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('base64')}`
 }
 
 function copyRequest(

@@ -86,17 +86,18 @@ export const BUILTIN_ORDER = Object.freeze([
  * `shared.rateLimiter` is the limiter to use (the client passes one it also feeds provider
  * answers to); without it one is made from `options.rateLimit`. `shared.jobJournal` is the
  * client's job journal: the budget does not count again a job it resumes. `shared.downloadsFor`
- * is the client's download trust, given to the images of a cache hit.
+ * is the client's download trust, given to the images of a cache hit. `shared.imageModels` lists
+ * the installed models that take images, for the error of a text-only model.
  *
  * @throws TypeError naming a bad option.
  */
-export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter?: RateLimiter | undefined; jobJournal?: JobJournal | undefined } & CacheShared = {}): Middleware[] {
+export function builtinMiddleware(options: BuiltinOptions, shared: { rateLimiter?: RateLimiter | undefined; jobJournal?: JobJournal | undefined; imageModels?: (() => readonly string[]) | undefined } & CacheShared = {}): Middleware[] {
   const on = <T>(value: T | false | undefined): value is T | undefined => value !== false
   const stack: Middleware[] = []
   if (options.logging !== false) stack.push(logging())
   if (on(options.timeout)) stack.push(totalTimeout(options.timeout))
   if (on(options.fallback)) stack.push(fallback(options.fallback))
-  stack.push(validateCapabilities({ unsupported: options.unsupported }))
+  stack.push(validateCapabilities({ unsupported: options.unsupported, imageModels: shared.imageModels }))
   if (options.cache !== undefined && options.cache !== false) stack.push(cache(options.cache === true ? {} : options.cache, { downloadsFor: shared.downloadsFor }))
   stack.push(budgetCheck({ budget: options.budget, prices: options.prices, jobJournal: shared.jobJournal }))
   if (on(options.splitN)) stack.push(splitN(options.splitN))

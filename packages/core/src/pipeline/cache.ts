@@ -105,6 +105,10 @@ export function createMemoryCacheStore(options: { maxEntries?: number | undefine
  * The cache key: a hash of the normalized request (what the provider receives: model, prompt,
  * every setting and provider option) plus the requested format. Never the API key.
  */
+function digest(image: { readonly bytes: Uint8Array }): string {
+  return createHash('sha256').update(image.bytes).digest('hex')
+}
+
 export function cacheKey(ctx: GenerationContext): string {
   const r = requireNormalized(ctx, 'cache')
   const sortedOptions = Object.fromEntries(Object.entries(r.providerOptions).sort(([a], [b]) => (a < b ? -1 : 1)))
@@ -126,6 +130,10 @@ export function cacheKey(ctx: GenerationContext): string {
     // Appended only when set, so keys of requests without them (already stored) stay the same.
     ...(r.outputFormat !== undefined || r.outputCompression !== undefined || r.background !== undefined
       ? [{ outputFormat: r.outputFormat ?? null, outputCompression: r.outputCompression ?? null, background: r.background ?? null }]
+      : []),
+    // Inputs by content hash: the same bytes hit, whatever form they came in; bytes never enter the key.
+    ...(r.operation !== undefined && r.operation !== 'generate'
+      ? [{ operation: r.operation, images: (r.images ?? []).map(digest), mask: r.mask === undefined ? null : digest(r.mask), strength: r.strength ?? null }]
       : []),
   ])
   return createHash('sha256').update(material).digest('hex')

@@ -4,6 +4,7 @@ import type { Clock, Logger } from '../logger.js'
 import type { ProgressListener } from '../progress.js'
 import type { NormalizedRequest } from '../registry/plugin.js'
 import type { ResolvedModel } from '../registry/resolve-model.js'
+import type { ResolvedInputs } from '../inputs/image-input.js'
 
 /** The state one generation carries through the middleware pipeline. */
 export interface GenerationContext {
@@ -35,6 +36,11 @@ export interface GenerationContext {
   readonly jobTimeoutMs: number | undefined
   /** Which part of a split request this context is (0-based); undefined when not split. */
   readonly part: number | undefined
+  /**
+   * The request's input images, read and sniffed once per generation (https inputs fetched under
+   * the client's download rules); undefined when the request has none.
+   */
+  readonly inputs?: ResolvedInputs | undefined
   /** Per-middleware scratch space: write only under your middleware's own name. */
   readonly metadata: Record<string, unknown>
   /** Resolves another model id with this client's registry (fallback uses it). */

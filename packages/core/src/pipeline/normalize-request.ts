@@ -3,6 +3,8 @@ import type { ImageGenerationRequest } from '../request.js'
 import { DEFAULT_MAX_PROMPT_LENGTH, type ModelCapabilities, type ProviderOptionType, type SizeSpec } from '../registry/capabilities.js'
 import type { NormalizedRequest } from '../registry/plugin.js'
 import type { Warning } from '../warnings.js'
+import { checkImageRequest, checkInputLimits } from '../inputs/check-inputs.js'
+import type { ResolvedInputs } from '../inputs/image-input.js'
 
 /** What to do with a setting the model cannot honor. */
 export type UnsupportedPolicy = 'warn' | 'error'
@@ -13,6 +15,14 @@ export interface Normalized {
   request: NormalizedRequest
   /** What was mapped or dropped. */
   warnings: Warning[]
+}
+
+/** Optional inputs of {@link normalizeRequest}. */
+export interface NormalizeExtras {
+  /** The request's images, read once per generation; absent: only their count and shape are checked (cost estimates). */
+  inputs?: ResolvedInputs | undefined
+  /** Ids of models that take images, for the error of a text-only model. */
+  imageModels?: (() => readonly string[]) | undefined
 }
 
 interface Size {
@@ -159,7 +169,7 @@ function sizeForRatioInRange(spec: Extract<SizeSpec, { kind: 'range' }>, ratio: 
  *
  * @throws {@link UnsupportedCapabilityError} under policy `'error'`; {@link InvalidRequestError}.
  */
-export function normalizeRequest(request: ImageGenerationRequest, modelId: string, caps: ModelCapabilities, policy: UnsupportedPolicy): Normalized {
+export function normalizeRequest(request: ImageGenerationRequest, modelId: string, caps: ModelCapabilities, policy: UnsupportedPolicy, extras: NormalizeExtras = {}): Normalized {
   const warnings: Warning[] = []
   const who = `${modelId}`
   const unsupported = (setting: string, requested: unknown, why: string) => {
@@ -181,6 +191,10 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
     }
     warnings.push({ type: 'mapped', setting, message: `${who} ${why}: used ${String(used)} instead of ${String(requested)}`, requested, used })
   }
+
+  const imageRequest = checkImageRequest(request, modelId, caps, unsupported, extras.imageModels)
+  const inputs = extras.inputs
+  if (inputs !== undefined && caps.imageInputs !== undefined && imageRequest.operation !== 'generate') checkInputLimits(inputs, modelId, caps.imageInputs)
 
   const maxPromptLength = caps.maxPromptLength ?? DEFAULT_MAX_PROMPT_LENGTH
   for (const [param, text] of [['prompt', request.prompt], ['negative_prompt', request.negative_prompt]] as const) {
@@ -343,7 +357,7 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
       modelId,
       wireModel: caps.wireId,
       capabilities: caps,
-      prompt: request.prompt,
+      prompt: imageRequest.sendPrompt ? request.prompt : '',
       n: request.n ?? 1,
       size,
       aspectRatio,
@@ -356,6 +370,10 @@ export function normalizeRequest(request: ImageGenerationRequest, modelId: strin
       outputCompression,
       background,
       providerOptions: Object.freeze(providerOptions),
+      operation: imageRequest.operation,
+      images: imageRequest.operation === 'generate' ? Object.freeze([]) : (inputs?.images ?? Object.freeze([])),
+      mask: imageRequest.operation === 'generate' ? undefined : inputs?.mask,
+      strength: imageRequest.strength,
     }),
     warnings,
   }

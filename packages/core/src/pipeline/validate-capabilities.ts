@@ -6,6 +6,8 @@ import { guessedWarning } from '../registry/capabilities.js'
 export interface ValidateCapabilitiesOptions {
   /** Settings the model cannot honor: dropped with a warning, or an error. @defaultValue 'warn' */
   unsupported?: UnsupportedPolicy | undefined
+  /** Ids of installed models that take images, named when a text-only model gets images. */
+  imageModels?: (() => readonly string[]) | undefined
 }
 
 /**
@@ -17,7 +19,7 @@ export function validateCapabilities(options: ValidateCapabilitiesOptions = {}):
   const policy = options.unsupported ?? 'warn'
   if (policy !== 'warn' && policy !== 'error') throw new TypeError(`Expected \`unsupported\` to be 'warn' or 'error', got ${String(policy)}.`)
   return async function validateCapabilitiesMiddleware(ctx, next) {
-    const { request, warnings } = normalizeRequest(ctx.request, ctx.model.modelId, ctx.model.capabilities, policy)
+    const { request, warnings } = normalizeRequest(ctx.request, ctx.model.modelId, ctx.model.capabilities, policy, { inputs: ctx.inputs, imageModels: options.imageModels })
     // A model opened outside its provider's table says so on every response (never an error).
     const guessed = guessedWarning(ctx.model.modelId, ctx.model.capabilities)
     if (guessed !== undefined) warnings.unshift(guessed)

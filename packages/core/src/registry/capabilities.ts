@@ -23,6 +23,50 @@ export const sizeSpecSchema = z.discriminatedUnion('kind', [
   /** Only aspect ratios; the service picks the pixels (about one megapixel). */
   z.object({ kind: z.literal('aspect'), values: z.array(ratioString).min(1) }),
 ])
+/** Limits of one operation a model offers on input images. */
+export const imageOperationSpecSchema = z.strictObject({
+  /** Fewest input images. @defaultValue 1 */
+  minImages: z.number().int().min(1).optional(),
+  /** Most input images. */
+  maxImages: z.number().int().min(1),
+  /** `required`: the operation needs a mask; `optional`: it takes one; absent: a mask is refused. */
+  mask: z.enum(['required', 'optional']).optional(),
+  /** Whether `strength` is honored; otherwise a strength follows the `unsupported` policy. */
+  strength: z.boolean().optional(),
+  /** `required` (default), `optional`, or `none`: no prompt is sent (a variation). */
+  prompt: z.enum(['required', 'optional', 'none']).optional(),
+})
+
+/**
+ * What a model does with input images, as data: the operations it offers with their limits, the
+ * input types and sizes it takes, and its mask rules. The core checks requests against it before
+ * any call and `llmkit models` lists it; a row without it is text-only.
+ */
+export const imageInputsSchema = z.strictObject({
+  /** Operations the model (endpoint) offers, with their limits. */
+  operations: z.partialRecord(z.enum(['edit', 'inpaint', 'outpaint', 'image-to-image', 'variation', 'reference']), imageOperationSpecSchema),
+  /** `false`: the model needs an input image (FLUX Kontext); a text-only request fails before the network. @defaultValue true */
+  textToImage: z.boolean().optional(),
+  /** Input types accepted, sniffed from the bytes. */
+  mimeTypes: z.array(z.enum(['image/png', 'image/jpeg', 'image/webp'])).min(1),
+  /** Largest input in bytes (each image and the mask). */
+  maxBytes: z.number().int().positive(),
+  /** Shortest side in pixels. */
+  minSide: z.number().int().positive().optional(),
+  /** Longest side in pixels. */
+  maxSide: z.number().int().positive().optional(),
+  /** Largest width × height. */
+  maxPixels: z.number().int().positive().optional(),
+  /** Inputs must be square (dall-e-2). */
+  square: z.boolean().optional(),
+  /**
+   * Mask rules. `sameSize`: the mask has the first image's pixel size. `kind`: `alpha` marks the
+   * area with transparent pixels (the mask needs an alpha channel: OpenAI); `luminance` marks it
+   * in white on black (Stability, Recraft, fal, Replicate).
+   */
+  mask: z.strictObject({ sameSize: z.boolean(), kind: z.enum(['alpha', 'luminance']) }).optional(),
+})
+
 /** See {@link sizeSpecSchema}. */
 export type SizeSpec = ModelCapabilities['sizes']
 
@@ -102,6 +146,8 @@ export const modelCapabilitiesSchema = z.strictObject({
   providerOptions: z.record(z.string().min(1), z.enum(PROVIDER_OPTION_TYPES)).optional(),
   /** `provider_options` keys without which the model cannot run (e.g. reference images). */
   requiredProviderOptions: z.array(z.string()).optional(),
+  /** Input images the model takes (editing, image-to-image, variations, references); absent: text only. */
+  imageInputs: imageInputsSchema.optional(),
   /** Documentation link for the row. */
   source: z.string().optional(),
   /**
@@ -124,6 +170,11 @@ type ReadonlyDeep<T> = T extends readonly (infer U)[] ? readonly ReadonlyDeep<U>
 
 /** See {@link modelCapabilitiesSchema}. Capability tables are `as const satisfies readonly ModelCapabilities[]`. */
 export type ModelCapabilities = ReadonlyDeep<z.input<typeof modelCapabilitiesSchema>>
+
+/** See {@link imageInputsSchema}. */
+export type ImageInputSpec = NonNullable<ModelCapabilities['imageInputs']>
+/** See {@link imageOperationSpecSchema}. */
+export type ImageOperationSpec = ReadonlyDeep<z.input<typeof imageOperationSpecSchema>>
 
 /** Parses a capability row, throwing a TypeError that names the model and the field. */
 export function parseModelCapabilities(row: unknown): ModelCapabilities {
