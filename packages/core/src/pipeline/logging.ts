@@ -129,7 +129,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
     const logger = redactorOf(target) !== undefined ? target : redactingLogger(target, redactorOf(ctx.logger))
     const base = { provider: ctx.providerId, model: ctx.model.modelId }
     const started = ctx.clock.now()
-    logger.info({ event: 'generation.start', ...base, n: ctx.request.n ?? 1, size: ctx.request.size, promptChars: ctx.request.prompt.length }, `${ctx.model.modelId}: generating`)
+    logger.info({ event: 'generation.start', ...base, n: ctx.request.n ?? 1, size: ctx.request.size, promptChars: ctx.request.prompt.length, ...(ctx.request.images === undefined ? {} : { inputImages: ctx.request.images.length, mask: ctx.request.mask !== undefined, operation: ctx.request.operation }) }, `${ctx.model.modelId}: generating`)
     try {
       const res = await next(ctx.derive({ logger }))
       const used = { provider: res.provider ?? ctx.providerId, model: res.model ?? ctx.model.modelId }
