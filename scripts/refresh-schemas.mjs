@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Re-extracts the vendored request schemas in test/conformance/schemas/ from upstream files on
+ * Re-extracts the vendored request schemas in packages/emulator/src/schemas/ from upstream files on
  * this machine (no network). Usage, from the repo root:
  *
  *   node scripts/refresh-schemas.mjs \
@@ -20,7 +20,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 
-const OUT = new URL('../test/conformance/schemas/', import.meta.url)
+const OUT = new URL('../packages/emulator/src/schemas/', import.meta.url)
 const today = new Date().toISOString().slice(0, 10)
 const { values: args } = parseArgs({
   options: Object.fromEntries(['openai', 'openai-commit', 'runway', 'runway-commit', 'runway-package', 'fal', 'fal-commit'].map((k) => [k, { type: 'string' }])),
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
 
 function write(name, schema) {
   writeFileSync(new URL(`${name}.json`, OUT), `${JSON.stringify(schema, null, 2)}\n`)
-  console.log(`wrote test/conformance/schemas/${name}.json`)
+  console.log(`wrote packages/emulator/src/schemas/${name}.json`)
 }
 
 // ---- OpenAI: JSON components, $refs inlined ------------------------------------------------

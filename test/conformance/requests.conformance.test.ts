@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { fromOpenApi30, vendoredSchema } from '@llmkit/emulator'
 import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { ModelCapabilities } from 'llmkit'
@@ -7,13 +7,14 @@ import { type CapturedBody, captureBodies, plugins, requestsFor, startCapture, s
 
 /**
  * Issue 12: every body the six providers send for every capability row validates against the
- * provider's own published request schema, vendored under ./schemas with its source and date
- * (refresh with scripts/refresh-schemas.mjs). A failure names the row, the request, the path
+ * provider's own published request schema, vendored with its source and date under
+ * packages/emulator/src/schemas (the emulator checks incoming bodies against the same files;
+ * refresh with scripts/refresh-schemas.mjs). A failure names the row, the request, the path
  * in the body and the rule it broke.
  */
 
 type Schema = Record<string, unknown> & { definitions: Record<string, AnySchema> }
-const schema = (name: string): Schema => JSON.parse(readFileSync(new URL(`./schemas/${name}.json`, import.meta.url), 'utf8')) as Schema
+const schema = (name: 'openai' | 'fal' | 'stability' | 'recraft' | 'runway' | 'replicate'): Schema => vendoredSchema(name) as Schema
 
 // OpenAPI 3.0 and the vendors' extensions (nullable, example, x-*) stay as published: not strict.
 const ajv = new Ajv({ strict: false, allErrors: true })
@@ -22,21 +23,6 @@ const formAjv = new Ajv({ strict: false, allErrors: true, coerceTypes: true })
 const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv
 addFormats(ajv)
 addFormats(formAjv)
-
-/**
- * OpenAPI 3.0's `nullable: true` as JSON Schema: ajv only reads it next to `type`, and OpenAI puts
- * it beside `anyOf` too. The vendored file stays as published; the translation happens here.
- */
-function fromOpenApi30(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(fromOpenApi30)
-  if (!node || typeof node !== 'object') return node
-  const { nullable, ...rest } = node as Record<string, unknown>
-  const out = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, fromOpenApi30(v)]))
-  if (nullable !== true) return out
-  if (typeof out['type'] === 'string') return { ...out, type: [out['type'], 'null'], ...(Array.isArray(out['enum']) ? { enum: [...(out['enum'] as unknown[]), null] } : {}) }
-  if (Array.isArray(out['anyOf'])) return { ...out, anyOf: [...(out['anyOf'] as unknown[]), { type: 'null' }] }
-  return { anyOf: [out, { type: 'null' }] }
-}
 
 const schemas = { openai: fromOpenApi30(schema('openai')) as Schema, fal: schema('fal'), stability: schema('stability'), recraft: schema('recraft'), runway: schema('runway'), replicate: schema('replicate') }
 for (const [name, s] of Object.entries(schemas)) ajv.addSchema(s as AnySchema, name)

@@ -25,7 +25,7 @@ function expectCall() {
 
 useNock()
 
-// CreateImageRequest.size in the vendored OpenAPI (test/conformance/schemas/openai.json): gpt-image-2 takes
+// CreateImageRequest.size in the vendored OpenAPI (packages/emulator/src/schemas/openai.json): gpt-image-2 takes
 // WIDTHxHEIGHT with both edges divisible by 16, aspect ratio between 1:3 and 3:1, at most 3840x2160 pixels.
 describe('gpt-image-2 custom sizes stay within 1:3 to 3:1 and its pixel and edge limits', () => {
   it('sends 3840x1280 (exactly 3:1) as asked, without a warning', async () => {

@@ -37,15 +37,9 @@ export const runwayErrorSchema = z.object({ error: z.string().nullish() })
 export const RUNWAY_REFERENCE_TAG = /^[A-Za-z][A-Za-z0-9_]{2,15}$/
 
 /**
- * Models whose SDK `ReferenceImage` type has `subject` ('object' | 'human'): in @runwayml/sdk
- * 4.20.1 only `GeminiImage3Pro` and `GeminiImage3_1Flash` (not `Gemini2_5Flash`).
- */
-export const RUNWAY_SUBJECT_MODELS: ReadonlySet<string> = new Set(['gemini_image3_pro', 'gemini_image3.1_flash'])
-
-/**
  * `provider_options.referenceImages`: `uri` is an HTTPS URL on a domain name or a data URI with
  * its mime type; `tag` can be cited in the prompt as `@tag` (SDK rule above); `subject` is checked
- * per model by the provider (`RUNWAY_SUBJECT_MODELS`).
+ * per model by the provider (`RUNWAY_REFERENCE_RULES`).
  */
 export const runwayReferenceImagesSchema = z
   .array(

@@ -36,6 +36,75 @@ const GEMINI_FLASH_EXTRA_SIZES = [
   '1024x4096', '4096x1024', '704x5632', '5632x704', '2048x8192', '8192x2048', '1408x11264', '11264x1408',
 ]
 
+/** muse_image's sizes (`auto`, sent without a size, lets the model frame it). */
+const MUSE_SIZES = ['2352x1008', '2016x1152', '1920x1280', '1792x1344', '1600x1600', '1344x1792', '1280x1920', '1152x2016']
+
+/** seedream5_pro's sizes (1K and 2K tiers); `auto_1k` / `auto_2k` cannot be 'WxH' rows. */
+const SEEDREAM5_PRO_SIZES = [
+  '1024x1024', '1184x896', '896x1184', '1376x768', '768x1376', '1296x864', '864x1296',
+  '2048x2048', '2304x1728', '1728x2304', '2720x1530', '1530x2720', '2496x1664', '1664x2496',
+]
+
+/**
+ * seedream5_lite's listed sizes. The SDK also takes freeform `W:H` sizes of 3686400 to 16777216
+ * pixels; only the listed ones are declared, so a size is never sent that the API might refuse.
+ */
+const SEEDREAM5_LITE_SIZES = [
+  '2048x2048', '2304x1728', '1728x2304', '2848x1600', '1600x2848', '2496x1664', '1664x2496', '3136x1344',
+  '3072x3072', '3456x2592', '2592x3456', '4096x2304', '2304x4096', '3744x2496', '2496x3744', '4704x2016',
+]
+
+/** grok_imagine_image_2's 1K and 2K sizes (2K costs 2 more credits per image, per the SDK). */
+const GROK_IMAGINE_2_SIZES = [
+  '1024x1024', '1280x720', '720x1280', '1152x864', '864x1152', '1248x832', '832x1248', '1248x576', '576x1248', '1280x576', '576x1280', '1408x704', '704x1408',
+  '2048x2048', '2816x1584', '1584x2816', '2368x1776', '1776x2368', '2496x1664', '1664x2496', '2912x1344', '1344x2912', '3200x1440', '1440x3200', '2912x1456', '1456x2912',
+]
+
+/**
+ * The `ratio` sent when the request gives no size and the row has no default: each model's own
+ * "let the model choose" value from @runwayml/sdk 4.20.1 (`auto`, or the 1K tier's `auto_1k`).
+ */
+export const RUNWAY_AUTO_RATIO: Readonly<Record<string, string>> = {
+  gpt_image_2: 'auto',
+  gpt_image_2_5_flare: 'auto',
+  gpt_image_2_5_sunburst: 'auto',
+  muse_image: 'auto',
+  seedream5_pro: 'auto_1k',
+  grok_imagine_image_2: 'auto_1k',
+}
+
+/** How a model takes `referenceImages`, from its SDK 4.20.1 `ReferenceImage` type and doc comment. */
+export interface RunwayReferenceRule {
+  /** Fewest references (gen4_image_turbo needs one); 0 when optional. */
+  readonly min: number
+  /** Most references, or undefined where the SDK states none (seedream). */
+  readonly max: number | undefined
+  /** Whether a reference may carry `tag` (muse, seedream and grok types have `uri` only). */
+  readonly tag: boolean
+  /** "No two images may share the same tag" (gpt_image_2 and gpt_image_2_5). */
+  readonly uniqueTags: boolean
+  /** `subject` limits where the type has it: "up to five ... human, up to nine ... object" (Gemini 3). */
+  readonly subject?: { readonly human: number; readonly object: number } | undefined
+}
+
+const GEMINI_SUBJECTS = { human: 5, object: 9 } as const
+
+/** Reference-image rules per wire model (`TextToImageCreateParams.*.referenceImages`). */
+export const RUNWAY_REFERENCE_RULES: Readonly<Record<string, RunwayReferenceRule>> = {
+  gen4_image: { min: 0, max: 3, tag: true, uniqueTags: false },
+  gen4_image_turbo: { min: 1, max: 3, tag: true, uniqueTags: false },
+  gpt_image_2: { min: 0, max: 16, tag: true, uniqueTags: true },
+  gpt_image_2_5_flare: { min: 0, max: 16, tag: true, uniqueTags: true },
+  gpt_image_2_5_sunburst: { min: 0, max: 16, tag: true, uniqueTags: true },
+  gemini_image3_pro: { min: 0, max: 14, tag: true, uniqueTags: false, subject: GEMINI_SUBJECTS },
+  'gemini_image3.1_flash': { min: 0, max: 14, tag: true, uniqueTags: false, subject: GEMINI_SUBJECTS },
+  'gemini_2.5_flash': { min: 0, max: 3, tag: true, uniqueTags: false },
+  muse_image: { min: 0, max: 10, tag: false, uniqueTags: false },
+  seedream5_pro: { min: 0, max: undefined, tag: false, uniqueTags: false },
+  seedream5_lite: { min: 0, max: undefined, tag: false, uniqueTags: false },
+  grok_imagine_image_2: { min: 0, max: 3, tag: false, uniqueTags: false },
+}
+
 /** Fields every row shares: Runway answers with task output URLs only (the core downloads for b64). */
 const COMMON = {
   mode: 'async',
@@ -86,6 +155,43 @@ function gemini<Id extends string>(id: Id, displayName: string, sizes: readonly 
   }
 }
 
+/** gpt_image_2_5 rows: like gpt_image_2 with two more quality tiers; flare has no transparent background. */
+function gptImage25<Id extends string>(id: Id, displayName: string, backgrounds: readonly ('transparent' | 'opaque' | 'auto')[]): ModelCapabilities & { readonly id: Id } {
+  return {
+    ...COMMON,
+    id,
+    wireId: id,
+    displayName,
+    // "The number of images to generate (1-10)."
+    maxImagesPerCall: 10,
+    sizes: { kind: 'list', values: GPT_IMAGE_2_SIZES },
+    qualities: ['low', 'medium', 'high', 'xhigh', 'max'],
+    qualityMap: { standard: 'medium', hd: 'high', auto: 'high' },
+    seed: null,
+    backgrounds,
+    providerOptions: { referenceImages: 'array' },
+  }
+}
+
+/** seedream5 rows: 4000-character prompts, png or jpeg, optional web `grounding`. */
+function seedream<Id extends string>(id: Id, displayName: string, sizes: readonly string[]): ModelCapabilities & { readonly id: Id } {
+  return {
+    ...COMMON,
+    id,
+    wireId: id,
+    displayName,
+    // `outputCount` has no documented bound: one image per task, the core splits n.
+    maxImagesPerCall: 1,
+    sizes: { kind: 'list', values: sizes },
+    qualities: [],
+    seed: null,
+    maxPromptLength: 4000,
+    outputMimeTypes: ['image/png', 'image/jpeg'],
+    outputFormats: ['png', 'jpeg'],
+    providerOptions: { referenceImages: 'array', grounding: 'boolean' },
+  }
+}
+
 /**
  * Runway's text-to-image models and their true limits (shared/providers/runway.md and the SDK's
  * `TextToImageCreateParams`). gen4_image_turbo cannot do pure text-to-image: the core rejects a
@@ -108,6 +214,38 @@ export const runwayModels = [
     // The first-class background (runway.md: transparent | opaque | auto, @runwayml/sdk 4.20.1).
     backgrounds: ['transparent', 'opaque', 'auto'],
     providerOptions: { referenceImages: 'array', background: 'string' },
+  },
+  gptImage25('gpt_image_2_5_flare', 'GPT Image 2.5 Flare (via Runway)', ['opaque', 'auto']),
+  gptImage25('gpt_image_2_5_sunburst', 'GPT Image 2.5 Sunburst (via Runway)', ['transparent', 'opaque', 'auto']),
+  {
+    ...COMMON,
+    id: 'muse_image',
+    wireId: 'muse_image',
+    displayName: 'Muse Image (via Runway)',
+    // `outputCount` has no documented bound: one image per task, the core splits n.
+    maxImagesPerCall: 1,
+    sizes: { kind: 'list', values: MUSE_SIZES },
+    qualities: [],
+    seed: null,
+    outputMimeTypes: ['image/png', 'image/webp', 'image/jpeg'],
+    outputFormats: ['png', 'webp', 'jpeg'],
+    providerOptions: { referenceImages: 'array' },
+  },
+  seedream('seedream5_pro', 'Seedream 5 Pro (via Runway)', SEEDREAM5_PRO_SIZES),
+  { ...seedream('seedream5_lite', 'Seedream 5 Lite (via Runway)', SEEDREAM5_LITE_SIZES), defaultSize: '2048x2048' },
+  {
+    ...COMMON,
+    id: 'grok_imagine_image_2',
+    wireId: 'grok_imagine_image_2',
+    displayName: 'Grok Imagine Image 2 (via Runway)',
+    // `outputCount` has no documented bound: one image per task, the core splits n.
+    maxImagesPerCall: 1,
+    sizes: { kind: 'list', values: GROK_IMAGINE_2_SIZES },
+    qualities: ['low', 'medium'],
+    qualityMap: { standard: 'medium', hd: 'medium' },
+    seed: null,
+    // `edit: true` (edit the one reference directly) needs at least one reference image.
+    providerOptions: { referenceImages: 'array', edit: 'boolean' },
   },
   gemini('gemini_image3_pro', 'Gemini 3 Pro Image (via Runway)', [...GEMINI_1K_SIZES, ...GEMINI_2K_4K_SIZES]),
   gemini('gemini_image3.1_flash', 'Gemini 3.1 Flash Image (via Runway)', [...GEMINI_1K_SIZES, ...GEMINI_2K_4K_SIZES, ...GEMINI_FLASH_EXTRA_SIZES]),

@@ -91,9 +91,22 @@ describe('capability table', () => {
     expect(new Set(ids).size).toBe(ids.length)
   })
 
-  it('declares one image per task for gen4 and gemini, ten for gpt_image_2, and URLs only', () => {
+  it('declares one image per task for gen4, gemini and the models without a documented outputCount bound, ten for gpt_image_2 and 2_5, and URLs only', () => {
     const max = Object.fromEntries(runwayModels.map((m) => [m.id, m.maxImagesPerCall]))
-    expect(max).toStrictEqual({ gen4_image: 1, gen4_image_turbo: 1, gpt_image_2: 10, gemini_image3_pro: 1, 'gemini_image3.1_flash': 1, 'gemini_2.5_flash': 1 })
+    expect(max).toStrictEqual({
+      gen4_image: 1,
+      gen4_image_turbo: 1,
+      gpt_image_2: 10,
+      gpt_image_2_5_flare: 10,
+      gpt_image_2_5_sunburst: 10,
+      muse_image: 1,
+      seedream5_pro: 1,
+      seedream5_lite: 1,
+      grok_imagine_image_2: 1,
+      gemini_image3_pro: 1,
+      'gemini_image3.1_flash': 1,
+      'gemini_2.5_flash': 1,
+    })
     for (const m of runwayModels) expect(m.formats).toStrictEqual(['url'])
   })
 

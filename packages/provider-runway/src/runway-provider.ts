@@ -9,7 +9,9 @@ import {
   type ProviderResult,
   unexpectedResponse,
 } from '@llmkit/core'
-import { RUNWAY_API_VERSION, RUNWAY_SUBJECT_MODELS, type RunwayTextToImageRequest, runwayReferenceImagesSchema, runwaySubmitResponseSchema, runwayTaskSchema } from './runway-api.js'
+import { RUNWAY_API_VERSION, type RunwayTextToImageRequest, runwaySubmitResponseSchema, runwayTaskSchema } from './runway-api.js'
+import { RUNWAY_AUTO_RATIO } from './runway-models.js'
+import { checkReferenceImages } from './runway-references.js'
 import { taskFailureError } from './runway-errors.js'
 
 /** Runway says output URLs expire within 24-48 h; the lower bound is the safe promise. */
@@ -43,33 +45,24 @@ function outputSize(req: NormalizedRequest): { width: number; height: number } |
  */
 export function toRunwayRequest(req: NormalizedRequest): RunwayTextToImageRequest {
   const size = outputSize(req)
-  // Runway requires a ratio; without a size and a default only gpt_image_2 remains, which takes `auto`.
-  const body: RunwayTextToImageRequest = { model: req.wireModel, promptText: req.prompt, ratio: size ? ratioOf(size) : 'auto' }
+  // Runway requires a ratio; without a size and a default the model's own "auto" value is sent.
+  const body: RunwayTextToImageRequest = { model: req.wireModel, promptText: req.prompt, ratio: size ? ratioOf(size) : (RUNWAY_AUTO_RATIO[req.wireModel] ?? 'auto') }
   if (req.seed !== undefined) body.seed = req.seed
   // Only models with an `outputCount` field take more than one image per task.
   if (req.capabilities.maxImagesPerCall > 1) body.outputCount = req.n
   if (req.quality !== undefined) body.quality = req.quality
-  // Set only for rows listing backgrounds (gpt_image_2); provider_options.background still wins.
+  // Set only for rows listing backgrounds (gpt_image_2, gpt_image_2_5); provider_options.background still wins.
   if (req.background !== undefined) body.background = req.background
+  // Set only for rows listing output formats (muse_image, seedream5).
+  if (req.outputFormat !== undefined) body.outputFormat = req.outputFormat
   const { referenceImages, ...rest } = req.providerOptions
-  if (referenceImages !== undefined) {
-    const parsed = runwayReferenceImagesSchema.safeParse(referenceImages)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw new InvalidRequestError(
-        `runway ${req.modelId}: provider_options.referenceImages must be a non-empty array of { uri, tag?, subject? } (${issue?.path.join('.') || 'value'}: ${issue?.message ?? 'invalid'})`,
-        { provider: 'runway', model: req.modelId, param: 'provider_options.referenceImages' },
-      )
-    }
-    // `subject` exists only on the SDK types of RUNWAY_SUBJECT_MODELS; elsewhere the API would reject it.
-    const withSubject = parsed.data.findIndex((ref) => ref.subject !== undefined)
-    if (withSubject >= 0 && !RUNWAY_SUBJECT_MODELS.has(req.wireModel)) {
-      throw new InvalidRequestError(
-        `runway ${req.modelId}: provider_options.referenceImages[${withSubject}].subject is only accepted by ${[...RUNWAY_SUBJECT_MODELS].join(' and ')}; remove it for this model`,
-        { provider: 'runway', model: req.modelId, param: 'provider_options.referenceImages' },
-      )
-    }
-    body.referenceImages = parsed.data
+  if (referenceImages !== undefined) body.referenceImages = checkReferenceImages(referenceImages, req)
+  if (rest['edit'] === true && body.referenceImages === undefined) {
+    throw new InvalidRequestError(`runway ${req.modelId}: provider_options.edit needs at least one reference image; add provider_options.referenceImages or remove edit`, {
+      provider: 'runway',
+      model: req.modelId,
+      param: 'provider_options.edit',
+    })
   }
   Object.assign(body, rest)
   return body

@@ -2,6 +2,7 @@ import { bearer, delay, json } from '../http-util.js'
 import { type EmulatedJob, JobStore } from '../jobs.js'
 import { renderPng } from '../png.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
+import { checkVendoredSchema, vendoredSchema } from '../vendored-schemas.js'
 
 /** The only API version the emulated API speaks (shared/providers/runway.md §1). */
 const API_VERSION = '2024-11-06'
@@ -25,11 +26,26 @@ const GEMINI_FLASH_EXTRA = [
   '256:1024', '1024:256', '176:1408', '1408:176', '512:2048', '2048:512', '352:2816', '2816:352',
   '1024:4096', '4096:1024', '704:5632', '5632:704', '2048:8192', '8192:2048', '1408:11264', '11264:1408',
 ]
+const MUSE_RATIOS = ['2352:1008', '2016:1152', '1920:1280', '1792:1344', '1600:1600', '1344:1792', '1280:1920', '1152:2016', 'auto']
+const SEEDREAM5_PRO_RATIOS = [
+  '1024:1024', '1184:896', '896:1184', '1376:768', '768:1376', '1296:864', '864:1296',
+  '2048:2048', '2304:1728', '1728:2304', '2720:1530', '1530:2720', '2496:1664', '1664:2496', 'auto_1k', 'auto_2k',
+]
+const SEEDREAM5_LITE_RATIOS = [
+  '2048:2048', '2304:1728', '1728:2304', '2848:1600', '1600:2848', '2496:1664', '1664:2496', '3136:1344',
+  '3072:3072', '3456:2592', '2592:3456', '4096:2304', '2304:4096', '3744:2496', '2496:3744', '4704:2016',
+]
+const GROK_IMAGINE_2_RATIOS = [
+  '1024:1024', '1280:720', '720:1280', '1152:864', '864:1152', '1248:832', '832:1248', '1248:576', '576:1248', '1280:576', '576:1280', '1408:704', '704:1408',
+  '2048:2048', '2816:1584', '1584:2816', '2368:1776', '1776:2368', '2496:1664', '1664:2496', '2912:1344', '1344:2912', '3200:1440', '1440:3200', '2912:1456', '1456:2912', 'auto_1k', 'auto_2k',
+]
+/** `outputCount` 1-10: gpt_image_2_5's documented range; the others' SDK types say only `number`, and the emulator takes the same range. */
+const ANY_COUNT = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
 interface ModelRules {
   ratios: readonly string[]
-  /** Reference images allowed, and required minimum. */
-  refs: { min: number; max: number }
+  /** Reference images allowed, and required minimum; `tag` false where the SDK type is `{ uri }` only, `uniqueTags` where tags must differ. */
+  refs: { min: number; max: number; tag?: boolean; uniqueTags?: boolean }
   /** Allowed `outputCount` values; empty when the model has no such field. */
   outputCounts: readonly number[]
   /** Extra body fields the model takes, beyond model, promptText, ratio, referenceImages, outputCount. */
@@ -41,7 +57,13 @@ interface ModelRules {
 const MODELS: Record<string, ModelRules> = {
   gen4_image: { ratios: GEN4_RATIOS, refs: { min: 0, max: 3 }, outputCounts: [], fields: ['seed', 'contentModeration'], promptMax: 1000 },
   gen4_image_turbo: { ratios: GEN4_RATIOS, refs: { min: 1, max: 3 }, outputCounts: [], fields: ['seed', 'contentModeration'], promptMax: 1000 },
-  gpt_image_2: { ratios: GPT_IMAGE_2_RATIOS, refs: { min: 0, max: 16 }, outputCounts: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], fields: ['quality', 'background'], promptMax: 32_000 },
+  gpt_image_2: { ratios: GPT_IMAGE_2_RATIOS, refs: { min: 0, max: 16, uniqueTags: true }, outputCounts: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], fields: ['quality', 'background'], promptMax: 32_000 },
+  gpt_image_2_5_flare: { ratios: GPT_IMAGE_2_RATIOS, refs: { min: 0, max: 16, uniqueTags: true }, outputCounts: ANY_COUNT, fields: ['quality', 'background'], promptMax: undefined },
+  gpt_image_2_5_sunburst: { ratios: GPT_IMAGE_2_RATIOS, refs: { min: 0, max: 16, uniqueTags: true }, outputCounts: ANY_COUNT, fields: ['quality', 'background'], promptMax: undefined },
+  muse_image: { ratios: MUSE_RATIOS, refs: { min: 0, max: 10, tag: false }, outputCounts: ANY_COUNT, fields: ['outputFormat'], promptMax: undefined },
+  seedream5_pro: { ratios: SEEDREAM5_PRO_RATIOS, refs: { min: 0, max: Number.POSITIVE_INFINITY, tag: false }, outputCounts: ANY_COUNT, fields: ['outputFormat', 'grounding'], promptMax: 4000 },
+  seedream5_lite: { ratios: SEEDREAM5_LITE_RATIOS, refs: { min: 0, max: Number.POSITIVE_INFINITY, tag: false }, outputCounts: ANY_COUNT, fields: ['outputFormat', 'grounding'], promptMax: 4000 },
+  grok_imagine_image_2: { ratios: GROK_IMAGINE_2_RATIOS, refs: { min: 0, max: 3, tag: false }, outputCounts: ANY_COUNT, fields: ['quality', 'edit'], promptMax: undefined },
   gemini_image3_pro: { ratios: [...GEMINI_1K, ...GEMINI_2K_4K], refs: { min: 0, max: 14 }, outputCounts: [1, 4], fields: [], promptMax: undefined },
   'gemini_image3.1_flash': { ratios: [...GEMINI_1K, ...GEMINI_2K_4K, ...GEMINI_FLASH_EXTRA], refs: { min: 0, max: 14 }, outputCounts: [1, 4], fields: [], promptMax: undefined },
   'gemini_2.5_flash': { ratios: GEMINI_1K, refs: { min: 0, max: 3 }, outputCounts: [], fields: [], promptMax: undefined },
@@ -108,21 +130,28 @@ function validate(body: Record<string, unknown>): string | undefined {
     for (const [i, ref] of refs.entries()) {
       const uri = (ref as { uri?: unknown } | null)?.uri
       if (typeof uri !== 'string' || !(uri.startsWith('https://') || uri.startsWith('data:image/'))) return `referenceImages.${i}.uri: Must be an HTTPS URL or a data URI with an image mime type`
+      const tag = (ref as { tag?: unknown }).tag
+      if (tag !== undefined && model.refs.tag === false) return `referenceImages.${i}.tag: Unrecognized key for model ${modelId}`
+      if (tag !== undefined && model.refs.uniqueTags && refs.slice(0, i).some((r) => (r as { tag?: unknown }).tag === tag)) return `referenceImages.${i}.tag: No two images may share the same tag`
     }
   }
   const seed = body['seed']
   if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 4_294_967_295)) return 'seed: Number must be an integer from 0 to 4294967295'
   const count = body['outputCount']
   if (count !== undefined && !model.outputCounts.includes(count as number)) return `outputCount: Expected one of ${model.outputCounts.join(', ')}`
-  const quality = body['quality']
-  if (quality !== undefined && !['low', 'medium', 'high', 'auto'].includes(quality as string)) return "quality: Invalid enum value. Expected 'low' | 'medium' | 'high' | 'auto'"
-  const background = body['background']
-  if (background !== undefined && !['opaque', 'auto'].includes(background as string)) return "background: Invalid enum value. Expected 'opaque' | 'auto'"
-  const moderation = body['contentModeration'] as { publicFigureThreshold?: unknown } | undefined
-  if (moderation !== undefined && (typeof moderation !== 'object' || (moderation.publicFigureThreshold !== undefined && !['auto', 'low'].includes(moderation.publicFigureThreshold as string)))) {
-    return "contentModeration.publicFigureThreshold: Invalid enum value. Expected 'auto' | 'low'"
-  }
-  return undefined
+  // Per-model enums (quality, background, outputFormat, contentModeration) and types: the SDK's own types.
+  return runwaySchemaProblem(body)
+}
+
+let definitionOfModel: Map<unknown, string> | undefined
+
+/** The body against its model's `TextToImageCreateParams` type, vendored from @runwayml/sdk (the message names the field like the API's). */
+function runwaySchemaProblem(body: Record<string, unknown>): string | undefined {
+  definitionOfModel ??= new Map(Object.entries(vendoredSchema('runway').definitions).map(([name, d]) => [(d as { properties: { model: { const?: unknown } } }).properties.model.const, name]))
+  const definition = definitionOfModel.get(body['model'])
+  if (definition === undefined) return undefined
+  const problem = checkVendoredSchema('runway', definition, body)
+  return problem ? `${problem.path.slice(1).replaceAll('/', '.')}: ${problem.message}` : undefined
 }
 
 function failureOf(prompt: string): { message: string; code: string } | undefined {
@@ -141,7 +170,8 @@ function submit(req: EmulatorRequest, ctx: EmulatorContext): EmulatorReply {
   const prompt = fields['promptText'] as string
   if (prompt.includes(RUNWAY_TRIGGERS.dailyLimit)) return error(429, 'You have exceeded your daily generation limit for this model.')
   const ratio = fields['ratio'] as string
-  const [width, height] = (ratio === 'auto' ? '1024:1024' : ratio).split(':').map(Number)
+  // `auto` and `auto_1k` let the model pick: the emulator picks a square of that tier.
+  const [width, height] = (ratio === 'auto_2k' ? '2048:2048' : ratio.startsWith('auto') ? '1024:1024' : ratio).split(':').map(Number)
   const input: TaskInput = {
     model: fields['model'] as string,
     prompt,
