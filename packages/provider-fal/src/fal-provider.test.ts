@@ -36,9 +36,10 @@ function fastClock(factor = 200): Clock {
   return { now: () => start + (Date.now() - start) * factor, sleep: (ms, signal) => systemClock.sleep(ms / factor, signal) }
 }
 
+/** A client that polls (the status stream has its own tests in fal-push.test.ts). */
 function client(options: { env?: Record<string, string>; contentFilter?: 'warn' | 'error'; jobTimeoutMs?: number } = {}) {
   return new LLMKitClient({
-    providers: [fal()],
+    providers: [fal({ statusStream: false })],
     env: { FAL_KEY: KEY, FAL_BASE_URL: BASE, ...options.env },
     clock: fastClock(),
     retry: false,

@@ -130,21 +130,71 @@ function safeJson(text: string | undefined): unknown {
   }
 }
 
+/** Options of {@link createFalProvider}. */
+export interface FalProviderSettings {
+  /** Sent as `fal_webhook` on every submit; the job then reports to it and is never cancelled when the caller stops waiting. */
+  webhookUrl?: string | undefined
+  /** Follow the queue's status stream (SSE) instead of polling. @defaultValue true */
+  statusStream?: boolean | undefined
+}
+
+/**
+ * One event of `GET …/requests/{id}/status/stream`: a queue status as JSON in `data:`, as the
+ * fal SDK's `streamStatus` reads it. COMPLETED says the job ended; its outcome is the result.
+ */
+export function parseFalStatusEvent(data: string): JobSnapshot<ProviderResult> | 'ended' {
+  const parsed = falQueueStatusSchema.safeParse(JSON.parse(data))
+  if (!parsed.success) throw new Error(`unexpected status event: ${parsed.error.message.slice(0, 200)}`)
+  return parsed.data.status === 'COMPLETED' ? 'ended' : toSnapshot(parsed.data)
+}
+
+/** The status stream URL next to a status URL (`…/status` → `…/status/stream?logs=0`, as the SDK asks). */
+function streamUrlOf(statusUrl: string): string {
+  const url = new URL(statusUrl)
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/stream`
+  url.searchParams.set('logs', '0')
+  return url.toString()
+}
+
 /** Creates the fal provider for one client: it describes the queue API, the core waits. */
-export function createFalProvider(ctx: ProviderContext): ImageProvider {
+export function createFalProvider(ctx: ProviderContext, settings: FalProviderSettings = {}): ImageProvider {
   const headers = { authorization: `Key ${ctx.apiKey}`, accept: 'application/json' }
+  const webhook = settings.webhookUrl === undefined ? '' : `?fal_webhook=${encodeURIComponent(settings.webhookUrl)}`
   return {
     async generate(req, options) {
       let urls: QueueUrls | undefined
       // A job resumed from the job journal was submitted elsewhere: its queue URLs follow from its id.
       const urlsOf = (id: string): QueueUrls => (urls ??= queueUrls({ status: 'IN_QUEUE' }, id, req, ctx.baseUrl))
+      /** Reads the result of a COMPLETED request: its images, or the job's failure. */
+      const readResult = async (id: string, signal: AbortSignal): Promise<JobSnapshot<ProviderResult>> => {
+        let result
+        try {
+          result = await ctx.http.request({ method: 'GET', url: urlsOf(id).response, headers, signal, model: req.modelId })
+        } catch (error) {
+          return resultFailure(error, req, id)
+        }
+        const output = fromFalResponse(result.json(), id, req.modelId)
+        if (output.images.length === 0) return { state: 'failed', error: new JobFailedError(`fal ${req.modelId}: job ${id} returned no images`, { provider: 'fal', model: req.modelId, requestId: id }) }
+        return { state: 'succeeded', result: output }
+      }
       return ctx.jobs.run<ProviderResult>(
         {
           provider: 'fal',
           model: req.modelId,
           pollIntervalMs: FAL_POLL_INTERVAL_MS,
+          detached: settings.webhookUrl !== undefined,
+          // The queue pushes every status change: COMPLETED is followed by the result read at once.
+          statusStream:
+            settings.statusStream === false
+              ? undefined
+              : {
+                  url: (id) => streamUrlOf(urlsOf(id).status),
+                  headers: { authorization: headers.authorization },
+                  parse: (event) => parseFalStatusEvent(event.data),
+                  outcome: (id, signal) => readResult(id, signal),
+                },
           async submit(signal) {
-            const res = await ctx.http.request({ method: 'POST', path: `/${req.wireModel}`, headers, json: toFalRequest(req), signal, model: req.modelId })
+            const res = await ctx.http.request({ method: 'POST', path: `/${req.wireModel}${webhook}`, headers, json: toFalRequest(req), signal, model: req.modelId })
             const parsed = falQueueStatusSchema.safeParse(res.json())
             const id = parsed.success ? (parsed.data.request_id ?? res.headers['x-fal-request-id']) : undefined
             if (!parsed.success || !id) throw unexpectedResponse({ provider: 'fal', model: req.modelId, phase: 'submit', detail: parsed.success ? 'no request_id' : parsed.error })
@@ -156,15 +206,7 @@ export function createFalProvider(ctx: ProviderContext): ImageProvider {
             const parsed = falQueueStatusSchema.safeParse(res.json())
             if (!parsed.success) throw unexpectedResponse({ provider: 'fal', model: req.modelId, phase: 'poll', requestId: id, detail: parsed.error })
             if (parsed.data.status !== 'COMPLETED') return toSnapshot(parsed.data)
-            let result
-            try {
-              result = await ctx.http.request({ method: 'GET', url: urlsOf(id).response, headers, signal, model: req.modelId })
-            } catch (error) {
-              return resultFailure(error, req, id)
-            }
-            const output = fromFalResponse(result.json(), id, req.modelId)
-            if (output.images.length === 0) return { state: 'failed', error: new JobFailedError(`fal ${req.modelId}: job ${id} returned no images`, { provider: 'fal', model: req.modelId, requestId: id }) }
-            return { state: 'succeeded', result: output }
+            return readResult(id, signal)
           },
           async cancel(id, signal) {
             // 400 ALREADY_COMPLETED and 404 NOT_FOUND mean there is nothing left to stop.

@@ -12,6 +12,18 @@ const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { 
 export interface FalProviderOptions {
   /** Queue base URL. @defaultValue 'https://queue.fal.run' */
   baseURL?: string | undefined
+  /**
+   * Your server's webhook URL, sent as `fal_webhook` with every submit: fal POSTs the outcome
+   * there (verify it with {@link verifyFalWebhook}). The call still waits for the result as
+   * usual; when the caller stops waiting (abort, `jobTimeoutMs`), the job is left running instead
+   * of cancelled and the error's `requestId` is its id, which the webhook delivery names.
+   */
+  webhookUrl?: string | undefined
+  /**
+   * Follow the queue's status stream (`…/status/stream`, server-sent events) instead of polling
+   * every 500 ms; when it fails, llmkit polls. @defaultValue true
+   */
+  statusStream?: boolean | undefined
 }
 
 /**
@@ -34,6 +46,8 @@ export interface FalProviderOptions {
  * ```
  */
 export function fal(options: FalProviderOptions = {}): ProviderPlugin {
+  const { webhookUrl, statusStream } = options
+  if (webhookUrl !== undefined && !/^https?:\/\/[^/]/.test(webhookUrl)) throw new TypeError(`Expected \`webhookUrl\` to be an http(s) URL, got ${JSON.stringify(webhookUrl)}.`)
   return {
     id: 'fal',
     displayName: 'fal.ai',
@@ -48,7 +62,7 @@ export function fal(options: FalProviderOptions = {}): ProviderPlugin {
     claims: (modelId) => modelId.startsWith('fal-ai/') && openFalModel(modelId) !== undefined,
     openModel: openFalModel,
     parseError: parseFalError,
-    create: createFalProvider,
+    create: (ctx) => createFalProvider(ctx, { webhookUrl, statusStream }),
   }
 }
 
@@ -56,5 +70,16 @@ export default fal
 export { falModels, openFalModel, type FalImageModelId } from './fal-models.js'
 export { falPrices } from './fal-prices.js'
 export { parseFalError } from './fal-errors.js'
-export { toFalRequest, fromFalResponse, falAppId } from './fal-provider.js'
+export { toFalRequest, fromFalResponse, falAppId, parseFalStatusEvent, type FalProviderSettings } from './fal-provider.js'
+export {
+  verifyFalWebhook,
+  FAL_JWKS_URL,
+  FAL_WEBHOOK_DEFAULTS,
+  type FalWebhookEvent,
+  type FalWebhookVerification,
+  type FalWebhookVerifyOptions,
+  type FalJwk,
+  type FalJwks,
+  type WebhookDelivery,
+} from './fal-webhook.js'
 export { FAL_IMAGE_SIZE_PRESETS, type FalInput, type FalImageSizePreset } from './fal-api.js'

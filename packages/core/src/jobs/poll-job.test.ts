@@ -544,6 +544,22 @@ describe('createJobRunner', () => {
       expect(events.map(({ type, position }) => `${type}${position === undefined ? '' : position}`)).toStrictEqual(['submitted', 'queued1', 'running', 'completed'])
     })
 
+    it("reads the outcome with the stream's own reader when it has one (fal: the result, no status request)", async () => {
+      const { stream } = opener(200, ['data: {"status":"DONE"}\n\n'])
+      const { clock, runner } = setup({ stream })
+      const { spec, calls } = scripted([succeeded('polled')], {
+        statusStream: {
+          ...statusStream,
+          outcome: async (id) => {
+            calls.push(`outcome ${id}`)
+            return succeeded('read')
+          },
+        },
+      })
+      await expect(clock.run(runner.run(spec, { signal: never }))).resolves.toBe('read')
+      expect(calls).toStrictEqual(['submit', 'outcome job-1'])
+    })
+
     it('returns a result the stream carries without any status request', async () => {
       const { stream } = opener(200, ['data: {"status":"RUNNING"}\n\n'])
       const { clock, runner } = setup({ stream })

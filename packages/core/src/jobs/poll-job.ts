@@ -136,6 +136,11 @@ export interface JobStatusStream<T> {
    * @throws anything when the event is unreadable: the runner falls back to polling.
    */
   parse(event: ServerSentEvent): JobSnapshot<T> | 'ended' | undefined
+  /**
+   * Reads the outcome of a job the stream said `'ended'` (fal: the result, without another
+   * status request). A failed read is retried through `poll`. @defaultValue `poll`
+   */
+  outcome?(id: string, signal: AbortSignal): Promise<JobSnapshot<T>>
 }
 
 /** What {@link JobRunnerOptions.stream} hands to its `consume` callback. */
@@ -354,6 +359,7 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
       let fastCheck = true
       let lenient = true
       let streamPending = spec.statusStream !== undefined && runnerOptions.stream !== undefined
+      let readOutcome: JobStatusStream<T>['outcome']
 
       /** Reports a snapshot; the result when the job succeeded. @throws the job's failure. */
       const observe = (snapshot: JobSnapshot<T>): { result: T } | undefined => {
@@ -393,7 +399,7 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
        * result, `'poll'` (poll at once: the job ended, or the stream is gone and polling takes
        * over), or throws the job's failure.
        */
-      const follow = async (stream: JobStatusStream<T>): Promise<{ result: T } | 'poll'> => {
+      const follow = async (stream: JobStatusStream<T>): Promise<{ result: T } | 'ended' | 'poll'> => {
         const done = new AbortController()
         const streamSignal = AbortSignal.any([waitSignal, done.signal])
         let failure: { error: unknown } | undefined
@@ -420,7 +426,7 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
             return 'closed' as const
           })
           if (outcome === 'failed') throw failure!.error
-          if (outcome === 'ended') return 'poll'
+          if (outcome === 'ended') return 'ended'
           if (outcome !== 'closed') return outcome
           logger.warn({ event: 'job.stream_fallback', ...who, reason: 'stream ended before the job' }, 'status stream ended early; polling')
           return 'poll'
@@ -458,7 +464,8 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
             streamPending = false
             try {
               const got = await follow(spec.statusStream!)
-              if (got !== 'poll') return got.result
+              if (got === 'ended') readOutcome = spec.statusStream!.outcome?.bind(spec.statusStream)
+              else if (got !== 'poll') return got.result
             } catch (error) {
               if (signal.aborted) return aborted()
               if (expired.signal.aborted) continue
@@ -475,7 +482,9 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
           try {
             if (wait > 0) await clock.sleep(Math.min(wait, remaining), waitSignal)
             else if (waitSignal.aborted) throw waitSignal.reason
-            fresh = await spec.poll(id, waitSignal)
+            const read = readOutcome
+            readOutcome = undefined
+            fresh = await (read ? read(id, waitSignal) : spec.poll(id, waitSignal))
             hint = boundHint(fresh.pollAfterMs)
             failures = 0
           } catch (error) {
