@@ -75,8 +75,8 @@ export function leakedKeys(capture: Capture): string[] {
 }
 
 /** A JSON POST with a gateway key. */
-export function post(stack: Stack, path: string, body: unknown, key: string | undefined = GATEWAY_KEY): Promise<Response> {
+export function post(stack: Stack, path: string, body: unknown, key: string | null = GATEWAY_KEY): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (key !== undefined) headers['authorization'] = `Bearer ${key}`
+  if (key !== null) headers['authorization'] = `Bearer ${key}`
   return stack.fetch(`${stack.url}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
 }

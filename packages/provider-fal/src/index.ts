@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import { packageVersion } from '@llmkit/core'
 import type { ProviderPlugin } from '@llmkit/core'
 import { parseFalError } from './fal-errors.js'
 import { falModels, openFalModel } from './fal-models.js'
@@ -6,7 +6,7 @@ import { falPrices } from './fal-prices.js'
 import { createFalProvider } from './fal-provider.js'
 
 /** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
-const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+const PACKAGE_VERSION = packageVersion(import.meta.url, '../package.json', '@llmkit/provider-fal')
 
 /** Options of {@link fal}. */
 export interface FalProviderOptions {

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import { packageVersion } from '@llmkit/core'
 import type { ProviderPlugin } from '@llmkit/core'
 import { parseOpenAIError } from './openai-errors.js'
 import { openaiModels } from './openai-models.js'
@@ -7,7 +7,7 @@ import { openaiPrices } from './openai-prices.js'
 import { createOpenAIProvider } from './openai-provider.js'
 
 /** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
-const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+const PACKAGE_VERSION = packageVersion(import.meta.url, '../package.json', '@llmkit/provider-openai')
 
 /** Options of {@link openai}. */
 export interface OpenAIProviderOptions {

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import { packageVersion } from '@llmkit/core'
 import type { ProviderPlugin } from '@llmkit/core'
 import { parseRecraftError } from './recraft-errors.js'
 import { recraftModels } from './recraft-models.js'
@@ -7,7 +7,7 @@ import { recraftPrices } from './recraft-prices.js'
 import { createRecraftProvider } from './recraft-provider.js'
 
 /** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
-const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+const PACKAGE_VERSION = packageVersion(import.meta.url, '../package.json', '@llmkit/provider-recraft')
 
 /** Options of {@link recraft}. */
 export interface RecraftProviderPluginOptions {

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import { packageVersion } from '@llmkit/core'
 import type { ProviderPlugin } from '@llmkit/core'
 import { parseReplicateError } from './replicate-errors.js'
 import { isPinnedVersion, openReplicateModel, replicateModels } from './replicate-models.js'
@@ -6,7 +6,7 @@ import { replicatePrices } from './replicate-prices.js'
 import { MAX_WAIT_SECONDS, createReplicateProvider } from './replicate-provider.js'
 
 /** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
-const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+const PACKAGE_VERSION = packageVersion(import.meta.url, '../package.json', '@llmkit/provider-replicate')
 
 /** Options of {@link replicate}. */
 export interface ReplicateProviderOptions {

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import { packageVersion } from '@llmkit/core'
 import type { ProviderPlugin } from '@llmkit/core'
 import { parseRunwayError } from './runway-errors.js'
 import { runwayModels } from './runway-models.js'
@@ -7,7 +7,7 @@ import { runwayPrices } from './runway-prices.js'
 import { createRunwayProvider } from './runway-provider.js'
 
 /** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
-const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+const PACKAGE_VERSION = packageVersion(import.meta.url, '../package.json', '@llmkit/provider-runway')
 
 /** Options of {@link runway}. */
 export interface RunwayProviderOptions {
