@@ -3,7 +3,7 @@ import type { ProviderPlugin } from '@llmkit/core'
 import { parseReplicateError } from './replicate-errors.js'
 import { isPinnedVersion, openReplicateModel, replicateModels } from './replicate-models.js'
 import { replicatePrices } from './replicate-prices.js'
-import { MAX_WAIT_SECONDS, createReplicateProvider } from './replicate-provider.js'
+import { MAX_WAIT_SECONDS, type ReplicateWebhookEvent, createReplicateProvider } from './replicate-provider.js'
 
 /** This package's version, from its package.json (next to both `src/` and `dist/`), for the `user-agent`. */
 const PACKAGE_VERSION = packageVersion(import.meta.url, '../package.json', '@llmkit/provider-replicate')
@@ -14,12 +14,24 @@ export interface ReplicateProviderOptions {
   baseURL?: string | undefined
   /**
    * Seconds the create request waits for the prediction to finish (`Prefer: wait=N`, 1-60), or
-   * `false` to return at once and poll. Jobs that finish in time cost one request; an abort
-   * during the wait cannot cancel the prediction remotely, because its id is not known yet.
+   * `false` to return at once and poll. Jobs that finish in time cost one request; others are
+   * polled right after the create answers. An abort during the wait returns at once, while the
+   * create goes on in the background until it names the prediction, which is then cancelled
+   * (`pendingCancellations()` waits for it).
    * @defaultValue 5
    */
   waitSeconds?: number | false | undefined
+  /**
+   * Your server's webhook, sent as `webhook` (and `webhook_events_filter` when `events` is set)
+   * with every create: Replicate POSTs the prediction there (verify it with
+   * {@link verifyReplicateWebhook}). The call still waits for the result as usual; when the caller
+   * stops waiting (abort, `jobTimeoutMs`), the prediction is left running instead of cancelled and
+   * the error's `requestId` is its id, which the webhook delivery carries.
+   */
+  webhook?: { url: string; events?: readonly ReplicateWebhookEvent[] | undefined } | undefined
 }
+
+const WEBHOOK_EVENTS: ReadonlySet<string> = new Set(['start', 'output', 'logs', 'completed'])
 
 /** Five seconds covers FLUX schnell and SDXL Lightning; slower models are polled. */
 const DEFAULT_WAIT_SECONDS = 5
@@ -43,6 +55,10 @@ export function replicate(options: ReplicateProviderOptions = {}): ProviderPlugi
   if (waitSeconds !== false && !(Number.isInteger(waitSeconds) && waitSeconds >= 1 && waitSeconds <= MAX_WAIT_SECONDS)) {
     throw new TypeError(`Expected \`waitSeconds\` to be false or a whole number from 1 to ${MAX_WAIT_SECONDS}, got ${String(waitSeconds)}.`)
   }
+  const { webhook } = options
+  if (webhook !== undefined && !/^https?:\/\/[^/]/.test(webhook.url)) throw new TypeError(`Expected \`webhook.url\` to be an http(s) URL, got ${JSON.stringify(webhook.url)}.`)
+  const unknownEvent = webhook?.events?.find((e) => !WEBHOOK_EVENTS.has(e))
+  if (unknownEvent !== undefined) throw new TypeError(`Expected \`webhook.events\` to hold start, output, logs or completed, got ${JSON.stringify(unknownEvent)}.`)
   return {
     id: 'replicate',
     displayName: 'Replicate',
@@ -58,7 +74,7 @@ export function replicate(options: ReplicateProviderOptions = {}): ProviderPlugi
     claims: isPinnedVersion,
     openModel: openReplicateModel,
     parseError: parseReplicateError,
-    create: createReplicateProvider({ waitSeconds }),
+    create: createReplicateProvider({ waitSeconds, webhook }),
   }
 }
 
@@ -66,4 +82,12 @@ export default replicate
 export { replicateModels, isPinnedVersion, openReplicateModel, parseModelReference, SDXL_VERSION, type ReplicateImageModelId, type ReplicateModelReference } from './replicate-models.js'
 export { replicatePrices } from './replicate-prices.js'
 export { parseReplicateError, predictionError } from './replicate-errors.js'
-export { toReplicateInput, toReplicateCreate, toJobSnapshot, fromReplicateOutput } from './replicate-provider.js'
+export { toReplicateInput, toReplicateCreate, toJobSnapshot, fromReplicateOutput, type ReplicateWebhookEvent } from './replicate-provider.js'
+export {
+  verifyReplicateWebhook,
+  REPLICATE_WEBHOOK_DEFAULTS,
+  type ReplicateWebhookDelivery,
+  type ReplicateWebhookVerification,
+  type ReplicateWebhookVerifyOptions,
+} from './replicate-webhook.js'
+export { replicatePredictionSchema, type ReplicatePrediction } from './replicate-api.js'

@@ -23,11 +23,22 @@ export const MAX_WAIT_SECONDS = 60
 
 const MIME_BY_EXTENSION: Readonly<Record<string, string>> = { png: 'image/png', webp: 'image/webp', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', svg: 'image/svg+xml' }
 
+/** Events a webhook can be sent for (`webhook_events_filter`). */
+export type ReplicateWebhookEvent = 'start' | 'output' | 'logs' | 'completed'
+
 /** Options of {@link createReplicateProvider}. */
 export interface ReplicateProviderSettings {
   /** Seconds to hold the create request open (`Prefer: wait=N`), or false to always poll. */
   waitSeconds: number | false
+  /** Sent as `webhook` and `webhook_events_filter` with every create; the job is then never cancelled when the caller stops waiting. */
+  webhook?: { url: string; events?: readonly ReplicateWebhookEvent[] | undefined } | undefined
 }
+
+/**
+ * Extra time a held create (`Prefer: wait=N`) gets beyond its N seconds before it is given up:
+ * Replicate answers when the wait ends, so only a broken connection runs past it.
+ */
+const HELD_CREATE_MARGIN_MS = 30_000
 
 /** Maps a normalized request to a prediction's `input`. */
 export function toReplicateInput(req: NormalizedRequest): ReplicateInput {
@@ -151,9 +162,10 @@ export function toJobSnapshot(prediction: ReplicatePrediction, model: string, no
 export function createReplicateProvider(settings: ReplicateProviderSettings): (ctx: ProviderContext) => ImageProvider {
   return (ctx) => {
     const auth = { authorization: `Bearer ${ctx.apiKey}` }
-    // Short jobs come back finished from the create call; longer ones are polled, so an abort
-    // can still cancel them (a held create cannot be cancelled: its id is not known yet).
+    // Short jobs come back finished from the create call; longer ones are polled at once after it.
     const createHeaders = settings.waitSeconds === false ? auth : { ...auth, prefer: `wait=${settings.waitSeconds}` }
+    const heldMs = settings.waitSeconds === false ? undefined : settings.waitSeconds * 1000 + HELD_CREATE_MARGIN_MS
+    const webhook = settings.webhook === undefined ? {} : { webhook: settings.webhook.url, ...(settings.webhook.events ? { webhook_events_filter: [...settings.webhook.events] } : {}) }
     return {
       generate(req, options) {
         const model = req.modelId
@@ -174,8 +186,13 @@ export function createReplicateProvider(settings: ReplicateProviderSettings): (c
             provider: 'replicate',
             model,
             pollIntervalMs: POLL_INTERVAL_MS,
+            detached: settings.webhook !== undefined,
             async submit(signal) {
-              const res = await ctx.http.request({ method: 'POST', path: create.path, headers: createHeaders, json: create.body, signal, model })
+              // A held create is not cut by the caller's abort: only its answer names the prediction,
+              // and without the id nothing can cancel it. The core stops waiting at once, keeps
+              // this request in pendingCancellations(), and cancels the prediction it names.
+              const bound = heldMs === undefined ? { signal } : { timeoutMs: heldMs }
+              const res = await ctx.http.request({ method: 'POST', path: create.path, headers: createHeaders, json: { ...create.body, ...webhook }, ...bound, model })
               return submittedOf(res.json())
             },
             async poll(id, signal) {
