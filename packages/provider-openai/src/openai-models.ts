@@ -18,7 +18,10 @@ function gptImage(id: string, displayName: string, sizes: ModelCapabilities['siz
     mode: 'sync',
     maxImagesPerCall: 10,
     sizes,
-    defaultSize: '1024x1024',
+    // The API's default (CreateImageRequest.size `default: "auto"`): without a size llmkit sends
+    // none and the model picks among 1024x1024, 1536x1024 and 1024x1536. The estimate bills the
+    // dearest of the three (openai-prices.ts), so a budget never reserves too little.
+    defaultSize: 'auto',
     qualities: GPT_IMAGE_QUALITIES,
     qualityMap: GPT_IMAGE_QUALITY_MAP,
     styles: [],

@@ -9,17 +9,23 @@ const SQUARE = ['1024x1024']
 const WIDE = ['1536x1024', '1024x1536']
 
 /**
- * A GPT image table: per quality, square and 3:2 prices. `auto` lets the model choose, so it is
- * billed (and reserved) as `high`, the most it can cost.
+ * The default size `auto` (no size sent): the model picks one of the three standard sizes, so it
+ * is billed (and reserved) as the dearest of them at the quality asked, the 3:2 ones.
+ */
+const AUTO = 'auto'
+
+/**
+ * A GPT image table: per quality, square and 3:2 prices. Quality `auto` lets the model choose, so
+ * it is billed (and reserved) as `high`, the most it can cost; size `auto` as 3:2 (see AUTO).
  */
 function gptImageRows(low: [number, number], medium: [number, number], high: [number, number]): PriceRow[] {
   return [
     { qualities: ['low'], sizes: SQUARE, usd: low[0] },
-    { qualities: ['low'], sizes: WIDE, usd: low[1] },
+    { qualities: ['low'], sizes: [...WIDE, AUTO], usd: low[1] },
     { qualities: ['medium'], sizes: SQUARE, usd: medium[0] },
-    { qualities: ['medium'], sizes: WIDE, usd: medium[1] },
+    { qualities: ['medium'], sizes: [...WIDE, AUTO], usd: medium[1] },
     { qualities: ['high', 'auto'], sizes: SQUARE, usd: high[0] },
-    { qualities: ['high', 'auto'], sizes: WIDE, usd: high[1] },
+    { qualities: ['high', 'auto'], sizes: [...WIDE, AUTO], usd: high[1] },
   ]
 }
 
@@ -42,13 +48,22 @@ export function gptImage2OutputTokens(quality: string, width: number, height: nu
   return Math.ceil((q * shortFactor * (2_000_000 + width * height)) / 4_000_000)
 }
 
+/** The sizes `auto` picks among (CreateImageRequest.size: "the standard sizes ... supported by the GPT image models"). */
+const STANDARD_SIZES: readonly (readonly [number, number])[] = [
+  [1024, 1024],
+  [1536, 1024],
+  [1024, 1536],
+]
+
 const gptImage2Price: ComputedPrice = {
   kind: 'computed',
-  formula: `output tokens from size and quality × $${GPT_IMAGE_2_OUTPUT_USD_PER_M}/1M`,
+  formula: `output tokens from size and quality × $${GPT_IMAGE_2_OUTPUT_USD_PER_M}/1M (size auto: the dearest standard size)`,
   usdPerImage: ({ width, height, quality }) => {
-    if (width === undefined || height === undefined) return undefined
-    const tokens = gptImage2OutputTokens(quality ?? 'auto', width, height)
-    return tokens === undefined ? undefined : (tokens * GPT_IMAGE_2_OUTPUT_USD_PER_M) / 1e6
+    // No size: the default `auto`, billed as the dearest standard size it may pick.
+    const candidates = width === undefined || height === undefined ? STANDARD_SIZES : [[width, height] as const]
+    const tokens = candidates.map(([w, h]) => gptImage2OutputTokens(quality ?? 'auto', w, h))
+    if (tokens.some((t) => t === undefined)) return undefined
+    return (Math.max(...(tokens as number[])) * GPT_IMAGE_2_OUTPUT_USD_PER_M) / 1e6
   },
 }
 
@@ -115,12 +130,12 @@ export const openaiPrices: readonly ModelPrice[] = [
       kind: 'table',
       rows: [
         { qualities: ['low'], sizes: SQUARE, usd: 0.009 },
-        { qualities: ['low'], sizes: WIDE, usd: 0.013 },
+        { qualities: ['low'], sizes: [...WIDE, AUTO], usd: 0.013 },
         { qualities: ['medium'], sizes: SQUARE, usd: 0.034 },
-        { qualities: ['medium'], sizes: ['1024x1536'], usd: 0.051 },
+        { qualities: ['medium'], sizes: ['1024x1536', AUTO], usd: 0.051 },
         { qualities: ['medium'], sizes: ['1536x1024'], usd: 0.05 },
         { qualities: ['high', 'auto'], sizes: SQUARE, usd: 0.133 },
-        { qualities: ['high', 'auto'], sizes: ['1024x1536'], usd: 0.2 },
+        { qualities: ['high', 'auto'], sizes: ['1024x1536', AUTO], usd: 0.2 },
         { qualities: ['high', 'auto'], sizes: ['1536x1024'], usd: 0.199 },
       ],
     },

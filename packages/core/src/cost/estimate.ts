@@ -66,7 +66,8 @@ function unitPrice(price: ImagePrice, input: PriceInput, sizeKey: string | undef
       return { usd: megapixels * price.usdPerMegapixel, detail: `${formatUsd(price.usdPerMegapixel)}/MP × ${roundUsd(megapixels)} MP`, fallback: false }
     }
     case 'computed': {
-      const usd = input.width === undefined || input.height === undefined ? undefined : price.usdPerImage(input)
+      // The formula decides what an unknown size costs (OpenAI's `auto` default: the dearest size it may pick).
+      const usd = price.usdPerImage(input)
       if (usd === undefined) return { unknown: `the formula (${price.formula}) does not cover this size and quality` }
       return { usd, detail: price.formula, fallback: false }
     }

@@ -40,10 +40,11 @@ describe('price per image of each provider model (client.estimateCost, after siz
     ['dall-e-3 odd size mapped to 1792x1024', { model: 'dall-e-3', prompt: 'p', size: '1800x1000', quality: 'hd' }, 0.12, 1],
     ['dall-e-2 by size', { model: 'dall-e-2', prompt: 'p', size: '512x512', n: 2 }, 0.036, 1],
     ['dall-e-2 256', { model: 'dall-e-2', prompt: 'p', size: '256x256' }, 0.016, 1],
-    // GPT image: auto (the default) is reserved as high; hd maps to high, standard to medium.
-    ['gpt-image-1 default (auto)', { model: 'gpt-image-1', prompt: 'p' }, 0.167, 1],
+    // GPT image: quality auto (the default) is reserved as high; hd maps to high, standard to medium.
+    // Size auto (the default, no size sent) is reserved as the dearest standard size, 3:2.
+    ['gpt-image-1 default (auto quality, auto size)', { model: 'gpt-image-1', prompt: 'p' }, 0.25, 1],
     ['gpt-image-1 low 3:2', { model: 'gpt-image-1', prompt: 'p', quality: 'low', size: '1536x1024' }, 0.016, 1],
-    ['gpt-image-1 standard maps to medium', { model: 'gpt-image-1', prompt: 'p', quality: 'standard', n: 2 }, 0.084, 1],
+    ['gpt-image-1 standard maps to medium (auto size)', { model: 'gpt-image-1', prompt: 'p', quality: 'standard', n: 2 }, 0.126, 1],
     ['gpt-image-1-mini high tall', { model: 'gpt-image-1-mini', prompt: 'p', quality: 'high', size: '1024x1536' }, 0.052, 1],
     ['gpt-image-1.5 medium tall', { model: 'gpt-image-1.5', prompt: 'p', quality: 'medium', size: '1024x1536' }, 0.051, 1],
     ['gpt-image-1.5 high wide', { model: 'gpt-image-1.5', prompt: 'p', quality: 'high', size: '1536x1024' }, 0.199, 1],
