@@ -140,7 +140,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const keys = new KeyRing(
     config,
     envKeys,
-    redis === undefined ? undefined : (digest) => redis.state.redis.hget(`${redis.prefix}gateway:keys`, digest),
+    // Without an offline queue a command fails until the first connection: wait for it (bounded by connectTimeoutMs).
+    redis === undefined ? undefined : async (digest) => (await redis.state.ready(), redis.state.redis.hget(`${redis.prefix}gateway:keys`, digest)),
   )
   if (!keys.canAuthenticate) {
     app.log.warn({ event: 'gateway.no_keys' }, 'no gateway keys configured (config keys, LLMKIT_GATEWAY_KEYS or Redis): every request will be refused')
@@ -224,7 +225,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     if (closing) return reply.code(503).send({ status: 'shutting down' })
     try {
       const providers = await pool.base.providers()
-      if (redis !== undefined) await redis.state.ready()
+      // A ping, not ready(): ready() stays resolved after the first connection.
+      if (redis !== undefined) await redis.state.redis.ping()
       return { status: 'ready', providers: providers.map((p) => p.id) }
     } catch (error) {
       return reply.code(503).send({ status: 'not ready', reason: LLMKitError.isInstance(error) ? error.message : String(error) })
