@@ -15,7 +15,9 @@ export interface RunwayProviderOptions {
   baseURL?: string | undefined
   /**
    * Wait between task status requests, in milliseconds. Runway updates tasks no more often than
-   * every 5 s and asks clients not to poll faster; lower it only against the emulator.
+   * every 5 s and asks clients not to poll faster (its SDK waits 6 s ± 1.5 s, before the first
+   * check too); lower it only against the emulator. The first check comes right after the submit,
+   * so a task that is ready at once is returned without waiting an interval.
    * @defaultValue 5000
    */
   pollIntervalMs?: number | undefined
