@@ -1,4 +1,5 @@
 import type { ModelCapabilities } from '@llmkit/core'
+import { falImageModels } from './fal-image-models.js'
 
 /**
  * fal takes `image_size` as a preset or as any `{width, height}`. Its schema gives no bound,
@@ -85,6 +86,8 @@ export const falModels = [
     providerOptions: { num_inference_steps: 'integer', guidance_scale: 'number', enable_safety_checker: 'boolean', prompt_expansion: 'boolean' },
     source: 'https://fal.ai/models/fal-ai/stable-diffusion-v3-medium/api',
   },
+  // Image-to-image, Kontext edits and Fill inpainting, one row per endpoint (fal-image-models.ts).
+  ...falImageModels,
 ] as const satisfies readonly ModelCapabilities[]
 
 /** Model ids in the table, plus any other fal application id. */

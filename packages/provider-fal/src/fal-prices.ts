@@ -1,4 +1,5 @@
 import type { ModelPrice } from '@llmkit/core'
+import { falImagePrices } from './fal-image-models.js'
 
 /** Day these figures were read. */
 const AS_OF = '2026-11-29'
@@ -34,4 +35,5 @@ export const falPrices: readonly ModelPrice[] = [
     confidence: 'unconfirmed',
     note: 'About $0.035 per image; the current figure on fal’s page could not be confirmed.',
   },
+  ...falImagePrices,
 ]

@@ -13,6 +13,7 @@ import {
 } from '@llmkit/core'
 import { FAL_IMAGE_SIZE_PRESETS, type FalInput, type FalQueueStatus, falImageOutputSchema, falQueueStatusSchema } from './fal-api.js'
 import { parseFalErrorBody } from './fal-errors.js'
+import { falImageFieldsFor, toFalImageInput } from './fal-image-inputs.js'
 
 /** The fal SDK polls every 500 ms; so does llmkit for fal. */
 const FAL_POLL_INTERVAL_MS = 500
@@ -23,6 +24,9 @@ const NAMESPACES = new Set(['workflows', 'comfy'])
 
 /** Maps a normalized request to the JSON input of `POST {queue}/{model_id}`. */
 export function toFalRequest(req: NormalizedRequest): FalInput {
+  // Image endpoints (edit, image-to-image, inpaint) name their documents per row (fal-image-inputs.ts).
+  const imageFields = falImageFieldsFor(req)
+  if (imageFields !== undefined) return toFalImageInput(req, imageFields)
   const body: FalInput = { prompt: req.prompt, num_images: req.n }
   if (req.size) {
     const preset = FAL_IMAGE_SIZE_PRESETS[`${req.size.width}x${req.size.height}` as keyof typeof FAL_IMAGE_SIZE_PRESETS]

@@ -69,6 +69,8 @@ export function fal(options: FalProviderOptions = {}): ProviderPlugin {
 export default fal
 export { falModels, openFalModel, type FalImageModelId } from './fal-models.js'
 export { falPrices } from './fal-prices.js'
+export { falImageModels, falImagePrices } from './fal-image-models.js'
+export { FAL_IMAGE_FIELDS, falDocument, toFalImageInput, type FalImageFields } from './fal-image-inputs.js'
 export { parseFalError } from './fal-errors.js'
 export { toFalRequest, fromFalResponse, falAppId, parseFalStatusEvent, type FalProviderSettings } from './fal-provider.js'
 export {
