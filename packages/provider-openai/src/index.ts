@@ -51,3 +51,13 @@ export { openOpenAIModel } from './openai-open-model.js'
 export { openaiPrices } from './openai-prices.js'
 export { parseOpenAIError } from './openai-errors.js'
 export { toOpenAIRequest, fromOpenAIResponse } from './openai-provider.js'
+export {
+  toOpenAIImageInputCall,
+  toOpenAIFormData,
+  checkOpenAIEditInputs,
+  OPENAI_EDIT_FIELDS,
+  OPENAI_VARIATION_FIELDS,
+  OPENAI_MASK_MAX_BYTES,
+  type OpenAIImageInputCall,
+} from './openai-edits.js'
+export { GPT_IMAGE_INPUTS, DALL_E_2_INPUTS } from './openai-image-inputs.js'

@@ -1,4 +1,5 @@
 import type { ModelCapabilities } from '@llmkit/core'
+import { DALL_E_2_INPUTS, GPT_IMAGE_INPUTS } from './openai-image-inputs.js'
 
 const GPT_IMAGE_SIZES = { kind: 'list', values: ['1024x1024', '1536x1024', '1024x1536'] } as const
 const GPT_IMAGE_QUALITIES = ['low', 'medium', 'high', 'auto']
@@ -36,6 +37,8 @@ function gptImage(id: string, displayName: string, sizes: ModelCapabilities['siz
     backgrounds: ['transparent', 'opaque', 'auto'],
     maxPromptLength: 32_000,
     providerOptions: GPT_IMAGE_OPTIONS,
+    // Edits with up to 16 images and an optional mask (openai-image-inputs.ts).
+    imageInputs: GPT_IMAGE_INPUTS,
     source: SOURCE,
   }
 }
@@ -80,6 +83,8 @@ export const openaiModels = [
     outputMimeTypes: ['image/png'],
     maxPromptLength: 1000,
     providerOptions: DALL_E_OPTIONS,
+    // Edits (one square PNG, optional mask) and variations (openai-image-inputs.ts).
+    imageInputs: DALL_E_2_INPUTS,
     source: SOURCE,
   },
   gptImage('gpt-image-1', 'GPT Image 1'),

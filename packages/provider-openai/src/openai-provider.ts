@@ -1,5 +1,6 @@
 import { type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult, unexpectedResponse } from '@llmkit/core'
 import { type OpenAIImagesRequest, openaiImagesResponseSchema } from './openai-api.js'
+import { generateWithImages } from './openai-edits.js'
 
 /** OpenAI says generated URLs expire after 60 minutes. */
 const URL_TTL_MS = 60 * 60 * 1000
@@ -55,6 +56,8 @@ export function createOpenAIProvider(ctx: ProviderContext): ImageProvider {
   if (project) headers['openai-project'] = project
   return {
     async generate(req, options) {
+      // Edits and variations are multipart calls to their own endpoints: see openai-edits.ts.
+      if (req.operation !== undefined && req.operation !== 'generate') return generateWithImages({ http: ctx.http, headers, clock: ctx.clock }, req, options)
       const res = await ctx.http.request({
         method: 'POST',
         path: '/images/generations',
