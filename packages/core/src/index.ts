@@ -228,6 +228,7 @@ export {
   type SavedImage,
 } from './http/download.js'
 export { blockedRange, isPublicAddress, guardedLookup, type LookupFunction } from './http/ip-guard.js'
+export { packageVersion } from './runtime/package-version.js'
 export {
   createJobRunner,
   pendingCancellations,

@@ -6,8 +6,7 @@ import { dirname, extname } from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Dispatcher } from 'undici'
-import { createRequire } from 'node:module'
-import type * as Undici from 'undici'
+import { loadUndici } from './load-undici.js'
 import { InvalidRequestError, LLMKitError, NetworkError, ProviderError } from '../errors.js'
 import { IMAGE_EXTENSIONS, type ImageMimeType, parseDataUrl, sniffImageType } from '../media.js'
 import { BLOCKED_ADDRESS_CODE, blockedRange, checkResolvedHost, guardedLookup, type LookupFunction } from './ip-guard.js'
@@ -67,7 +66,6 @@ export interface DownloadedImage {
   mimeType: string | undefined
 }
 
-const requireCjs = createRequire(import.meta.url)
 let defaultTransport: HttpTransport | undefined
 const guardedTransports = new Map<LookupFunction | undefined, HttpTransport>()
 
@@ -85,7 +83,7 @@ function proxied(): boolean {
 function guardedTransport(lookup: LookupFunction | undefined): HttpTransport {
   let transport = guardedTransports.get(lookup)
   if (transport === undefined) {
-    const undici = requireCjs('undici') as typeof Undici
+    const undici = loadUndici()
     const dispatcher: Dispatcher = new undici.Agent({ connect: { timeout: 10_000, lookup: guardedLookup(lookup) }, keepAliveTimeout: 30_000 })
     transport = new HttpTransport({ dispatcher })
     // Tests inject lookups; a few entries at most, but never an unbounded map.

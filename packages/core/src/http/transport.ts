@@ -1,24 +1,13 @@
-import { createRequire } from 'node:module'
 import { pipeline, type Readable, Transform } from 'node:stream'
-import type * as Undici from 'undici'
 import type { Dispatcher } from 'undici'
 import { AbortError, LLMKitError, type LLMKitErrorOptions, NetworkError, TimeoutError } from '../errors.js'
 import { checkPositive } from '../option-checks.js'
 import { parseJsonBody } from './parse-json-body.js'
+import { loadUndici } from './load-undici.js'
 import { userAgent } from './user-agent.js'
 
-const requireCjs = createRequire(import.meta.url)
-let undiciModule: typeof Undici | undefined
-
-/**
- * undici, loaded on first use: it takes longer to load than the rest of llmkit together
- * (bench/results/latest.md, cold import), and a CLI that only lists models never needs it.
- * It is CommonJS, so a synchronous require gives the very module instance `import` would.
- */
-function undici(): typeof Undici {
-  undiciModule ??= requireCjs('undici') as typeof Undici
-  return undiciModule
-}
+/** undici, loaded on first use (see {@link loadUndici}). */
+const undici = loadUndici
 
 /** Transport defaults, written as data. */
 export const DEFAULT_TRANSPORT_OPTIONS = Object.freeze({

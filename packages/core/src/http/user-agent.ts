@@ -1,10 +1,10 @@
-import { createRequire } from 'node:module'
+import { packageVersion } from '../runtime/package-version.js'
 
 /**
  * llmkit's version, read from its package.json (one directory above both `src/` and `dist/`),
- * so the `user-agent` can never name a stale version.
+ * so the `user-agent` can never name a stale version; `'bundled'` inside a bundle.
  */
-export const LLMKIT_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
+export const LLMKIT_VERSION: string = packageVersion(import.meta.url, '../../package.json', '@llmkit/core')
 
 /**
  * The `user-agent` llmkit sends: `llmkit/<version>`, then the provider package that made the

@@ -1,4 +1,4 @@
-import { LLMKitError } from '../errors.js'
+import { LLMKitError, ProviderNotConfiguredError } from '../errors.js'
 import { KNOWN_PROVIDER_PACKAGES } from './known-providers.js'
 import type { ProviderPlugin } from './plugin.js'
 
@@ -15,11 +15,24 @@ function isMissing(error: unknown, specifier: string): boolean {
 }
 
 /**
+ * True when this module runs from its own file in the package, false inside a bundle (esbuild,
+ * webpack, a serverless build) where `import.meta.url` is the bundle's file, or undefined
+ * (CommonJS output).
+ */
+export function runsUnbundled(moduleUrl: string | undefined): boolean {
+  return typeof moduleUrl === 'string' && /\/registry\/discover\.[cm]?[jt]s$/.test(new URL(moduleUrl).pathname)
+}
+
+/**
  * Imports every known provider package that is installed. A missing package is skipped; a
  * package that is installed but fails to load is an error (silently skipping it would hide a
- * broken install).
+ * broken install). Discovery imports packages by name at run time, which a bundle cannot
+ * answer: bundled with none found, it fails with a message saying to pass `providers: [...]`.
+ *
+ * @param moduleUrl Where this code runs from (tests): a bundle is told apart by it.
+ * @throws {@link ProviderNotConfiguredError} when bundled and no provider package could be imported.
  */
-export async function discoverProviders(importer: ModuleImporter = defaultImporter): Promise<ProviderPlugin[]> {
+export async function discoverProviders(importer: ModuleImporter = defaultImporter, moduleUrl: string | undefined = import.meta.url): Promise<ProviderPlugin[]> {
   const found = await Promise.all(
     KNOWN_PROVIDER_PACKAGES.map(async ({ packageName }) => {
       let mod: PluginModule
@@ -36,5 +49,13 @@ export async function discoverProviders(importer: ModuleImporter = defaultImport
       return (factory as () => ProviderPlugin)()
     }),
   )
-  return found.filter((p): p is ProviderPlugin => p !== undefined)
+  const plugins = found.filter((p): p is ProviderPlugin => p !== undefined)
+  if (plugins.length === 0 && !runsUnbundled(moduleUrl)) {
+    throw new ProviderNotConfiguredError(
+      'llmkit runs from a bundle, where it cannot find provider packages by name (none is installed next to it). ' +
+        "Pass them explicitly: import openai from '@llmkit/provider-openai', then new LLMKitClient({ providers: [openai()] }); " +
+        'keys are still read from the environment.',
+    )
+  }
+  return plugins
 }
