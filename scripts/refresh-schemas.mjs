@@ -150,7 +150,17 @@ if (args.runway) {
 if (args.fal) {
   const src = stripComments(readFileSync(args.fal, 'utf8'))
   // Endpoint id -> input type name, from the EndpointTypeMap in the same file.
-  const endpoints = { 'fal-ai/flux/dev': 'FluxDevInput', 'fal-ai/flux/schnell': 'FluxSchnellInput', 'fal-ai/stable-diffusion-v3-medium': 'StableDiffusionV3MediumInput' }
+  const endpoints = {
+    'fal-ai/flux/dev': 'FluxDevInput',
+    'fal-ai/flux/schnell': 'FluxSchnellInput',
+    'fal-ai/stable-diffusion-v3-medium': 'StableDiffusionV3MediumInput',
+    // Image-input endpoints (issue 13).
+    'fal-ai/flux/dev/image-to-image': 'FluxDevImageToImageInput',
+    'fal-ai/flux-pro/kontext': 'FluxProKontextInput',
+    'fal-ai/flux-pro/kontext/max': 'FluxProKontextMaxInput',
+    'fal-ai/flux-pro/kontext/multi': 'FluxProKontextMultiInput',
+    'fal-ai/flux-pro/v1/fill': 'FluxProV1FillInput',
+  }
   const definitions = {}
   for (const [endpoint, typeName] of Object.entries(endpoints)) {
     const alias = new RegExp(`export type ${typeName}\\s*=\\s*(\\w+);`).exec(src)

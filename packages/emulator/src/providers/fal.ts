@@ -3,6 +3,8 @@ import { PNG } from 'pngjs'
 import { bearer, delay, json } from '../http-util.js'
 import { type EmulatedJob, JobStore } from '../jobs.js'
 import { renderPng, seedOf } from '../png.js'
+import { renderDerivedPng } from '../derive.js'
+import { FAL_IMAGE_ENDPOINTS, readFalImageInputs } from './fal-image-inputs.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
 
 /** Per-application input rules of fal's queue API (shared/providers/fal.md §3). */
@@ -25,6 +27,8 @@ const MODELS: Record<string, FalModelRules> = {
   // Outside llmkit's table, for `fal:` open-model tests.
   'fal-ai/flux-pro/v1.1': FLUX_DEV,
   'fal-ai/flux-pro': FLUX_DEV,
+  // Image-input endpoints (issue 13, fal-image-inputs.ts): FLUX rules for the shared fields.
+  ...Object.fromEntries(Object.keys(FAL_IMAGE_ENDPOINTS).map((id) => [id, FLUX_DEV])),
 }
 
 /** `image_size` presets (shared/providers/fal.md §3). */
@@ -64,6 +68,8 @@ interface FalJobInput {
   seed: number
   syncMode: boolean
   safetyChecker: boolean
+  /** Input images (mask last) of an image endpoint: the answer is derived from them. */
+  inputs?: Buffer[]
 }
 
 type FalJob = EmulatedJob<FalJobInput, EmulatorReply>
@@ -161,6 +167,8 @@ function submit(req: EmulatorRequest, model: string, ctx: EmulatorContext): Emul
   intIn(input['num_inference_steps'], 'num_inference_steps', 1, rules.maxSteps, issues)
   intIn(input['seed'], 'seed', 0, Number.MAX_SAFE_INTEGER, issues)
   const size = sizeOf(input['image_size'], rules, issues)
+  const imageEndpoint = FAL_IMAGE_ENDPOINTS[model]
+  const images = imageEndpoint ? readFalImageInputs(imageEndpoint, input, ctx, issues) : undefined
   const format = input['output_format']
   if (rules.outputFormat && format !== undefined && format !== 'jpeg' && format !== 'png') {
     issues.push({ loc: ['body', 'output_format'], msg: "Input should be 'jpeg' or 'png'", type: 'enum', ctx: { expected: "'jpeg' or 'png'" } })
@@ -178,11 +186,12 @@ function submit(req: EmulatorRequest, model: string, ctx: EmulatorContext): Emul
       model,
       prompt: text,
       numImages: (input['num_images'] as number | undefined) ?? 1,
-      width: size.width,
-      height: size.height,
+      width: images?.size.width ?? size.width,
+      height: images?.size.height ?? size.height,
       seed,
       syncMode: input['sync_mode'] === true,
       safetyChecker: input['enable_safety_checker'] !== false,
+      ...(images ? { inputs: images.inputs } : {}),
     },
     {
       failure: text.includes(FAL_TRIGGERS.fail) ? { message: 'Emulated runner failure while generating', code: 'runner_server_error' } : undefined,
@@ -209,7 +218,8 @@ function output(job: FalJob, ctx: EmulatorContext): EmulatorReply {
   const { input } = job
   const flagged = (i: number) => input.safetyChecker && i === 0 && input.prompt.includes(FAL_TRIGGERS.nsfw)
   const images = Array.from({ length: input.numImages }, (_, i) => {
-    const png = flagged(i) ? blackPng(input.width, input.height) : renderPng(input.width, input.height, ctx.imageKey(`${input.model}|${input.prompt}|${input.seed}|${i}`))
+    const key = ctx.imageKey(`${input.model}|${input.prompt}|${input.seed}|${i}`)
+    const png = flagged(i) ? blackPng(input.width, input.height) : input.inputs ? renderDerivedPng(input.inputs, key) : renderPng(input.width, input.height, key)
     // sync_mode answers data URIs and stores nothing; otherwise the emulator plays the CDN.
     const url = input.syncMode ? `data:image/png;base64,${png.toString('base64')}` : ctx.files.put(png, 'image/png')
     return { url, width: input.width, height: input.height, content_type: 'image/png', file_name: `${randomUUID()}.png`, file_size: png.length }
