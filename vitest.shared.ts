@@ -21,6 +21,7 @@ const workspaceAliases = [
   { find: /^@llmkit\/cli$/, replacement: `${root}packages/cli/src/index.ts` },
   { find: /^@llmkit\/redis$/, replacement: `${root}packages/redis/src/index.ts` },
   { find: /^@llmkit\/batch$/, replacement: `${root}packages/batch/src/index.ts` },
+  { find: /^@llmkit\/gateway$/, replacement: `${root}packages/gateway/src/index.ts` },
   { find: /^@llmkit\/provider-([a-z]+)$/, replacement: `${root}packages/provider-$1/src/index.ts` },
 ]
 

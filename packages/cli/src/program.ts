@@ -5,6 +5,7 @@ import { type CliContext, processContext } from './context.js'
 import { EXIT_CODES, exitCodeHelp, UsageError, type ExitCode } from './exit-codes.js'
 import { runGenerate, type GenerateCommandOptions } from './generate-command.js'
 import { runModels, type ModelsCommandOptions } from './models-command.js'
+import { registerServeCommand } from './serve-command.js'
 import { parseSize, SIZE_PRESETS } from './sizes.js'
 import { VERSION } from './version.js'
 
@@ -92,6 +93,7 @@ ${exitCodeHelp()}`,
     })
 
   registerBatchCommands(program, ctx, state)
+  registerServeCommand(program, ctx, state)
 
   // Subcommands inherit output and exit handling, so their usage errors exit 2 as well.
   for (const command of program.commands) {
