@@ -34,4 +34,9 @@ export const stabilityPrices: readonly ModelPrice[] = [
   credits('stability-ai/sd3.5-flash', 2.5, 'unconfirmed', 'Figure not confirmed on Stability’s page'),
   credits('stability-ai/stable-image-core', 3, 'secondary'),
   credits('stability-ai/stable-image-ultra', 8, 'secondary'),
+  // Edit endpoints: the "Credits" line of each endpoint in Stability's OpenAPI description, read
+  // through a generated client (tryAGI/StabilityAI); the pricing page itself was not reachable.
+  credits('stability-ai/inpaint', 5, 'secondary', 'Flat rate per successful generation (OpenAPI, /v2beta/stable-image/edit/inpaint)'),
+  credits('stability-ai/outpaint', 4, 'secondary', 'Flat rate per successful generation (OpenAPI, /v2beta/stable-image/edit/outpaint)'),
+  credits('stability-ai/search-and-replace', 5, 'secondary', 'Flat rate per successful generation (OpenAPI, /v2beta/stable-image/edit/search-and-replace)'),
 ]

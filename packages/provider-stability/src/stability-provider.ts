@@ -9,6 +9,7 @@ import {
   unexpectedResponse,
 } from '@llmkit/core'
 import { CONTENT_FILTERED, type StabilityV1Request, stabilityImageResponseSchema, stabilityV1ResponseSchema } from './stability-api.js'
+import { STABILITY_EDIT_ENDPOINTS, isStabilityEdit, toFormData, toStabilityImageForm } from './stability-edits.js'
 import { PACKAGE_VERSION } from './version.js'
 
 /** v2beta endpoints named by a wire id; `sd3.5-*` ids go to `/generate/sd3` as its `model` field. */
@@ -32,6 +33,7 @@ export interface StabilityEndpoint {
 export function stabilityEndpoint(wireModel: string): StabilityEndpoint {
   const fixed = STABLE_IMAGE_PATHS[wireModel]
   if (fixed !== undefined) return { api: 'v2beta', path: fixed }
+  if (isStabilityEdit(wireModel)) return { api: 'v2beta', path: STABILITY_EDIT_ENDPOINTS[wireModel].path }
   if (wireModel.startsWith('sd3')) return { api: 'v2beta', path: SD3_PATH, model: wireModel }
   return { api: 'v1', path: `/v1/generation/${encodeURIComponent(wireModel)}/text-to-image` }
 }
@@ -148,6 +150,13 @@ export function createStabilityProvider(ctx: ProviderContext): ImageProvider {
   return {
     async generate(req, options) {
       const endpoint = stabilityEndpoint(req.wireModel)
+      if (req.operation !== undefined && req.operation !== 'generate') {
+        // Image inputs (stability-edits.ts): image-to-image or an edit endpoint, always multipart.
+        const form = toStabilityImageForm(req, endpoint.model)
+        const res = await ctx.http.request({ method: 'POST', path: form.path, headers: v2betaHeaders, body: toFormData(form.parts), signal: options.signal, model: req.modelId })
+        const result = fromStabilityResponse(res, req.modelId)
+        return form.warnings.length === 0 ? result : { ...result, warnings: [...(result.warnings ?? []), ...form.warnings] }
+      }
       let body: FormData | undefined
       if (endpoint.api === 'v2beta') {
         // The transport hands FormData to undici, which writes the multipart boundary header.
