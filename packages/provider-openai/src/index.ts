@@ -13,6 +13,12 @@ const PACKAGE_VERSION = packageVersion(import.meta.url, '../package.json', '@llm
 export interface OpenAIProviderOptions {
   /** Production base URL. @defaultValue 'https://api.openai.com/v1' */
   baseURL?: string | undefined
+  /**
+   * Longest wait for the next event of a GPT image call that streams previews
+   * (`provider_options.partial_images`), in milliseconds; past it the call fails with a
+   * TimeoutError marked `mayHaveBeenCharged`. @defaultValue 120000
+   */
+  streamIdleTimeoutMs?: number | undefined
 }
 
 /**
@@ -28,6 +34,11 @@ export interface OpenAIProviderOptions {
  * ```
  */
 export function openai(options: OpenAIProviderOptions = {}): ProviderPlugin {
+  const idle = options.streamIdleTimeoutMs
+  // A timer above 2^31-1 ms fires at once, so the bound is checked here rather than met later.
+  if (idle !== undefined && !(Number.isFinite(idle) && idle > 0 && idle <= 2_147_483_647)) {
+    throw new TypeError(`Expected \`streamIdleTimeoutMs\` to be a positive number of milliseconds up to 2147483647, got ${String(idle)}.`)
+  }
   return {
     id: 'openai',
     displayName: 'OpenAI',
@@ -41,7 +52,7 @@ export function openai(options: OpenAIProviderOptions = {}): ProviderPlugin {
     // `openai:<id>` opens a newer or unlisted model with a guessed row (and a warning).
     openModel: openOpenAIModel,
     parseError: parseOpenAIError,
-    create: createOpenAIProvider,
+    create: (ctx) => createOpenAIProvider(ctx, { streamIdleTimeoutMs: options.streamIdleTimeoutMs }),
   }
 }
 
@@ -51,6 +62,7 @@ export { openOpenAIModel } from './openai-open-model.js'
 export { openaiPrices } from './openai-prices.js'
 export { parseOpenAIError } from './openai-errors.js'
 export { toOpenAIRequest, fromOpenAIResponse } from './openai-provider.js'
+export { planStreaming, PARTIAL_IMAGES_OPTION, MAX_PARTIAL_IMAGES, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type StreamingPlan } from './openai-stream.js'
 export {
   toOpenAIImageInputCall,
   toOpenAIFormData,

@@ -6,7 +6,11 @@ const GPT_IMAGE_QUALITIES = ['low', 'medium', 'high', 'auto']
 /** DALL·E 3's tiers onto GPT image's: the closest in cost and detail. */
 const GPT_IMAGE_QUALITY_MAP = { standard: 'medium', hd: 'high' }
 /** GPT image options sent as extra body fields, with their types (openai.md, `CreateImageRequest`: "GPT image only"). */
-const GPT_IMAGE_OPTIONS = { output_format: 'string', output_compression: 'integer', background: 'string', moderation: 'string', user: 'string' } as const
+/**
+ * `partial_images` (0-3) asks for previews: with an `onProgress` listener and one image per call,
+ * the call streams and each preview reaches the listener as a `partial_image` event (openai-stream.ts).
+ */
+const GPT_IMAGE_OPTIONS = { output_format: 'string', output_compression: 'integer', background: 'string', moderation: 'string', user: 'string', partial_images: 'integer' } as const
 /** DALL·E takes only the end-user id beyond llmkit's own fields. */
 const DALL_E_OPTIONS = { user: 'string' } as const
 const SOURCE = 'https://platform.openai.com/docs/api-reference/images/create'

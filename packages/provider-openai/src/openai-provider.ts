@@ -1,5 +1,6 @@
 import { type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult, unexpectedResponse } from '@llmkit/core'
 import { type OpenAIImagesRequest, openaiImagesResponseSchema } from './openai-api.js'
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, generateStreamed, planStreaming } from './openai-stream.js'
 import { generateWithImages } from './openai-edits.js'
 
 /** OpenAI says generated URLs expire after 60 minutes. */
@@ -47,8 +48,14 @@ export function fromOpenAIResponse(json: unknown, requestId: string | undefined,
   return { images, usage, requestId, created: body.created ?? undefined }
 }
 
+/** Settings of {@link createOpenAIProvider} that are not in the context. */
+export interface OpenAIProviderSettings {
+  /** Longest wait for the next event of a streamed (partial images) call. @defaultValue {@link DEFAULT_STREAM_IDLE_TIMEOUT_MS} */
+  streamIdleTimeoutMs?: number | undefined
+}
+
 /** Creates the OpenAI provider for one client. */
-export function createOpenAIProvider(ctx: ProviderContext): ImageProvider {
+export function createOpenAIProvider(ctx: ProviderContext, settings: OpenAIProviderSettings = {}): ImageProvider {
   const headers: Record<string, string> = { authorization: `Bearer ${ctx.apiKey}` }
   const organization = ctx.env['OPENAI_ORG_ID'] ?? ctx.env['OPENAI_ORGANIZATION']
   const project = ctx.env['OPENAI_PROJECT_ID'] ?? ctx.env['OPENAI_PROJECT']
@@ -58,15 +65,22 @@ export function createOpenAIProvider(ctx: ProviderContext): ImageProvider {
     async generate(req, options) {
       // Edits and variations are multipart calls to their own endpoints: see openai-edits.ts.
       if (req.operation !== undefined && req.operation !== 'generate') return generateWithImages({ http: ctx.http, headers, clock: ctx.clock }, req, options)
+      const body = toOpenAIRequest(req)
+      // GPT image previews (`partial_images`) arrive as server-sent events: see openai-stream.ts.
+      const streaming = planStreaming(req, body, options)
+      if (streaming.stream) {
+        return generateStreamed({ http: ctx.http, headers, clock: ctx.clock, idleTimeoutMs: settings.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS }, req, body, options)
+      }
       const res = await ctx.http.request({
         method: 'POST',
         path: '/images/generations',
         headers,
-        json: toOpenAIRequest(req),
+        json: body,
         signal: options.signal,
         model: req.modelId,
       })
-      return fromOpenAIResponse(res.json(), res.headers['x-request-id'], ctx.clock.now(), req.modelId)
+      const result = fromOpenAIResponse(res.json(), res.headers['x-request-id'], ctx.clock.now(), req.modelId)
+      return streaming.warnings.length === 0 ? result : { ...result, warnings: [...(result.warnings ?? []), ...streaming.warnings] }
     },
   }
 }
