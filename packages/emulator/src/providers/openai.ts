@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { bearer, delay, json, parseSize } from '../http-util.js'
 import { renderPng } from '../png.js'
+import { handleImageInputs } from './openai-edits.js'
 import type { EmulatorProvider, EmulatorReply } from '../types.js'
 
 /** Per-model rules of `POST /v1/images/generations`, from openai/openai-openapi (see shared/providers/openai.md). */
@@ -64,7 +65,8 @@ export const openaiEmulator: EmulatorProvider = {
   prefix: '/openai',
   env: (origin, key) => ({ OPENAI_BASE_URL: `${origin}/openai/v1`, OPENAI_API_KEY: key }),
   async handle(req, ctx) {
-    if (req.path !== '/v1/images/generations') return error(404, `Invalid URL (${req.method} /v1${req.path.replace(/^\/v1/, '')})`, 'invalid_request_error')
+    const imageInputs = req.path === '/v1/images/edits' || req.path === '/v1/images/variations'
+    if (req.path !== '/v1/images/generations' && !imageInputs) return error(404, `Invalid URL (${req.method} /v1${req.path.replace(/^\/v1/, '')})`, 'invalid_request_error')
     if (req.method !== 'POST') return error(405, `Method ${req.method} not allowed`, 'invalid_request_error')
     const key = bearer(req.headers['authorization'] as string | undefined)
     if (key === undefined) {
@@ -73,6 +75,8 @@ export const openaiEmulator: EmulatorProvider = {
     if (key !== ctx.keys['openai']) {
       return error(401, `Incorrect API key provided: ${key.slice(0, 3)}***${key.slice(-2)}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', null, 'invalid_api_key')
     }
+    // Edits and variations take multipart uploads: openai-edits.ts.
+    if (imageInputs) return handleImageInputs(req, ctx, { models: MODELS, error, checkGptImageOutput, validGpt2Size }, req.path === '/v1/images/variations')
     const body = req.json() as Record<string, unknown> | undefined
     if (!body || typeof body !== 'object') return error(400, 'We could not parse the JSON body of your request.', 'invalid_request_error')
     for (const field of Object.keys(body)) {
