@@ -81,6 +81,8 @@ export function replicate(options: ReplicateProviderOptions = {}): ProviderPlugi
 export default replicate
 export { replicateModels, isPinnedVersion, openReplicateModel, parseModelReference, SDXL_VERSION, type ReplicateImageModelId, type ReplicateModelReference } from './replicate-models.js'
 export { replicatePrices } from './replicate-prices.js'
+export { replicateImageModels, replicateImagePrices, FLUX_DEV_IMAGE_INPUTS, SDXL_IMAGE_INPUTS } from './replicate-image-models.js'
+export { REPLICATE_IMAGE_FIELDS, replicateFile, replicateImageInput, type ReplicateImageFields } from './replicate-image-inputs.js'
 export { parseReplicateError, predictionError } from './replicate-errors.js'
 export { toReplicateInput, toReplicateCreate, toJobSnapshot, fromReplicateOutput, type ReplicateWebhookEvent } from './replicate-provider.js'
 export {

@@ -1,4 +1,5 @@
 import type { ModelCapabilities } from '@llmkit/core'
+import { FLUX_DEV_IMAGE_INPUTS, SDXL_IMAGE_INPUTS, replicateImageModels } from './replicate-image-models.js'
 
 /** Aspect ratios of flux-schnell, flux-dev and SD 3.5 (replicate.md §3). */
 const FLUX_ASPECTS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21']
@@ -95,7 +96,8 @@ function ideogram(id: string, displayName: string): ModelCapabilities {
  */
 export const replicateModels = [
   officialFlux('black-forest-labs/flux-schnell', 'FLUX.1 [schnell] on Replicate'),
-  officialFlux('black-forest-labs/flux-dev', 'FLUX.1 [dev] on Replicate', { guidance: 'number', image: 'string', prompt_strength: 'number' }),
+  // Image-to-image through `image` and `prompt_strength` (issue 13, replicate-image-models.ts).
+  { ...officialFlux('black-forest-labs/flux-dev', 'FLUX.1 [dev] on Replicate', { guidance: 'number', image: 'string', prompt_strength: 'number' }), imageInputs: FLUX_DEV_IMAGE_INPUTS },
   fluxPro('black-forest-labs/flux-pro', 'FLUX.1 [pro] on Replicate'),
   fluxPro('black-forest-labs/flux-1.1-pro', 'FLUX1.1 [pro] on Replicate'),
   {
@@ -118,6 +120,7 @@ export const replicateModels = [
       num_inference_steps: 'integer', guidance_scale: 'number', scheduler: 'string', refine: 'string', high_noise_frac: 'number', apply_watermark: 'boolean',
       disable_safety_checker: 'boolean', lora_scale: 'number', image: 'string', mask: 'string', prompt_strength: 'number',
     },
+    imageInputs: SDXL_IMAGE_INPUTS,
     source: 'https://replicate.com/stability-ai/sdxl/api/schema',
   },
   sd35('stability-ai/stable-diffusion-3.5-large', 'Stable Diffusion 3.5 Large on Replicate'),
@@ -146,6 +149,8 @@ export const replicateModels = [
   },
   ideogram('ideogram-ai/ideogram-v2', 'Ideogram v2 on Replicate'),
   ideogram('ideogram-ai/ideogram-v2-turbo', 'Ideogram v2 Turbo on Replicate'),
+  // FLUX Kontext edits and FLUX Fill inpainting (issue 13, replicate-image-models.ts).
+  ...replicateImageModels,
 ] as const satisfies readonly ModelCapabilities[]
 
 /** Model ids in the table, plus any other `owner/name` or `owner/name:version`. */

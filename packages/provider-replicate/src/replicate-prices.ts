@@ -1,4 +1,5 @@
 import type { ModelPrice } from '@llmkit/core'
+import { replicateImagePrices } from './replicate-image-models.js'
 
 /** Day these figures were read. */
 const AS_OF = '2026-11-29'
@@ -28,4 +29,5 @@ export const replicatePrices: readonly ModelPrice[] = [
   perImage('recraft-ai/recraft-v3', 0.04, 'unconfirmed', 'Matches Recraft’s own V3 raster price; not confirmed on the Replicate page.'),
   perImage('ideogram-ai/ideogram-v2', 0.08, 'unconfirmed', 'Matches Ideogram’s own V_2 price; not confirmed on the Replicate page.'),
   perImage('ideogram-ai/ideogram-v2-turbo', 0.05, 'unconfirmed', 'Matches Ideogram’s own V_2_TURBO price; not confirmed on the Replicate page.'),
+  ...replicateImagePrices,
 ]

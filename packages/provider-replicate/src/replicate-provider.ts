@@ -13,6 +13,7 @@ import {
 import { type ReplicateCreateRequest, type ReplicateInput, type ReplicatePrediction, replicatePredictionSchema } from './replicate-api.js'
 import { predictionError } from './replicate-errors.js'
 import { parseModelReference } from './replicate-models.js'
+import { replicateImageFieldsFor, replicateImageInput } from './replicate-image-inputs.js'
 
 /** Outputs of API predictions are deleted after one hour (replicate.md §5). */
 const URL_TTL_MS = 60 * 60 * 1000
@@ -43,6 +44,9 @@ const HELD_CREATE_MARGIN_MS = 30_000
 /** Maps a normalized request to a prediction's `input`. */
 export function toReplicateInput(req: NormalizedRequest): ReplicateInput {
   const caps = req.capabilities
+  // Image inputs go in the fields the model's schema names (replicate-image-inputs.ts).
+  const imageFields = replicateImageFieldsFor(req)
+  const imageInput = imageFields === undefined ? {} : replicateImageInput(req, imageFields)
   const input: ReplicateInput = { prompt: req.prompt }
   // Only multi-output models have `num_outputs`; elsewhere the core already split `n` to 1.
   if (caps.maxImagesPerCall > 1) input.num_outputs = req.n
@@ -61,6 +65,7 @@ export function toReplicateInput(req: NormalizedRequest): ReplicateInput {
   if (req.outputFormat !== undefined) input.output_format = req.outputFormat === 'jpeg' ? 'jpg' : req.outputFormat
   else if (caps.providerOptions?.['output_format'] !== undefined && caps.outputMimeTypes?.[0] === 'image/png') input.output_format = 'png'
   if (req.outputCompression !== undefined) input.output_quality = req.outputCompression
+  Object.assign(input, imageInput)
   // `n` alone sets the count (no table lists `num_outputs`); a stray one must not make Replicate bill more images than asked.
   const { num_outputs: _count, ...options } = req.providerOptions
   Object.assign(input, options)
