@@ -238,6 +238,11 @@ export class JobFailedError extends defineError('JobFailedError', 'LLMKIT_JOB_FA
 export class DeliveryError extends defineError('DeliveryError', 'LLMKIT_DELIVERY', false) {}
 /** The caller's `AbortSignal` fired. */
 export class AbortError extends defineError('AbortError', 'LLMKIT_ABORT', false) {}
+/**
+ * llmkit cannot run here: the Node.js version is older than its floor (undici 8 needs 22.19).
+ * Raised once, when the core is imported; the message names the version needed.
+ */
+export class UnsupportedRuntimeError extends defineError('UnsupportedRuntimeError', 'LLMKIT_UNSUPPORTED_RUNTIME', false) {}
 
 /** Why a budget refused a call. */
 export type BudgetRefusal = 'limit' | 'unknown-price' | 'store-unavailable'
@@ -306,6 +311,7 @@ for (const [cls, code] of [
   [JobFailedError, 'LLMKIT_JOB_FAILED'],
   [DeliveryError, 'LLMKIT_DELIVERY'],
   [AbortError, 'LLMKIT_ABORT'],
+  [UnsupportedRuntimeError, 'LLMKIT_UNSUPPORTED_RUNTIME'],
   [BudgetExceededError, 'LLMKIT_BUDGET_EXCEEDED'],
 ] as const) {
   Object.defineProperty(cls, CLASS_CODE, { value: code })

@@ -1,3 +1,5 @@
+// First: on a Node.js older than the floor, one plain error instead of failing requests later.
+import './runtime/assert-node.js'
 // tsyringe's decorators need the Reflect metadata API before any decorated class loads.
 import 'reflect-metadata'
 
@@ -61,6 +63,7 @@ export {
   JobFailedError,
   DeliveryError,
   AbortError,
+  UnsupportedRuntimeError,
   BudgetExceededError,
   type BudgetExceededErrorOptions,
   type BudgetRefusal,
@@ -229,6 +232,7 @@ export {
 } from './http/download.js'
 export { blockedRange, isPublicAddress, guardedLookup, type LookupFunction } from './http/ip-guard.js'
 export { packageVersion } from './runtime/package-version.js'
+export { MIN_NODE_VERSION, checkNodeVersion } from './runtime/node-version.js'
 export {
   createJobRunner,
   pendingCancellations,
