@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { bearer, delay, json, sizeForAspect } from '../http-util.js'
 import { renderPng, seedOf } from '../png.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
+import { renderDerivedPng } from '../derive.js'
+import { type StabilityImagePart, handleStabilityEdit, isStabilityEditEndpoint, readStabilityImage } from './stability-edit.js'
 
 /**
  * Stability AI's two text-to-image APIs under `/stability` (shared/providers/stability.md):
@@ -55,10 +57,13 @@ const CLIP_PRESETS = ['FAST_BLUE', 'FAST_GREEN', 'NONE', 'SIMPLE', 'SLOW', 'SLOW
 const V1_FIELDS = new Set(['text_prompts', 'height', 'width', 'cfg_scale', 'clip_guidance_preset', 'sampler', 'samples', 'seed', 'steps', 'style_preset', 'extras'])
 const V2_COMMON_FIELDS = ['prompt', 'negative_prompt', 'aspect_ratio', 'seed', 'output_format', 'style_preset']
 const V2_FIELDS: Record<string, Set<string>> = {
-  ultra: new Set(V2_COMMON_FIELDS),
+  // Ultra and SD 3.5 take an `image` file part and a `strength` for image-to-image; Core does not.
+  ultra: new Set([...V2_COMMON_FIELDS, 'image', 'strength']),
   core: new Set(V2_COMMON_FIELDS),
-  sd3: new Set([...V2_COMMON_FIELDS, 'model', 'mode', 'cfg_scale']),
+  sd3: new Set([...V2_COMMON_FIELDS, 'model', 'mode', 'cfg_scale', 'image', 'strength']),
 }
+/** Image-to-image inputs: SD 3.5 "every side at least 64 px"; Ultra sides 64-16384 px, at least 4096 pixels (OpenAPI). */
+const I2I_IMAGE = { sd3: { minSide: 64 }, ultra: { minSide: 64, maxSide: 16_384, minPixels: 4096 } } as const
 const V1_MAX_SEED = 4_294_967_295
 const V2_MAX_SEED = 4_294_967_294
 const CREDITS_MESSAGE = 'You lack sufficient credits to make this request. Please purchase more credits at https://platform.stability.ai/account/credits and try again.'
@@ -164,11 +169,26 @@ async function handleV2(endpoint: string, req: EmulatorRequest, ctx: EmulatorCon
   }
   const fields: Record<string, string> = {}
   for (const [name, value] of form.entries()) {
-    if (typeof value !== 'string') return v2Error(400, 'bad_request', `${name}: image-to-image and file parts are not emulated`)
     if (!V2_FIELDS[endpoint]!.has(name)) return v2Error(400, 'bad_request', `${name}: unknown field for /generate/${endpoint}`)
+    if (name === 'image') continue
+    if (typeof value !== 'string') return v2Error(400, 'bad_request', `${name}: must be a text field`)
     fields[name] = value
   }
   const errors: string[] = []
+  // Image-to-image (issue 13): the image is read and checked, strength is required with it.
+  let image: StabilityImagePart | undefined
+  if (form.get('image') !== null) {
+    const read = await readStabilityImage('image', form.get('image'), I2I_IMAGE[endpoint as keyof typeof I2I_IMAGE])
+    if (typeof read === 'string') errors.push(read)
+    else image = read
+  }
+  const strength = fields['strength'] === undefined ? undefined : Number(fields['strength'])
+  if (strength !== undefined && !(Number.isFinite(strength) && strength >= 0 && strength <= 1)) errors.push('strength: must be a number from 0 to 1')
+  const i2i = endpoint === 'sd3' ? fields['mode'] === 'image-to-image' : form.get('image') !== null
+  if (i2i && form.get('image') === null) errors.push('image: is required for image-to-image')
+  if (i2i && fields['strength'] === undefined) errors.push('strength: is required when image is provided')
+  if (!i2i && (form.get('image') !== null || fields['strength'] !== undefined)) errors.push(`${form.get('image') !== null ? 'image' : 'strength'}: is only valid for image-to-image (mode: image-to-image)`)
+  if (endpoint === 'sd3' && i2i && fields['aspect_ratio'] !== undefined) errors.push('aspect_ratio: is only valid for text-to-image requests')
   const prompt = fields['prompt']
   if (prompt === undefined || prompt.length === 0) errors.push('prompt: is required')
   else if (prompt.length > 10_000) errors.push('prompt: must be at most 10000 characters')
@@ -184,7 +204,7 @@ async function handleV2(endpoint: string, req: EmulatorRequest, ctx: EmulatorCon
   const model = endpoint === 'sd3' ? (fields['model'] ?? 'sd3.5-large') : endpoint
   if (endpoint === 'sd3') {
     if (!SD3_MODELS.includes(model)) errors.push(`model: must be one of ${SD3_MODELS.join(', ')}`)
-    if (fields['mode'] !== undefined && fields['mode'] !== 'text-to-image') errors.push('mode: only text-to-image is emulated (image-to-image needs image and strength)')
+    if (fields['mode'] !== undefined && fields['mode'] !== 'text-to-image' && fields['mode'] !== 'image-to-image') errors.push('mode: must be text-to-image or image-to-image')
     const cfg = fields['cfg_scale'] === undefined ? undefined : Number(fields['cfg_scale'])
     if (cfg !== undefined && !(Number.isFinite(cfg) && cfg >= 1 && cfg <= 10)) errors.push('cfg_scale: must be a number from 1 to 10')
   }
@@ -199,7 +219,11 @@ async function handleV2(endpoint: string, req: EmulatorRequest, ctx: EmulatorCon
   await delay(ctx.latencyMs)
   const usedSeed = pickSeed(seed, `${model}|${prompt}`, V2_MAX_SEED)
   const { width, height } = sizeForAspect(aspectRatio)
-  const png = renderPng(width, height, ctx.imageKey(`${model}|${prompt}|${usedSeed}`))
+  // Image-to-image answers an image derived from the input, the input's size (sd3) or the ratio's (ultra).
+  const png =
+    image === undefined
+      ? renderPng(width, height, ctx.imageKey(`${model}|${prompt}|${usedSeed}`))
+      : renderDerivedPng([image.bytes], ctx.imageKey(`${model}|${prompt}|${usedSeed}`), endpoint === 'ultra' && fields['aspect_ratio'] !== undefined ? { width, height } : undefined)
   const headers: Record<string, string> = { 'x-request-id': newId() }
   if (outputFormat !== 'png') headers['x-emulator-note'] = `output_format ${outputFormat} is answered as png: the emulator renders PNG only`
   if (acceptsJson(req)) {
@@ -210,6 +234,7 @@ async function handleV2(endpoint: string, req: EmulatorRequest, ctx: EmulatorCon
 
 const V1_PATH = /^\/v1\/generation\/([^/]+)\/text-to-image$/
 const V2_PATH = /^\/v2beta\/stable-image\/generate\/([^/]+)$/
+const EDIT_PATH = /^\/v2beta\/stable-image\/edit\/([^/]+)$/
 
 /** Stability AI's v1 and v2beta text-to-image endpoints under `/stability`. */
 export const stabilityEmulator: EmulatorProvider = {
@@ -221,6 +246,8 @@ export const stabilityEmulator: EmulatorProvider = {
     const v2 = V2_PATH.exec(req.path)
     if (v1) return req.method === 'POST' ? handleV1(decodeURIComponent(v1[1]!), req, ctx) : v1Error(405, 'method_not_allowed', `${req.method} is not allowed`)
     if (v2 && V2_FIELDS[v2[1]!]) return req.method === 'POST' ? handleV2(v2[1]!, req, ctx) : v2Error(405, 'method_not_allowed', `${req.method} is not allowed`)
+    const edit = EDIT_PATH.exec(req.path)
+    if (edit && isStabilityEditEndpoint(edit[1]!)) return req.method === 'POST' ? handleStabilityEdit(edit[1]!, req, ctx) : v2Error(405, 'method_not_allowed', `${req.method} is not allowed`)
     return v2Error(404, 'not_found', `${req.method} ${req.path}: no such endpoint`)
   },
 }
