@@ -31,3 +31,4 @@ export { generationBodySchema, toGenerationRequest, defaultResponseFormat, type 
 export { SignedImageStore, type StoredImage } from './image-store.js'
 export { createMetrics, type GatewayMetrics } from './metrics.js'
 export { ClientPool, type ClientPoolOptions, type GatewayClientOptions } from './clients.js'
+export { readUploadForm, toEditRequest, toVariationRequest, MAX_UPLOAD_IMAGES, type UploadForm, type UploadRequest } from './multipart.js'

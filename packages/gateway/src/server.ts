@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type GeneratedImage, type ImageGenerationRequestInit, type ImageGenerationResponse, LLMKitError, type Logger, sniffImageType } from '@llmkit/core'
+import multipart from '@fastify/multipart'
+import { type GeneratedImage, type ImageGenerationRequest, type ImageGenerationRequestInit, type ImageGenerationResponse, LLMKitError, type Logger, sniffImageType } from '@llmkit/core'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ClientPool, type GatewayClientOptions } from './clients.js'
 import { type GatewayConfig, GatewayConfigError, type GatewayConfigInput, parseGatewayConfig } from './config.js'
@@ -9,6 +10,7 @@ import { gatewayError, type MappedError, mapError } from './errors.js'
 import { SignedImageStore } from './image-store.js'
 import { bearerToken, type GatewayKey, KeyRing, modelAllowed, parseEnvKeys } from './keys.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
+import { MAX_UPLOAD_IMAGES, readUploadForm, toEditRequest, toVariationRequest, type UploadForm, type UploadRequest } from './multipart.js'
 import { type ResponseFormat, toGenerationRequest } from './openai-request.js'
 
 /** Shortest gateway key accepted from `LLMKIT_GATEWAY_KEYS`: a short key can be guessed. */
@@ -70,12 +72,15 @@ function frameworkError(error: FastifyError): MappedError {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return gatewayError(413, 'The request body is larger than this gateway accepts.', 'invalid_request_error', 'request_too_large')
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return gatewayError(415, 'Send the body as application/json (image edits: multipart/form-data).', 'invalid_request_error', 'unsupported_media_type')
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return gatewayError(400, 'The body is not valid JSON.', 'invalid_request_error', 'invalid_json')
     default:
+      // Multipart limits: a file, the number of files, fields or parts.
+      if (error.statusCode === 413) return gatewayError(413, 'The upload is larger than this gateway accepts (file size, files or fields).', 'invalid_request_error', 'request_too_large')
       if (error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return gatewayError(400, 'The content-length does not match the body.', 'invalid_request_error', 'invalid_body')
       if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
         return gatewayError(error.statusCode, 'The request could not be read.', 'invalid_request_error', 'invalid_body')
@@ -168,6 +173,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     await app.register(cors, { origin: config.corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type'] })
   }
 
+  await app.register(multipart, {
+    limits: {
+      fileSize: config.limits.uploadBytes,
+      files: MAX_UPLOAD_IMAGES + 1,
+      fields: 30,
+      fieldSize: Math.max(65_536, config.limits.promptChars * 4),
+      parts: MAX_UPLOAD_IMAGES + 31,
+      headerPairs: 100,
+    },
+  })
+
   app.addHook('onRequest', async (req, reply) => {
     started.set(req, process.hrtime.bigint())
     void reply.header('x-request-id', req.id)
@@ -188,7 +204,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     return send(reply, mapped)
   })
   app.setNotFoundHandler((req, reply) =>
-    send(reply, gatewayError(404, `Unknown route ${req.method} ${pathOnly(req.url)}; this gateway serves /v1/images/generations and /v1/models.`, 'invalid_request_error', 'unknown_url')),
+    send(reply, gatewayError(404, `Unknown route ${req.method} ${pathOnly(req.url)}; this gateway serves /v1/images/generations, /v1/images/edits, /v1/images/variations and /v1/models.`, 'invalid_request_error', 'unknown_url')),
   )
 
   /** Authenticates before the body is read or any provider work: a wrong or missing key is a 401. */
@@ -279,7 +295,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
    * Runs one generation for a key, with the client's disconnect and the gateway's deadline
    * cancelling it (and, for async providers, the remote job), and answers OpenAI's shape.
    */
-  const generate = async (req: FastifyRequest, reply: FastifyReply, request: ImageGenerationRequestInit, responseFormat: ResponseFormat): Promise<FastifyReply> => {
+  const generate = async (req: FastifyRequest, reply: FastifyReply, request: ImageGenerationRequest | ImageGenerationRequestInit, responseFormat: ResponseFormat): Promise<FastifyReply> => {
     const key = keyOf.get(req)!
     let names: string[]
     try {
@@ -358,6 +374,31 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     }
     return generate(req, reply, parsed.request, parsed.responseFormat)
   })
+
+  /** Edits and variations: the form is read (bounded), mapped onto llmkit's request builders, and generated like the rest. */
+  const uploadRoute = (toRequest: (form: UploadForm, limits: GatewayConfig['limits']) => UploadRequest) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const keyId = keyOf.get(req)?.id ?? 'none'
+    const form = await readUploadForm(req, config.limits.uploadBytes)
+    if ('status' in form) {
+      metrics.errors.inc({ class: 'invalid_request', key: keyId })
+      return send(reply, form)
+    }
+    let parsed: UploadRequest
+    try {
+      parsed = toRequest(form, config.limits)
+    } catch (error) {
+      // llmkit's builders refuse a value with an InvalidRequestError naming it.
+      metrics.errors.inc({ class: LLMKitError.isInstance(error) ? error.code : 'internal', key: keyId })
+      return send(reply, mapError(error, req.id))
+    }
+    if ('status' in parsed) {
+      metrics.errors.inc({ class: 'invalid_request', key: keyId })
+      return send(reply, parsed)
+    }
+    return generate(req, reply, parsed.request, parsed.responseFormat)
+  }
+  app.post('/v1/images/edits', { onRequest: authenticate, bodyLimit: config.limits.uploadBytes }, uploadRoute(toEditRequest))
+  app.post('/v1/images/variations', { onRequest: authenticate, bodyLimit: config.limits.uploadBytes }, uploadRoute(toVariationRequest))
 
   let server: Server | undefined
   return {
