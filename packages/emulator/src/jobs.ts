@@ -31,6 +31,9 @@ export interface EmulatedJob<I, O> {
   never?: boolean | undefined
 }
 
+/** Longest wait between two looks at a job that does not change (a `never` job, a long run). */
+const MAX_LOOK_MS = 1_000
+
 /** Store of emulated jobs for one provider. */
 export class JobStore<I, O> {
   readonly #jobs = new Map<string, EmulatedJob<I, O>>()
@@ -74,6 +77,29 @@ export class JobStore<I, O> {
       return { state: 'running', progress: Math.min(0.99, Math.round(progress * 100) / 100), position: 0 }
     }
     return { state: job.failure ? 'failed' : 'succeeded', progress: 1, position: 0 }
+  }
+
+  /**
+   * Milliseconds until the job's state, queue position or end may next differ from now: what a
+   * push channel (a status stream) waits before it looks again. At least 1, at most 1 s.
+   */
+  nextChangeIn(job: EmulatedJob<I, O>, now = Date.now()): number {
+    const elapsed = now - job.createdAt
+    const { queuedMs, runningMs } = job.timing
+    let wait: number
+    if (elapsed < queuedMs) {
+      // The position counts down in thirds of the queue time.
+      const third = Math.max(1, queuedMs / 3)
+      wait = Math.min(queuedMs - elapsed, third - (elapsed % third))
+    } else if (job.never) wait = MAX_LOOK_MS
+    else wait = queuedMs + runningMs - elapsed
+    return Math.min(MAX_LOOK_MS, Math.max(1, Math.ceil(wait)))
+  }
+
+  /** Milliseconds until the job ends (0 when it has), or undefined for one that never does. */
+  endsIn(job: EmulatedJob<I, O>, now = Date.now()): number | undefined {
+    if (job.never) return undefined
+    return Math.max(0, job.createdAt + job.timing.queuedMs + job.timing.runningMs - now)
   }
 
   /** Cancels a job; false when it had already finished. */

@@ -39,6 +39,26 @@ function send(res: ServerResponse, reply: EmulatorReply): void {
   void writeAnswer(res, serialize(reply), undefined)
 }
 
+/** Writes a streamed answer chunk by chunk; resolves true when it ended with the client still there. */
+async function writeStream(res: ServerResponse, reply: EmulatorReply): Promise<boolean> {
+  const closed = new AbortController()
+  res.once('close', () => closed.abort())
+  res.writeHead(reply.status, { ...reply.headers })
+  res.flushHeaders()
+  try {
+    await reply.stream!((chunk) => {
+      if (!res.destroyed) res.write(chunk)
+    }, closed.signal)
+  } catch {
+    // A stream that breaks ends the answer; the client sees it cut short.
+    res.destroy()
+    return false
+  }
+  if (res.destroyed) return false
+  res.end()
+  return true
+}
+
 /** Header that exempts a request from faults and the log (a harness checking what a call returned). */
 const NO_FAULTS_HEADER = 'x-emulator-no-faults'
 
@@ -175,6 +195,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         }
         if (fault.hang) return
         if (fault.status !== undefined) reply = { status: fault.status, headers: fault.headers, body: fault.body as EmulatorReply['body'] }
+      }
+      if (reply.stream && !fault?.afterHandling) {
+        if (entry) entry.status = reply.status
+        if (entry) entry.complete = await writeStream(res, reply)
+        return
       }
       let answer = serialize(reply)
       if (fault?.images) answer = mutateImages(answer, fault.images)

@@ -30,6 +30,11 @@ export interface EmulatorReply {
   headers?: Record<string, string> | undefined
   /** Body: bytes, text, or an object sent as JSON. */
   body?: Buffer | string | object | undefined
+  /**
+   * A body written over time instead of `body` (server-sent events): `write` sends a chunk at
+   * once; the answer ends when the promise settles. `closed` fires when the client goes away.
+   */
+  stream?: ((write: (chunk: string) => void, closed: AbortSignal) => Promise<void>) | undefined
 }
 
 /** Shared services given to provider modules. */

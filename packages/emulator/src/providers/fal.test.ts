@@ -42,7 +42,8 @@ describe('fal emulator', () => {
   })
 
   it('queues a job with absolute subpath-free URLs, moves it through IN_QUEUE, IN_PROGRESS and COMPLETED, and serves real PNGs', async () => {
-    const submit = await call('POST', '/fal-ai/flux/dev', { prompt: 'p', num_images: 2, image_size: 'landscape_16_9', seed: 5 })
+    // The slow trigger (ten times the timing) keeps each state long enough to be seen on a loaded machine.
+    const submit = await call('POST', '/fal-ai/flux/dev', { prompt: `p ${FAL_TRIGGERS.slow}`, num_images: 2, image_size: 'landscape_16_9', seed: 5 })
     expect(submit.status).toBe(200)
     const id = submit.json['request_id'] as string
     expect(submit.headers.get('x-fal-request-id')).toBe(id)
@@ -64,7 +65,7 @@ describe('fal emulator', () => {
     }
     expect([...seen]).toStrictEqual(['202 IN_QUEUE', '202 IN_PROGRESS', '200 COMPLETED'])
     const result = await call('GET', submit.json['response_url'] as string)
-    expect(result.json).toMatchObject({ seed: 5, has_nsfw_concepts: [false, false], prompt: 'p' })
+    expect(result.json).toMatchObject({ seed: 5, has_nsfw_concepts: [false, false], prompt: `p ${FAL_TRIGGERS.slow}` })
     const images = result.json['images'] as { url: string; width: number; height: number; content_type: string }[]
     expect(images).toHaveLength(2)
     expect(images[0]).toMatchObject({ width: 1024, height: 576, content_type: 'image/png' })

@@ -6,6 +6,7 @@ import { renderPng, seedOf } from '../png.js'
 import { renderDerivedPng } from '../derive.js'
 import { FAL_IMAGE_ENDPOINTS, readFalImageInputs } from './fal-image-inputs.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
+import { deliverWebhook, falJwks, falWebhookHeaders, later } from '../webhooks.js'
 
 /** Per-application input rules of fal's queue API (shared/providers/fal.md §3). */
 interface FalModelRules {
@@ -199,7 +200,59 @@ function submit(req: EmulatorRequest, model: string, ctx: EmulatorContext): Emul
       timing: text.includes(FAL_TRIGGERS.slow) ? { queuedMs: ctx.jobTiming.queuedMs * 10, runningMs: ctx.jobTiming.runningMs * 10 } : ctx.jobTiming,
     },
   )
+  // `?fal_webhook=` (fal.md, webhooks): the outcome is POSTed there, signed, when the job ends.
+  const webhook = req.query.get('fal_webhook')
+  const ends = storeOf(ctx).endsIn(job)
+  if (webhook && ends !== undefined) later(ends, () => deliverFalWebhook(job, webhook, ctx))
   return reply(200, { status: 'IN_QUEUE', request_id: job.id, ...urlsOf(job, ctx), queue_position: storeOf(ctx).stateOf(job).position }, job.id)
+}
+
+/** What fal POSTs to a webhook: `OK` with the result as `payload`, or `ERROR` with the error body. */
+async function deliverFalWebhook(job: FalJob, url: string, ctx: EmulatorContext): Promise<void> {
+  // A cancelled request has nothing to report.
+  if (storeOf(ctx).stateOf(job).state === 'canceled') return
+  const outcome = result(job, ctx)
+  const ok = outcome.status === 200
+  const body = JSON.stringify({
+    request_id: job.id,
+    gateway_request_id: job.id,
+    status: ok ? 'OK' : 'ERROR',
+    ...(ok ? {} : { error: `Invalid status code: ${outcome.status}` }),
+    payload: typeof outcome.body === 'string' ? (JSON.parse(outcome.body) as unknown) : null,
+  })
+  await deliverWebhook(url, body, falWebhookHeaders(job.id, body))
+}
+
+/** Longest a status stream stays open (a `never` job): the client's job deadline ends it first. */
+const MAX_STREAM_MS = 10 * 60_000
+
+/**
+ * `GET …/requests/{id}/status/stream`: server-sent events, one `data:` line of the queue status
+ * JSON per change (position, state), as the SDK's `streamStatus` reads them; the stream ends after
+ * COMPLETED. The job's state is a function of time, so the stream looks again exactly when it
+ * can next change.
+ */
+function statusStream(job: FalJob, req: EmulatorRequest, ctx: EmulatorContext): EmulatorReply {
+  const store = storeOf(ctx)
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-fal-request-id': job.id },
+    stream: async (write, closed) => {
+      const until = Date.now() + MAX_STREAM_MS
+      let last = ''
+      while (!closed.aborted && Date.now() < until) {
+        // Replies carry their JSON already serialised.
+        const text = String(status(job, req, ctx).body)
+        const body = JSON.parse(text) as { status: string }
+        if (text !== last) {
+          write(`data: ${text}\n\n`)
+          last = text
+        }
+        if (body.status === 'COMPLETED') return
+        await delay(store.nextChangeIn(job))
+      }
+    },
+  }
 }
 
 function status(job: FalJob, req: EmulatorRequest, ctx: EmulatorContext): EmulatorReply {
@@ -269,6 +322,8 @@ export const falEmulator: EmulatorProvider = {
   // FAL_KEY is the official SDK's name, FAL_API_KEY the seed documentation's: set both.
   env: (origin, key) => ({ FAL_BASE_URL: `${origin}/fal`, FAL_KEY: key, FAL_API_KEY: key }),
   async handle(req, ctx) {
+    // The webhook signing keys are public (fal serves them at rest.alpha.fal.ai/.well-known/jwks.json).
+    if (req.method === 'GET' && req.path === '/.well-known/jwks.json') return json(200, falJwks())
     const authorization = req.headers['authorization'] as string | undefined
     const key = bearer(authorization, 'Key')
     const segments = req.path.split('/').filter(Boolean)
@@ -291,6 +346,7 @@ export const falEmulator: EmulatorProvider = {
       return tail === 'cancel' ? reply(404, { status: 'NOT_FOUND' }) : reply(404, { detail: 'Request not found' })
     }
     if (req.method === 'GET' && tail === 'status') return status(job, req, ctx)
+    if (req.method === 'GET' && tail === 'status/stream') return statusStream(job, req, ctx)
     if (req.method === 'GET' && tail === '') return result(job, ctx)
     if (req.method === 'PUT' && tail === 'cancel') return cancel(job, ctx)
     return reply(405, { detail: 'Method Not Allowed' })

@@ -3,6 +3,7 @@ import { type EmulatedJob, JobStore, type JobTiming } from '../jobs.js'
 import { bearer, delay, json, parseSize, sizeForAspect } from '../http-util.js'
 import { renderPng } from '../png.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
+import { EMULATOR_REPLICATE_WEBHOOK_SECRET, deliverWebhook, later, replicateWebhookHeaders } from '../webhooks.js'
 
 /** How a model takes its size, and what it returns (shared/providers/replicate.md §3-4). */
 interface ModelRule {
@@ -231,10 +232,30 @@ async function create(req: EmulatorRequest, ctx: EmulatorContext, model: string,
   const jobs = storeOf(ctx)
   const slow = prompt.includes(REPLICATE_TRIGGERS.slow) ? { queuedMs: ctx.jobTiming.queuedMs * 10, runningMs: ctx.jobTiming.runningMs * 10 } : undefined
   const job = jobs.create({ model, version, rule, input: fields, seed }, { id: predictionId(), failure, never: prompt.includes(REPLICATE_TRIGGERS.never), timing: slow })
+  scheduleWebhooks(job, body as { webhook?: unknown; webhook_events_filter?: unknown }, ctx)
   const wait = preferWait(req.headers['prefer'])
   if (wait !== undefined) await holdFor(job, wait)
   const prediction = predictionOf(job, jobs, ctx)
   return json(201, prediction, { location: (prediction['urls'] as { get: string }).get })
+}
+
+/**
+ * `webhook` and `webhook_events_filter` (default: every event): the prediction is POSTed there,
+ * signed, at `start` (when it leaves the queue) and `completed`; `output` and `logs` events are
+ * not emulated.
+ */
+function scheduleWebhooks(job: EmulatedJob<PredictionInput, unknown>, body: { webhook?: unknown; webhook_events_filter?: unknown }, ctx: EmulatorContext): void {
+  if (typeof body.webhook !== 'string') return
+  const url = body.webhook
+  const events = Array.isArray(body.webhook_events_filter) ? (body.webhook_events_filter as string[]) : ['start', 'output', 'logs', 'completed']
+  const store = storeOf(ctx)
+  const send = () => {
+    const payload = JSON.stringify(predictionOf(job, store, ctx))
+    return deliverWebhook(url, payload, replicateWebhookHeaders(payload))
+  }
+  if (events.includes('start')) later(job.timing.queuedMs, () => store.stateOf(job).state !== 'canceled' && send())
+  const ends = store.endsIn(job)
+  if (events.includes('completed') && ends !== undefined) later(ends, send)
 }
 
 /** Replicate's prediction API under `/replicate/v1` (shared/providers/replicate.md). */
@@ -267,6 +288,8 @@ export const replicateEmulator: EmulatorProvider = {
       if (!known) return problem(422, 'Invalid version or not permitted', 'The specified version does not exist (or perhaps you don\'t have permission to use it?)')
       return create(req, ctx, known.model, version, known.rule)
     }
+    // The signing secret of webhooks (replicate.md: `GET /v1/webhooks/default/secret` → `{ key }`).
+    if (path === '/v1/webhooks/default/secret' && req.method === 'GET') return json(200, { key: EMULATOR_REPLICATE_WEBHOOK_SECRET })
     const get = /^\/v1\/predictions\/([^/]+)$/.exec(path)
     if (get && req.method === 'GET') {
       const store = storeOf(ctx)

@@ -81,6 +81,8 @@ export const RUNWAY_TRIGGERS = Object.freeze({
   never: 'emulator:never',
   /** THROTTLED instead of PENDING while queued (organisation concurrency limit). */
   throttled: 'emulator:throttled',
+  /** SUCCEEDED the moment it is created: a task that is ready at once (fast-first-check tests and the latency bench). */
+  instant: 'emulator:instant',
   /** 429 on create: the daily generation limit. */
   dailyLimit: 'emulator:daily-limit',
 })
@@ -181,7 +183,8 @@ function submit(req: EmulatorRequest, ctx: EmulatorContext): EmulatorReply {
     count: (fields['outputCount'] as number | undefined) ?? 1,
     throttled: prompt.includes(RUNWAY_TRIGGERS.throttled),
   }
-  const job = storeOf(ctx).create(input, { failure: failureOf(prompt), never: prompt.includes(RUNWAY_TRIGGERS.never), timing: ctx.jobTiming })
+  const timing = prompt.includes(RUNWAY_TRIGGERS.instant) ? { queuedMs: 0, runningMs: 0 } : ctx.jobTiming
+  const job = storeOf(ctx).create(input, { failure: failureOf(prompt), never: prompt.includes(RUNWAY_TRIGGERS.never), timing })
   return json(200, { id: job.id })
 }
 
