@@ -1,8 +1,9 @@
 // Proves "install the core plus only the providers you need": the core and one provider are
-// packed into tarballs, installed into an empty project with nothing else, and the seed's
-// quick start runs there unchanged against the emulator.
+// packed into tarballs, installed into an empty project with nothing else (the core also under
+// the seed's name, as `npm i llmkit@npm:@llmkit/core` does), and the seed's quick start runs
+// there unchanged against the emulator. scripts/outside-app.mjs goes further (bundling).
 import { execFile } from 'node:child_process'
-import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,10 +13,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 
 const exec = promisify(execFile)
 const packages = fileURLToPath(new URL('../../../', import.meta.url))
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
+// Offline: the tarballs' dependencies come from npm's cache, never the registry.
+const NPM_FLAGS = ['--no-audit', '--no-fund', '--offline', '--loglevel=error']
 
 /** The TypeScript quick start of the seed API page, as the ESM a user would save as quick-start.mjs. */
-const QUICK_START = `import { LLMKitClient, ImageGenerationRequest, ImageSize } from '@llmkit/core'
+const QUICK_START = `import { LLMKitClient, ImageGenerationRequest, ImageSize } from 'llmkit'
 
 const client = LLMKitClient.fromEnv()
 
@@ -53,9 +55,13 @@ it('runs the seed quick start from tarballs of the core and one provider', { tim
   expect(tarballs).toHaveLength(2)
 
   await exec('npm', ['init', '-y', '--loglevel=error'], { cwd: project })
-  await exec('npm', ['install', ...tarballs, ...NPM_FLAGS], { cwd: project, timeout: 110_000 })
+  const core = tarballs.find((t) => /llmkit-core-[\d.]+\.tgz$/.test(t))
+  // The registry install is `npm i llmkit@npm:@llmkit/core @llmkit/core @llmkit/provider-openai`;
+  // offline, the alias points at the packed core.
+  await exec('npm', ['install', `llmkit@file:${core}`, ...tarballs, ...NPM_FLAGS], { cwd: project, timeout: 110_000 })
   expect(lstatSync(join(project, 'node_modules', 'llmkit')).isSymbolicLink()).toBe(false)
-  expect(readdirSync(join(project, 'node_modules', '@llmkit'))).toEqual(['provider-openai'])
+  expect((JSON.parse(readFileSync(join(project, 'node_modules', 'llmkit', 'package.json'), 'utf8')) as { name: string }).name).toBe('@llmkit/core')
+  expect(readdirSync(join(project, 'node_modules', '@llmkit'))).toEqual(['core', 'provider-openai'])
 
   writeFileSync(join(project, 'quick-start.mjs'), QUICK_START)
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OPENAI|FAL|STABILITY|RECRAFT|RUNWAYML|REPLICATE)_/.test(k)))
