@@ -29,23 +29,41 @@ describe('progress', () => {
     expect(describeEvent(e)).toBe(text)
   })
 
-  it('writes one plain line per state change when not a TTY', () => {
+  it('writes one plain line per part and state change when not a TTY', () => {
     const out = sink(false)
     const reporter = createProgressReporter(out.stream)
     reporter.start('fal-ai/flux/dev', 2)
     reporter.event(event({ type: 'submitted', jobId: 'j1', part: 0 }))
     reporter.event(event({ type: 'running', part: 0 }))
     reporter.event(event({ type: 'running', part: 0 }))
-    reporter.event(event({ type: 'completed' }))
+    reporter.event(event({ type: 'running', part: 1 }))
+    reporter.event(event({ type: 'completed', part: 0 }))
     reporter.saved(1, 'out/b.png')
     reporter.stop()
     expect(out.text().split('\n')).toEqual([
       'fal-ai/flux/dev: generating 2 image(s)...',
-      'fal-ai/flux/dev: image 1/2 submitted (job j1)',
-      'fal-ai/flux/dev: image 1/2 running',
-      'fal-ai/flux/dev: image 1/2 completed',
-      'fal-ai/flux/dev: image 2/2 completed',
+      'fal-ai/flux/dev: part 1 submitted (job j1)',
+      'fal-ai/flux/dev: part 1 running',
+      'fal-ai/flux/dev: part 2 running',
+      'fal-ai/flux/dev: part 1 completed',
       'fal-ai/flux/dev: image 2/2 saved out/b.png',
+      '',
+    ])
+  })
+
+  it('writes one line per state of a job that makes several images, not one per image', () => {
+    const out = sink(false)
+    const reporter = createProgressReporter(out.stream)
+    reporter.start('fal-ai/flux/dev', 4)
+    reporter.event(event({ type: 'submitted', jobId: 'j9' }))
+    reporter.event(event({ type: 'queued', position: 0 }))
+    reporter.event(event({ type: 'completed' }))
+    reporter.stop()
+    expect(out.text().split('\n')).toEqual([
+      'fal-ai/flux/dev: generating 4 image(s)...',
+      'fal-ai/flux/dev: submitted (job j9)',
+      'fal-ai/flux/dev: queued (#1 in line)',
+      'fal-ai/flux/dev: completed',
       '',
     ])
   })

@@ -51,7 +51,8 @@ function targets(event: ProgressEvent, count: number): number[] {
 
 /**
  * Progress on a terminal: one cli-progress bar per image with its job state and elapsed time.
- * Elsewhere (CI logs, pipes): one plain line per state change, since redraws turn into noise.
+ * Elsewhere (CI logs, pipes): one plain line per job and state change (a job that makes four
+ * images is one line, a split request's parts one each), since redraws turn into noise.
  */
 export function createProgressReporter(stream: ProgressStream, options: ProgressOptions = {}): ProgressReporter {
   if (options.quiet) return quietReporter
@@ -63,7 +64,8 @@ const quietReporter: ProgressReporter = { start() {}, event() {}, saved() {}, lo
 function lineReporter(stream: ProgressStream): ProgressReporter {
   let model = ''
   let count = 0
-  const last = new Map<number, string>()
+  // One line per job and state: a job that makes several images is one job, not one per image.
+  const last = new Map<number | 'all', string>()
   const write = (line: string) => stream.write(`${line}\n`)
   return {
     start(m, c) {
@@ -73,12 +75,12 @@ function lineReporter(stream: ProgressStream): ProgressReporter {
     },
     event(event) {
       const state = describeEvent(event)
+      const key = event.part ?? 'all'
       // Polling repeats the same state; a log line per poll would bury the useful ones.
-      for (const i of targets(event, count)) {
-        if (last.get(i) === state) continue
-        last.set(i, state)
-        write(`${model}: image ${i + 1}/${count} ${state}${event.jobId !== undefined ? ` (job ${event.jobId})` : ''}`)
-      }
+      if (last.get(key) === state) return
+      last.set(key, state)
+      const which = event.part !== undefined ? ` part ${event.part + 1}` : ''
+      write(`${model}:${which} ${state}${event.jobId !== undefined ? ` (job ${event.jobId})` : ''}`)
     },
     saved(i, path) {
       write(`${model}: image ${i + 1}/${count} saved ${path}`)
