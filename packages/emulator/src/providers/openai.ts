@@ -3,6 +3,7 @@ import { bearer, delay, json, parseSize } from '../http-util.js'
 import { renderPng } from '../png.js'
 import { handleImageInputs } from './openai-edits.js'
 import type { EmulatorProvider, EmulatorReply } from '../types.js'
+import { checkVendoredSchema } from '../vendored-schemas.js'
 
 /** Per-model rules of `POST /v1/images/generations`, from openai/openai-openapi (see shared/providers/openai.md). */
 const MODELS: Record<string, { maxN: number; sizes: string[] | 'gpt2'; qualities: string[]; style: boolean; promptMax: number; gptImage: boolean }> = {
@@ -119,6 +120,9 @@ export const openaiEmulator: EmulatorProvider = {
       const invalid = checkGptImageOutput(body)
       if (invalid) return invalid
     }
+    // Whatever else the published CreateImageRequest refuses (types, enums, ranges): vendored-schemas.ts.
+    const schemaProblem = checkVendoredSchema('openai', 'CreateImageRequest', body)
+    if (schemaProblem) return error(400, `Invalid '${schemaProblem.path.slice(1).replaceAll('/', '.')}': ${schemaProblem.message}.`, 'invalid_request_error', schemaProblem.field || null, 'invalid_value')
     if (prompt.includes(OPENAI_TRIGGERS.contentPolicy)) {
       return model.gptImage
         ? error(400, 'Your request was rejected by the safety system. safety_violations=[sexual].', 'image_generation_user_error', null, 'moderation_blocked')

@@ -3,6 +3,7 @@ import { type EmulatedJob, JobStore, type JobTiming } from '../jobs.js'
 import { bearer, delay, json, parseSize, sizeForAspect } from '../http-util.js'
 import { renderPng } from '../png.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
+import { checkVendoredSchema, hasDefinition } from '../vendored-schemas.js'
 import { EMULATOR_REPLICATE_WEBHOOK_SECRET, deliverWebhook, later, replicateWebhookHeaders } from '../webhooks.js'
 
 /** How a model takes its size, and what it returns (shared/providers/replicate.md §3-4). */
@@ -222,6 +223,11 @@ async function create(req: EmulatorRequest, ctx: EmulatorContext, model: string,
   const fields = input as Record<string, unknown>
   const bad = validate(fields, rule)
   if (bad) return bad
+  // Whatever else the vendored schemas refuse (vendored-schemas.ts): the prediction body, then the model's version input where its cog source is vendored.
+  const bodyProblem = checkVendoredSchema('replicate', version === 'hidden' ? 'ModelPredictionCreate' : 'VersionPredictionCreate', version === 'hidden' ? body : { ...body, version })
+  if (bodyProblem) return bodyProblem.field === 'input' ? invalidInput(bodyProblem.path.split('/').slice(2).join('.'), bodyProblem.message) : problem(422, 'Invalid request', `${bodyProblem.path.slice(1).replaceAll('/', '.')}: ${bodyProblem.message}`)
+  const inputProblem = hasDefinition('replicate', ['inputs', model]) ? checkVendoredSchema('replicate', ['inputs', model], fields) : undefined
+  if (inputProblem) return invalidInput(inputProblem.path.slice(1).replaceAll('/', '.'), inputProblem.message)
   const prompt = fields['prompt'] as string
   const seed = (fields['seed'] as number | undefined) ?? randomInt(2 ** 31)
   const failure = prompt.includes(REPLICATE_TRIGGERS.nsfw)
