@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, existsSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator, type RunningEmulator } from '@llmkit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, runBin } from '../run-bin.js'
+import { assertBuilt, BIN, runBin } from '../run-bin.js'
 
 let emulator: RunningEmulator
 let cwd: string
@@ -41,6 +41,10 @@ describe('llmkit --help', () => {
     const r = await runBin([command, '--help'], { env })
     expect(r.code).toBe(0)
     for (const option of options) expect(r.stdout).toContain(option)
+  })
+
+  it('is executable after the build, as npx llmkit needs in the clone', () => {
+    expect(statSync(BIN).mode & 0o111).toBe(0o111)
   })
 
   it('prints the version', async () => {
@@ -163,9 +167,9 @@ describe('llmkit models', () => {
     const r = await runBin(['models'], { env: { ...env, OPENAI_API_KEY: undefined } })
     expect(r.code).toBe(0)
     const [header, , ...rows] = r.stdout.trim().split('\n')
-    expect(header).toMatch(/^MODEL\s+PROVIDER\s+MAX N\s+SIZES\s+NEGATIVE\s+SEED\s+FORMATS\s+CHOOSABLE\s+MODE\s+PRICE\/IMAGE\s+KEY$/)
-    expect(rows.find((row) => row.startsWith('dall-e-3 '))).toMatch(/openai\s+1\s+1024x1024, 1792x1024, 1024x1792\s+no\s+no\s+url b64 \(png\)\s+-\s+sync\s+\$0\.04-\$0\.12\s+missing: OPENAI_API_KEY$/)
-    expect(rows.find((row) => row.startsWith('gpt-image-1 '))).toMatch(/b64 \(png\/jpeg\/webp\)\s+format compression background\s+sync/)
+    expect(header).toMatch(/^MODEL\s+PROVIDER\s+MAX N\s+SIZES\s+NEGATIVE\s+SEED\s+FORMATS\s+CHOOSABLE\s+IMAGES\s+MODE\s+PRICE\/IMAGE\s+KEY$/)
+    expect(rows.find((row) => row.startsWith('dall-e-3 '))).toMatch(/openai\s+1\s+1024x1024, 1792x1024, 1024x1792\s+no\s+no\s+url b64 \(png\)\s+-\s+-\s+sync\s+\$0\.04-\$0\.12\s+missing: OPENAI_API_KEY$/)
+    expect(rows.find((row) => row.startsWith('gpt-image-1 '))).toMatch(/b64 \(png\/jpeg\/webp\)\s+format compression background\s+edit 1-16 \+mask\?\s+sync/)
   })
 
   it('filters by provider and prints JSON', async () => {
