@@ -40,21 +40,23 @@ export function fromOpenApi30(node: unknown): unknown {
 /** JSON-pointer form of a definition name (`fal-ai/flux/dev` → `fal-ai~1flux~1dev`). */
 export const pointerOf = (name: string): string => name.replaceAll('~', '~0').replaceAll('/', '~1')
 
-let instances: { json: Ajv; form: Ajv } | undefined
+let instances: { json: Ajv; form: Ajv; lenient: Ajv } | undefined
 
 /** Compiled lazily: an emulator that never sees a request pays nothing. */
-function ajvs(): { json: Ajv; form: Ajv } {
+function ajvs(): { json: Ajv; form: Ajv; lenient: Ajv } {
   if (instances) return instances
   // OpenAPI 3.0 and the vendors' extensions (nullable, example, x-*) stay as published: not strict.
   const json = new Ajv({ strict: false, allErrors: false })
   // Multipart fields are text on the wire; the service parses numbers out of them, so does this one.
   const form = new Ajv({ strict: false, allErrors: false, coerceTypes: true })
+  // Fields the type lacks are dropped, not refused: for services that ignore them (fal).
+  const lenient = new Ajv({ strict: false, allErrors: false, removeAdditional: 'all' })
   const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv
-  for (const ajv of [json, form]) {
+  for (const ajv of [json, form, lenient]) {
     addFormats(ajv)
     for (const name of Object.keys(RAW) as VendoredSchemaName[]) ajv.addSchema((name === 'openai' ? fromOpenApi30(RAW.openai) : RAW[name]) as object, name)
   }
-  instances = { json, form }
+  instances = { json, form, lenient }
   return instances
 }
 
@@ -70,26 +72,44 @@ export interface SchemaProblem {
   readonly message: string
 }
 
-/** Whether `definitions[name]` exists in a vendored schema (fal vendors only some endpoints). */
-export function hasDefinition(schema: VendoredSchemaName, name: string): boolean {
-  return Object.hasOwn((RAW[schema] as { definitions: Record<string, unknown> }).definitions, name)
+/** A definition's name, or its path under `definitions` (`['inputs', 'stability-ai/sdxl']`). */
+export type DefinitionPath = string | readonly string[]
+
+const segments = (definition: DefinitionPath): readonly string[] => (typeof definition === 'string' ? [definition] : definition)
+
+/** Whether `definitions[name]` (or the nested path) exists in a vendored schema (fal vendors only some endpoints). */
+export function hasDefinition(schema: VendoredSchemaName, definition: DefinitionPath): boolean {
+  let node: unknown = (RAW[schema] as { definitions: unknown }).definitions
+  for (const key of segments(definition)) {
+    if (!node || typeof node !== 'object' || !Object.hasOwn(node, key)) return false
+    node = (node as Record<string, unknown>)[key]
+  }
+  return true
 }
 
 /**
  * Checks `body` against `definitions[definition]` of a vendored schema; `extra` adds keywords
- * (OpenAI's closed object is `propertyNames`), `form` coerces multipart text fields to numbers.
+ * (OpenAI's closed object is `propertyNames`), `form` coerces multipart text fields to numbers,
+ * `ignoreUnknownFields` checks only the fields the type has (a service that ignores the others).
  * Returns the first problem, or undefined when the body conforms.
  */
-export function checkVendoredSchema(schema: VendoredSchemaName, definition: string, body: unknown, options: { extra?: Record<string, unknown>; form?: boolean } = {}): SchemaProblem | undefined {
-  const key = `${options.form === true} ${schema} ${definition} ${JSON.stringify(options.extra ?? {})}`
+export function checkVendoredSchema(
+  schema: VendoredSchemaName,
+  definition: DefinitionPath,
+  body: unknown,
+  options: { extra?: Record<string, unknown>; form?: boolean; ignoreUnknownFields?: boolean } = {},
+): SchemaProblem | undefined {
+  const pointer = segments(definition).map(pointerOf).join('/')
+  const mode = options.form === true ? 'form' : options.ignoreUnknownFields === true ? 'lenient' : 'json'
+  const key = `${mode} ${schema} ${pointer} ${JSON.stringify(options.extra ?? {})}`
   let validate = compiled.get(key)
   if (!validate) {
-    const ajv = options.form === true ? ajvs().form : ajvs().json
-    validate = ajv.compile({ allOf: [{ $ref: `${schema}#/definitions/${pointerOf(definition)}` }], ...options.extra })
+    const ajv = ajvs()[mode]
+    validate = ajv.compile({ allOf: [{ $ref: `${schema}#/definitions/${pointer}` }], ...options.extra })
     compiled.set(key, validate)
   }
-  // Coercion writes into the object it checks: give it a copy.
-  if (validate(options.form === true ? structuredClone(body) : body)) return undefined
+  // Coercion and removal write into the object they check: give them a copy.
+  if (validate(mode === 'json' ? body : structuredClone(body))) return undefined
   return describe(validate.errors?.[0])
 }
 

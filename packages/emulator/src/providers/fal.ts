@@ -5,6 +5,7 @@ import { type EmulatedJob, JobStore } from '../jobs.js'
 import { renderPng, seedOf } from '../png.js'
 import { renderDerivedPng } from '../derive.js'
 import { FAL_IMAGE_ENDPOINTS, readFalImageInputs } from './fal-image-inputs.js'
+import { type SchemaProblem, checkVendoredSchema, hasDefinition } from '../vendored-schemas.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
 import { deliverWebhook, falJwks, falWebhookHeaders, later } from '../webhooks.js'
 
@@ -104,6 +105,12 @@ function validation(issues: Issue[]): EmulatorReply {
   return reply(422, { detail: issues.map((i) => ({ ...i, url: `https://errors.pydantic.dev/2.9/v/${i.type}` })) })
 }
 
+/** A vendored-schema problem as a pydantic issue located at the field. */
+function falIssue(problem: SchemaProblem): Issue {
+  const loc = ['body', ...problem.path.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p))]
+  return { loc, msg: `Input ${problem.message}`, type: 'value_error' }
+}
+
 /** The application part of a model id: `fal-ai/flux/dev` → `fal-ai/flux` (workflows/comfy keep three parts). */
 function appOf(model: string): string {
   const parts = model.split('/')
@@ -177,6 +184,10 @@ function submit(req: EmulatorRequest, model: string, ctx: EmulatorContext): Emul
   for (const flag of ['sync_mode', 'enable_safety_checker'] as const) {
     if (input[flag] !== undefined && typeof input[flag] !== 'boolean') issues.push({ loc: ['body', flag], msg: 'Input should be a valid boolean', type: 'bool_type' })
   }
+  // Whatever else the endpoint's published input type refuses, where it is vendored (vendored-schemas.ts).
+  // Fields the type lacks stay ignored, as the emulator always did: the type is closed only as TypeScript types are.
+  const schemaProblem = issues.length === 0 && hasDefinition('fal', model) ? checkVendoredSchema('fal', model, input, { ignoreUnknownFields: true }) : undefined
+  if (schemaProblem) issues.push(falIssue(schemaProblem))
   if (issues.length > 0) return validation(issues)
 
   const text = prompt as string

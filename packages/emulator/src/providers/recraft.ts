@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { bearer, delay, json, parseSize, text } from '../http-util.js'
 import { renderPng, renderSvg } from '../png.js'
 import type { EmulatorProvider, EmulatorReply } from '../types.js'
+import { checkVendoredSchema } from '../vendored-schemas.js'
 
 /** Aspect ratio → pixel size, per family (shared/providers/recraft.md, "Sizes"). */
 const ASPECTS = ['1:1', '2:1', '1:2', '3:2', '2:3', '4:3', '3:4', '5:4', '4:5', '6:10', '14:10', '10:14', '16:9', '9:16'] as const
@@ -137,6 +138,9 @@ export const recraftEmulator: EmulatorProvider = {
     if (controlsProblem) return error(422, 'invalid_controls', controlsProblem)
     const format = (body['response_format'] as string | null | undefined) ?? 'url'
     if (format !== 'url' && format !== 'b64_json') return error(400, 'invalid_response_format', `response_format must be url or b64_json, got ${format}`)
+    // Whatever else the vendored request schema refuses (vendored-schemas.ts).
+    const schemaProblem = checkVendoredSchema('recraft', 'GenerateImageRequest', body)
+    if (schemaProblem) return error(400, 'invalid_parameter', `${schemaProblem.path.slice(1).replaceAll('/', '.') || 'body'}: ${schemaProblem.message}`)
 
     if (prompt.includes(RECRAFT_TRIGGERS.contentPolicy)) return error(400, 'inappropriate_content', 'the prompt contains inappropriate content')
     if (prompt.includes(RECRAFT_TRIGGERS.quota)) return error(402, 'not_enough_credits', 'insufficient API units balance: top up to continue')

@@ -4,6 +4,7 @@ import { renderPng, seedOf } from '../png.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
 import { renderDerivedPng } from '../derive.js'
 import { type StabilityImagePart, handleStabilityEdit, isStabilityEditEndpoint, readStabilityImage } from './stability-edit.js'
+import { checkVendoredSchema } from '../vendored-schemas.js'
 
 /**
  * Stability AI's two text-to-image APIs under `/stability` (shared/providers/stability.md):
@@ -136,6 +137,8 @@ async function handleV1(engine: string, req: EmulatorRequest, ctx: EmulatorConte
   if (body['sampler'] !== undefined && !SAMPLERS.includes(body['sampler'] as string)) return v1Error(400, 'bad_request', `sampler: must be one of ${SAMPLERS.join(', ')}`)
   if (body['clip_guidance_preset'] !== undefined && !CLIP_PRESETS.includes(body['clip_guidance_preset'] as string)) return v1Error(400, 'bad_request', `clip_guidance_preset: must be one of ${CLIP_PRESETS.join(', ')}`)
   if (body['style_preset'] !== undefined && !STYLE_PRESETS.includes(body['style_preset'] as string)) return v1Error(400, 'bad_request', `style_preset: must be one of ${STYLE_PRESETS.join(', ')}`)
+  const schemaProblem = checkVendoredSchema('stability', 'V1TextToImage', body)
+  if (schemaProblem) return v1Error(400, 'bad_request', `${schemaProblem.path.slice(1).replaceAll('/', '.')}: ${schemaProblem.message}`)
 
   const text = positive.map((p) => p.text).join(' ')
   if (text.includes(STABILITY_TRIGGERS.moderation)) return v1Error(400, 'invalid_prompts', 'One or more prompts contains filtered words.')
@@ -208,6 +211,9 @@ async function handleV2(endpoint: string, req: EmulatorRequest, ctx: EmulatorCon
     const cfg = fields['cfg_scale'] === undefined ? undefined : Number(fields['cfg_scale'])
     if (cfg !== undefined && !(Number.isFinite(cfg) && cfg >= 1 && cfg <= 10)) errors.push('cfg_scale: must be a number from 1 to 10')
   }
+  // Whatever else the vendored request schema refuses (vendored-schemas.ts); text fields read as numbers where it says so.
+  const schemaProblem = errors.length === 0 ? checkVendoredSchema('stability', 'V2betaStableImage', fields, { form: true }) : undefined
+  if (schemaProblem) errors.push(`${schemaProblem.path.slice(1).replaceAll('/', '.')}: ${schemaProblem.message}`)
   if (errors.length > 0) return v2Error(400, 'bad_request', ...errors)
 
   if (prompt!.includes(STABILITY_TRIGGERS.moderation)) {
