@@ -42,6 +42,19 @@ const SOURCE = 'https://www.recraft.ai/docs/api-reference/appendix'
 const V3_PROMPT_MAX = 1000
 const V4_PROMPT_MAX = 10_000
 
+/**
+ * Image inputs (issue 13). Recraft's tool pages: image-to-image (`POST /v1/images/imageToImage`,
+ * `strength` required) "works with Recraft V3, V4, and V4.1"; inpainting (`POST /v1/images/inpaint`,
+ * `mask` required) runs "on V3 models only". Inputs: PNG, JPG or WEBP (SVG too, which llmkit does
+ * not sniff), up to 10 MB and 16 MP, sides 256-4096 px. The mask is grayscale, exactly the image's
+ * size, pure white (repaint) or pure black (keep).
+ * https://www.recraft.ai/docs/api-reference/tools/image-to-image, .../tools/inpainting, .../models/recraft-v3
+ */
+const INPUT_LIMITS = { mimeTypes: ['image/png', 'image/jpeg', 'image/webp'], maxBytes: 10 * 1024 * 1024, minSide: 256, maxSide: 4096, maxPixels: 16_777_216 } as const
+const IMAGE_TO_IMAGE = { maxImages: 1, strength: true } as const
+const V3_IMAGE_INPUTS = { operations: { 'image-to-image': IMAGE_TO_IMAGE, inpaint: { maxImages: 1, mask: 'required' } }, ...INPUT_LIMITS, mask: { sameSize: true, kind: 'luminance' } } as const
+const V4_IMAGE_INPUTS = { operations: { 'image-to-image': IMAGE_TO_IMAGE }, ...INPUT_LIMITS } as const
+
 const common = {
   mode: 'sync',
   // n is 1-6 on every model; the core splits larger requests.
@@ -61,20 +74,20 @@ const common = {
  * `recraft:<wire id>` also resolves.
  */
 export const recraftModels = [
-  { ...common, id: 'recraft-v3', wireId: 'recraftv3', displayName: 'Recraft V3', sizes: V2_V3_SIZES, defaultSize: '1024x1024', negativePrompt: true, outputMimeTypes: ['image/png'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V3_OPTIONS },
-  { ...common, id: 'recraft-v3-vector', wireId: 'recraftv3_vector', displayName: 'Recraft V3 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: true, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V2_OPTIONS },
+  { ...common, id: 'recraft-v3', wireId: 'recraftv3', displayName: 'Recraft V3', sizes: V2_V3_SIZES, defaultSize: '1024x1024', negativePrompt: true, outputMimeTypes: ['image/png'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V3_OPTIONS, imageInputs: V3_IMAGE_INPUTS },
+  { ...common, id: 'recraft-v3-vector', wireId: 'recraftv3_vector', displayName: 'Recraft V3 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: true, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V2_OPTIONS, imageInputs: V3_IMAGE_INPUTS },
   { ...common, id: 'recraft-v2', wireId: 'recraftv2', displayName: 'Recraft V2', sizes: V2_V3_SIZES, defaultSize: '1024x1024', negativePrompt: true, outputMimeTypes: ['image/png'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V2_OPTIONS },
   { ...common, id: 'recraft-v2-vector', wireId: 'recraftv2_vector', displayName: 'Recraft V2 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: true, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V3_PROMPT_MAX, providerOptions: V2_OPTIONS },
-  { ...common, id: 'recraft-v4', wireId: 'recraftv4', displayName: 'Recraft V4', sizes: V4_SIZES, defaultSize: '1024x1024', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
-  { ...common, id: 'recraft-v4-vector', wireId: 'recraftv4_vector', displayName: 'Recraft V4 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
-  { ...common, id: 'recraft-v4-pro', wireId: 'recraftv4_pro', displayName: 'Recraft V4 Pro', sizes: V4_PRO_SIZES, defaultSize: '2048x2048', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
-  { ...common, id: 'recraft-v4-pro-vector', wireId: 'recraftv4_pro_vector', displayName: 'Recraft V4 Pro Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  { ...common, id: 'recraft-v4', wireId: 'recraftv4', displayName: 'Recraft V4', sizes: V4_SIZES, defaultSize: '1024x1024', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS, imageInputs: V4_IMAGE_INPUTS },
+  { ...common, id: 'recraft-v4-vector', wireId: 'recraftv4_vector', displayName: 'Recraft V4 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS, imageInputs: V4_IMAGE_INPUTS },
+  { ...common, id: 'recraft-v4-pro', wireId: 'recraftv4_pro', displayName: 'Recraft V4 Pro', sizes: V4_PRO_SIZES, defaultSize: '2048x2048', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS, imageInputs: V4_IMAGE_INPUTS },
+  { ...common, id: 'recraft-v4-pro-vector', wireId: 'recraftv4_pro_vector', displayName: 'Recraft V4 Pro Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS, imageInputs: V4_IMAGE_INPUTS },
   // V4.1 and V4 Styles: wire ids as Recraft's model list spells them (recraftv4_1*, recraftv4_styles*).
   // Their size lists are not published apart; they take the V4 / V4 Pro lists (same generation).
-  { ...common, id: 'recraft-v4-1', wireId: 'recraftv4_1', displayName: 'Recraft V4.1', sizes: V4_SIZES, defaultSize: '1024x1024', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
-  { ...common, id: 'recraft-v4-1-vector', wireId: 'recraftv4_1_vector', displayName: 'Recraft V4.1 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
-  { ...common, id: 'recraft-v4-1-pro', wireId: 'recraftv4_1_pro', displayName: 'Recraft V4.1 Pro', sizes: V4_PRO_SIZES, defaultSize: '2048x2048', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
-  { ...common, id: 'recraft-v4-1-pro-vector', wireId: 'recraftv4_1_pro_vector', displayName: 'Recraft V4.1 Pro Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS },
+  { ...common, id: 'recraft-v4-1', wireId: 'recraftv4_1', displayName: 'Recraft V4.1', sizes: V4_SIZES, defaultSize: '1024x1024', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS, imageInputs: V4_IMAGE_INPUTS },
+  { ...common, id: 'recraft-v4-1-vector', wireId: 'recraftv4_1_vector', displayName: 'Recraft V4.1 Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS, imageInputs: V4_IMAGE_INPUTS },
+  { ...common, id: 'recraft-v4-1-pro', wireId: 'recraftv4_1_pro', displayName: 'Recraft V4.1 Pro', sizes: V4_PRO_SIZES, defaultSize: '2048x2048', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS, imageInputs: V4_IMAGE_INPUTS },
+  { ...common, id: 'recraft-v4-1-pro-vector', wireId: 'recraftv4_1_pro_vector', displayName: 'Recraft V4.1 Pro Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, providerOptions: V4_OPTIONS, imageInputs: V4_IMAGE_INPUTS },
   { ...common, id: 'recraft-v4-styles', wireId: 'recraftv4_styles', displayName: 'Recraft V4 Styles', sizes: V4_SIZES, defaultSize: '1024x1024', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, ...V4_STYLES },
   { ...common, id: 'recraft-v4-styles-vector', wireId: 'recraftv4_styles_vector', displayName: 'Recraft V4 Styles Vector', sizes: VECTOR_ASPECTS, defaultSize: '1:1', negativePrompt: false, outputMimeTypes: ['image/svg+xml'], maxPromptLength: V4_PROMPT_MAX, ...V4_STYLES },
   { ...common, id: 'recraft-v4-styles-pro', wireId: 'recraftv4_styles_pro', displayName: 'Recraft V4 Styles Pro', sizes: V4_PRO_SIZES, defaultSize: '2048x2048', negativePrompt: false, outputMimeTypes: ['image/png'], maxPromptLength: V4_PROMPT_MAX, ...V4_STYLES },

@@ -1,6 +1,7 @@
 import { InvalidRequestError, type ImageProvider, type NormalizedRequest, type ProviderContext, type ProviderImage, type ProviderResult, unexpectedResponse } from '@llmkit/core'
 import { type RecraftImagesRequest, recraftImagesResponseSchema, recraftProviderOptionsSchema } from './recraft-api.js'
 import { checkRecraftStyle } from './recraft-styles.js'
+import { toRecraftFormData, toRecraftImageForm } from './recraft-edits.js'
 
 /** Recraft's result URLs are temporary, about 24 h (docs: api-reference/agents). */
 const URL_TTL_MS = 24 * 60 * 60 * 1000
@@ -63,6 +64,14 @@ export function createRecraftProvider(ctx: ProviderContext): ImageProvider {
   const headers = { authorization: `Bearer ${ctx.apiKey}` }
   return {
     async generate(req, options) {
+      if (req.operation !== undefined && req.operation !== 'generate') {
+        // Image inputs (recraft-edits.ts): multipart to imageToImage or inpaint; the answer has the generation's shape.
+        const form = toRecraftImageForm(req)
+        const res = await ctx.http.request({ method: 'POST', path: form.path, headers, body: toRecraftFormData(form.parts), signal: options.signal, model: req.modelId })
+        // The output keeps the input's size, not a requested one.
+        const result = fromRecraftResponse(res.json(), { ...req, size: undefined }, res.headers['x-request-id'], ctx.clock.now())
+        return form.warnings.length === 0 ? result : { ...result, warnings: [...(result.warnings ?? []), ...form.warnings] }
+      }
       const json = toRecraftRequest(req)
       const res = await ctx.http.request({ method: 'POST', path: '/images/generations', headers, json, signal: options.signal, model: req.modelId })
       return fromRecraftResponse(res.json(), req, res.headers['x-request-id'], ctx.clock.now())
