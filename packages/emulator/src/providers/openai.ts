@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { bearer, delay, json, parseSize } from '../http-util.js'
 import { renderPng } from '../png.js'
+import { imageStreamReply, OPENAI_STREAM_CUT_TRIGGER } from './openai-stream.js'
 import { handleImageInputs } from './openai-edits.js'
-import type { EmulatorProvider, EmulatorReply } from '../types.js'
+import type { EmulatorContext, EmulatorProvider, EmulatorReply } from '../types.js'
 import { checkVendoredSchema } from '../vendored-schemas.js'
 
 /** Per-model rules of `POST /v1/images/generations`, from openai/openai-openapi (see shared/providers/openai.md). */
@@ -19,8 +20,8 @@ const MODELS: Record<string, { maxN: number; sizes: string[] | 'gpt2'; qualities
 const GPT_IMAGE_ONLY = ['output_format', 'output_compression', 'background', 'moderation', 'stream', 'partial_images'] as const
 const KNOWN_FIELDS = new Set(['prompt', 'model', 'n', 'size', 'quality', 'style', 'response_format', 'user', ...GPT_IMAGE_ONLY])
 
-/** Prompts containing these words trigger the service's real refusals, for end-to-end tests. */
-export const OPENAI_TRIGGERS = Object.freeze({ contentPolicy: 'emulator:content-policy', quota: 'emulator:quota' })
+/** Prompts containing these words trigger the service's real refusals (and, `streamCut`, a dropped event stream), for end-to-end tests. */
+export const OPENAI_TRIGGERS = Object.freeze({ contentPolicy: 'emulator:content-policy', quota: 'emulator:quota', streamCut: OPENAI_STREAM_CUT_TRIGGER })
 
 function error(status: number, message: string | null, type: string, param: string | null = null, code: string | null = null): EmulatorReply {
   return json(status, { error: { message, type, param, code } }, { 'x-request-id': `req_${randomUUID().replaceAll('-', '')}` })
@@ -58,6 +59,29 @@ function validGpt2Size(size: string): boolean {
   if (!s) return false
   const ratio = s.width / s.height
   return s.width % 16 === 0 && s.height % 16 === 0 && ratio >= 1 / 3 && ratio <= 3 && Math.max(s.width, s.height) <= 3840 && s.width * s.height <= 3840 * 2160
+}
+
+/** The `stream: true` answer (openai-stream.ts), or a 400 for a `partial_images` outside 0-3. */
+function streamedAnswer(body: Record<string, unknown>, checked: { model: string; prompt: string; n: number; size: string; quality: string | undefined }, ctx: EmulatorContext): EmulatorReply {
+  const partialImages = body['partial_images'] ?? 0
+  if (typeof partialImages !== 'number' || !Number.isInteger(partialImages) || partialImages < 0 || partialImages > 3) {
+    return error(400, `Invalid 'partial_images': integer out of range. Expected 0 to 3, got ${String(partialImages)}.`, 'invalid_request_error', 'partial_images', 'integer_out_of_range')
+  }
+  const pixels = parseSize(checked.size === 'auto' ? '1024x1024' : checked.size)!
+  return imageStreamReply(
+    {
+      model: checked.model,
+      prompt: checked.prompt,
+      n: checked.n,
+      partialImages,
+      width: pixels.width,
+      height: pixels.height,
+      background: body['background'] === 'transparent' ? 'transparent' : 'opaque',
+      quality: checked.quality === undefined || checked.quality === 'auto' ? 'medium' : checked.quality,
+      headers: { 'x-request-id': `req_${randomUUID().replaceAll('-', '')}`, 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-reset-requests': '120ms' },
+    },
+    ctx,
+  )
 }
 
 /** OpenAI's image generation endpoint under `/openai/v1`. */
@@ -132,6 +156,9 @@ export const openaiEmulator: EmulatorProvider = {
       return error(429, 'You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', null, 'insufficient_quota')
     }
 
+    if (model.gptImage && body['stream'] === true) {
+      return streamedAnswer(body, { model: modelId, prompt, n, size, quality }, ctx)
+    }
     await delay(ctx.latencyMs)
     const pixels = parseSize(size === 'auto' ? '1024x1024' : size)!
     const b64 = model.gptImage || responseFormat === 'b64_json'
