@@ -123,10 +123,13 @@ export const replicateModels = [
     imageInputs: SDXL_IMAGE_INPUTS,
     source: 'https://replicate.com/stability-ai/sdxl/api/schema',
   },
-  sd35('stability-ai/stable-diffusion-3.5-large', 'Stable Diffusion 3.5 Large on Replicate'),
+  // Its current version's input schema has `negative_prompt` (string, "What you do not want to see in the image"):
+  // replicate.com/stability-ai/stable-diffusion-3.5-large/versions/feb36d70…/api, read 2026-11-29.
+  sd35('stability-ai/stable-diffusion-3.5-large', 'Stable Diffusion 3.5 Large on Replicate', { negativePrompt: true }),
   // Its input schema has `negative_prompt` (issue 12; the SD 3.5 predictors on Replicate take it as a string).
   sd35('stability-ai/stable-diffusion-3.5-large-turbo', 'Stable Diffusion 3.5 Large Turbo on Replicate', { negativePrompt: true }),
-  sd35('stability-ai/stable-diffusion-3.5-medium', 'Stable Diffusion 3.5 Medium on Replicate'),
+  // Same field on its current version: replicate.com/stability-ai/stable-diffusion-3.5-medium/versions/1323a3a6…/api, read 2026-11-29.
+  sd35('stability-ai/stable-diffusion-3.5-medium', 'Stable Diffusion 3.5 Medium on Replicate', { negativePrompt: true }),
   {
     id: 'recraft-ai/recraft-v3',
     wireId: 'recraft-ai/recraft-v3',

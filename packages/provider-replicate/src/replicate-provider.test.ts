@@ -237,6 +237,16 @@ describe('official model predictions', () => {
     expect(response.warnings).toStrictEqual([])
   })
 
+  // The current versions' input schemas list negative_prompt (replicate.com/.../versions/feb36d70… and 1323a3a6…/api).
+  it.each(['stability-ai/stable-diffusion-3.5-large', 'stability-ai/stable-diffusion-3.5-medium'])('sends %s its negative prompt as negative_prompt, with no warning', async (model) => {
+    const seen: Seen[] = []
+    const scope = nock(BASE).post(`/v1/models/${model}/predictions`).reply(201, prediction('p4n', 'succeeded', { output: ['https://replicate.delivery/n/out.png'] }))
+    record(scope, seen)
+    const response = await client().generateImage({ model, prompt: 'p', negative_prompt: 'blurry', aspect_ratio: '2:3' })
+    expect(seen[0]!.body).toStrictEqual({ input: { prompt: 'p', aspect_ratio: '2:3', negative_prompt: 'blurry', output_format: 'png' } })
+    expect(response.warnings).toStrictEqual([])
+  })
+
   it('warns about an unknown provider option and does not send it', async () => {
     const seen: Seen[] = []
     const scope = nock(BASE).post('/v1/models/black-forest-labs/flux-schnell/predictions').reply(201, prediction('p5', 'succeeded', { output: ['https://replicate.delivery/e/out-0.png'] }))
