@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { ImageGenerationRequest, InvalidRequestError, LLMKitClient, UnsupportedCapabilityError } from '@llmkit/core'
+import { ImageGenerationRequest, InvalidRequestError, LLMKitClient, type ModelCapabilities, UnsupportedCapabilityError } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { useNock } from '../../../test/nock.js'
 import { jpeg, png, webp } from '../../core/src/inputs/__fixtures__/images.js'
@@ -38,9 +38,9 @@ describe('Replicate image-input rows', () => {
       'black-forest-labs/flux-fill-pro': { image: 'image', mask: 'mask', inputSized: true },
       'stability-ai/sdxl': { image: 'image', mask: 'mask', strength: 'prompt_strength' },
     })
-    const rows = replicateModels.filter((m) => 'imageInputs' in m)
+    const rows: readonly ModelCapabilities[] = replicateModels.filter((m: ModelCapabilities) => m.imageInputs !== undefined)
     expect(rows.map((m) => m.id).sort()).toStrictEqual(Object.keys(REPLICATE_IMAGE_FIELDS).sort())
-    const by = (id: string) => rows.find((m) => m.id === id)!.imageInputs
+    const by = (id: string) => rows.find((m) => m.id === id)!.imageInputs!
     expect(by('black-forest-labs/flux-kontext-pro')).toStrictEqual({ operations: { edit: { maxImages: 1 } }, mimeTypes: ['image/png', 'image/jpeg', 'image/webp'], maxBytes: 10 * 1024 * 1024 })
     expect(by('black-forest-labs/flux-dev').operations).toStrictEqual({ 'image-to-image': { maxImages: 1, strength: true } })
     expect(by('stability-ai/sdxl')).toMatchObject({ operations: { inpaint: { maxImages: 1, mask: 'required', strength: true } }, mask: { sameSize: false, kind: 'luminance' } })

@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto'
 import { type EmulatedJob, JobStore, type JobTiming } from '../jobs.js'
 import { bearer, delay, json, parseSize, sizeForAspect } from '../http-util.js'
 import { renderPng } from '../png.js'
+import { renderDerivedPng } from '../derive.js'
+import { KONTEXT_ASPECT_RATIOS, REPLICATE_IMAGE_MODELS, readReplicateImageInputs } from './replicate-image-inputs.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
 import { checkVendoredSchema, hasDefinition } from '../vendored-schemas.js'
 import { EMULATOR_REPLICATE_WEBHOOK_SECRET, deliverWebhook, later, replicateWebhookHeaders } from '../webhooks.js'
@@ -35,6 +37,10 @@ const OFFICIAL_MODELS: Readonly<Record<string, ModelRule>> = {
   'black-forest-labs/flux-dev': flux,
   'black-forest-labs/flux-pro': fluxPro,
   'black-forest-labs/flux-1.1-pro': fluxPro,
+  // Image-input models (issue 13, replicate-image-inputs.ts): Kontext takes a ratio or match_input_image, Fill answers at the input's size.
+  'black-forest-labs/flux-kontext-pro': { size: { kind: 'aspect', values: KONTEXT_ASPECT_RATIOS }, maxOutputs: 0, outputFormats: ['jpg', 'png'], megapixels: false },
+  'black-forest-labs/flux-kontext-max': { size: { kind: 'aspect', values: KONTEXT_ASPECT_RATIOS }, maxOutputs: 0, outputFormats: ['jpg', 'png'], megapixels: false },
+  'black-forest-labs/flux-fill-pro': { size: { kind: 'wh' }, maxOutputs: 0, outputFormats: ['jpg', 'png'], megapixels: false },
   'stability-ai/stable-diffusion-3.5-large': sd35,
   'stability-ai/stable-diffusion-3.5-large-turbo': sd35,
   'stability-ai/stable-diffusion-3.5-medium': sd35,
@@ -65,6 +71,8 @@ interface PredictionInput {
   model: string
   version: string
   rule: ModelRule
+  /** Input images (mask last): the output is derived from them. */
+  inputs?: Buffer[]
   input: Record<string, unknown>
   seed: number
 }
@@ -143,7 +151,9 @@ function outputOf(job: EmulatedJob<PredictionInput, unknown>, ctx: EmulatorConte
   const { rule, input, model, seed } = job.input
   const { width, height } = outputSize(input, rule)
   const count = rule.maxOutputs > 0 ? ((input['num_outputs'] as number | undefined) ?? 1) : 1
-  const urls = Array.from({ length: count }, (_, i) => ctx.files.put(renderPng(width, height, ctx.imageKey(`${model}|${String(input['prompt'])}|${seed}|${i}`)), 'image/png'))
+  const inputs = job.input.inputs
+  const render = (key: string) => (inputs ? renderDerivedPng(inputs, key) : renderPng(width, height, key))
+  const urls = Array.from({ length: count }, (_, i) => ctx.files.put(render(ctx.imageKey(`${model}|${String(input['prompt'])}|${seed}|${i}`)), 'image/png'))
   job.output = rule.maxOutputs > 0 ? urls : urls[0]
   return job.output
 }
@@ -228,16 +238,23 @@ async function create(req: EmulatorRequest, ctx: EmulatorContext, model: string,
   if (bodyProblem) return bodyProblem.field === 'input' ? invalidInput(bodyProblem.path.split('/').slice(2).join('.'), bodyProblem.message) : problem(422, 'Invalid request', `${bodyProblem.path.slice(1).replaceAll('/', '.')}: ${bodyProblem.message}`)
   const inputProblem = hasDefinition('replicate', ['inputs', model]) ? checkVendoredSchema('replicate', ['inputs', model], fields) : undefined
   if (inputProblem) return invalidInput(inputProblem.path.slice(1).replaceAll('/', '.'), inputProblem.message)
+  const imageModel = REPLICATE_IMAGE_MODELS[model]
+  const images = imageModel ? readReplicateImageInputs(imageModel, fields, ctx) : undefined
+  if (images && 'invalid' in images) return invalidInput(images.invalid.field, images.invalid.description, images.invalid.type)
   const prompt = fields['prompt'] as string
   const seed = (fields['seed'] as number | undefined) ?? randomInt(2 ** 31)
-  const failure = prompt.includes(REPLICATE_TRIGGERS.nsfw)
+  // A file the model cannot read fails the prediction, as a Cog model does.
+  const failure = images && 'failure' in images
+    ? { message: images.failure }
+    : prompt.includes(REPLICATE_TRIGGERS.nsfw)
     ? { message: 'NSFW content detected. Try running it again, or try a different prompt.' }
     : prompt.includes(REPLICATE_TRIGGERS.fail)
       ? { message: 'Prediction failed: CUDA error: out of memory' }
       : undefined
   const jobs = storeOf(ctx)
   const slow = prompt.includes(REPLICATE_TRIGGERS.slow) ? { queuedMs: ctx.jobTiming.queuedMs * 10, runningMs: ctx.jobTiming.runningMs * 10 } : undefined
-  const job = jobs.create({ model, version, rule, input: fields, seed }, { id: predictionId(), failure, never: prompt.includes(REPLICATE_TRIGGERS.never), timing: slow })
+  const inputs = images && 'inputs' in images && images.inputs.length > 0 ? { inputs: images.inputs } : {}
+  const job = jobs.create({ model, version, rule, input: fields, seed, ...inputs }, { id: predictionId(), failure, never: prompt.includes(REPLICATE_TRIGGERS.never), timing: slow })
   scheduleWebhooks(job, body as { webhook?: unknown; webhook_events_filter?: unknown }, ctx)
   const wait = preferWait(req.headers['prefer'])
   if (wait !== undefined) await holdFor(job, wait)
