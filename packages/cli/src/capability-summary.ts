@@ -1,4 +1,4 @@
-import type { ModelListing, ModelPrice, SizeSpec } from '@llmkit/core'
+import { IMAGE_OPERATIONS, type ModelListing, type ModelPrice, type SizeSpec } from '@llmkit/core'
 
 /** Most sizes or ratios listed in a table cell before the rest are counted. */
 const MAX_LISTED = 4
@@ -66,6 +66,27 @@ export function describeOutputOptions(c: ModelListing['capabilities']): string {
   return options.length > 0 ? options.join(' ') : '-'
 }
 
+/**
+ * Which operations a model offers on input images, for a table cell: each operation with its
+ * image count when it takes several (`edit 1-16`), `+mask` (required) or `+mask?` (optional),
+ * `+strength`, and `(needs image)` when it cannot draw from text alone; `-` for a text-only model.
+ * The limits themselves are in `--json` (`capabilities.imageInputs`).
+ */
+export function describeImageInputs(c: ModelListing['capabilities']): string {
+  const spec = c.imageInputs
+  if (spec === undefined) return '-'
+  const ops = IMAGE_OPERATIONS.flatMap((op) => {
+    const o = spec.operations[op]
+    if (o === undefined) return []
+    const min = o.minImages ?? 1
+    const count = o.maxImages > 1 ? ` ${min === o.maxImages ? o.maxImages : `${min}-${o.maxImages}`}` : ''
+    const mask = o.mask === 'required' ? ' +mask' : o.mask === 'optional' ? ' +mask?' : ''
+    return [`${op}${count}${mask}${o.strength === true ? ' +strength' : ''}`]
+  })
+  if (ops.length === 0) return '-'
+  return `${ops.join(', ')}${spec.textToImage === false ? ' (needs image)' : ''}`
+}
+
 /** The row of `llmkit models` for one model, in {@link MODEL_TABLE_HEADER} order. */
 export function modelRow(listing: ModelListing, price?: ModelPrice): string[] {
   const c = listing.capabilities
@@ -73,8 +94,8 @@ export function modelRow(listing: ModelListing, price?: ModelPrice): string[] {
   const mimes = (c.outputMimeTypes ?? []).map((m) => m.replace(/^image\//, '').replace('svg+xml', 'svg'))
   const formats = [...c.formats.map((f) => (f === 'b64_json' ? 'b64' : f)), ...(mimes.length > 0 ? [`(${mimes.join('/')})`] : [])].join(' ')
   const key = listing.configured ? 'set' : `missing: ${listing.envKeys[0] ?? 'no key variable'}`
-  return [c.id, listing.provider, String(c.maxImagesPerCall), describeSizes(c.sizes), c.negativePrompt ? 'yes' : 'no', seed, formats, describeOutputOptions(c), c.mode, describePrice(price), key]
+  return [c.id, listing.provider, String(c.maxImagesPerCall), describeSizes(c.sizes), c.negativePrompt ? 'yes' : 'no', seed, formats, describeOutputOptions(c), describeImageInputs(c), c.mode, describePrice(price), key]
 }
 
 /** Column titles of `llmkit models`. */
-export const MODEL_TABLE_HEADER = ['MODEL', 'PROVIDER', 'MAX N', 'SIZES', 'NEGATIVE', 'SEED', 'FORMATS', 'CHOOSABLE', 'MODE', 'PRICE/IMAGE', 'KEY'] as const
+export const MODEL_TABLE_HEADER = ['MODEL', 'PROVIDER', 'MAX N', 'SIZES', 'NEGATIVE', 'SEED', 'FORMATS', 'CHOOSABLE', 'IMAGES', 'MODE', 'PRICE/IMAGE', 'KEY'] as const

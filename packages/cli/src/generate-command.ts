@@ -1,7 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join, relative, resolve, isAbsolute } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { type ImageBackground, type ImageGenerationRequestInit, type ImageGenerationResponse, type ImageQuality, type ImageStyle, type OutputFormat, LLMKitClient, LLMKitError, pendingCancellations, type Warning } from '@llmkit/core'
+import { type ImageBackground, type ImageGenerationRequestInit, type ImageGenerationResponse, type ImageOperation, type ImageQuality, type ImageStyle, type OutputFormat, LLMKitClient, LLMKitError, pendingCancellations, readImageFile, type Warning } from '@llmkit/core'
 import type { CliContext } from './context.js'
 import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'
 import { describeFailure, jsonFailure } from './errors-output.js'
@@ -42,6 +42,25 @@ export interface GenerateCommandOptions {
   json?: boolean | undefined
   /** Run against an in-process emulator. */
   emulate?: boolean | undefined
+  /** Input image files (`--image`, repeatable): source or reference images, in order. */
+  image?: string[] | undefined
+  /** Mask file (`--mask`). */
+  mask?: string | undefined
+  /** How far the result may move from the input image, 0-1 (`--strength`). */
+  strength?: number | undefined
+  /** What to do with the images (`--operation`); the model's default when absent. */
+  operation?: ImageOperation | undefined
+}
+
+/**
+ * Reads `--image` and `--mask` files (relative to the working folder) before anything is sent:
+ * a missing or unreadable file is a bad-input error naming it. The core then checks types and
+ * limits against the model's row, also before the network.
+ */
+async function readInputFiles(options: GenerateCommandOptions, cwd: string): Promise<Pick<ImageGenerationRequestInit, 'images' | 'mask'>> {
+  const images = await Promise.all((options.image ?? []).map((path) => readImageFile(resolve(cwd, path))))
+  const mask = options.mask === undefined ? undefined : await readImageFile(resolve(cwd, options.mask))
+  return { images: images.length > 0 ? images : undefined, mask }
 }
 
 /** One saved image in the `--json` result. */
@@ -139,6 +158,7 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
   })
   let emulator: EmulatorHandle | undefined
   try {
+    const inputs = await readInputFiles(options, ctx.cwd)
     if (options.emulate) emulator = await startInProcessEmulator()
     const client = LLMKitClient.fromEnv({ env: environmentWith(ctx.env, emulator) })
     const init: ImageGenerationRequestInit = {
@@ -155,6 +175,9 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
       negative_prompt: options.negative,
       seed: options.seed,
       format: options.format === 'b64' ? 'b64_json' : options.format === 'url' ? 'url' : undefined,
+      ...inputs,
+      strength: options.strength,
+      operation: options.operation,
     }
     const count = options.n ?? 1
     reporter.start(options.model, count)
@@ -174,7 +197,7 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
     for (const [index, image] of response.images.entries()) {
       const bytes = await image.bytes({ signal: controller.signal })
       const ext = extensionFor(bytes, image.mimeType)
-      const path = await writeUnique(dir, imageBaseName(response.model ?? options.model, prompt, index, image.seed), ext, bytes)
+      const path = await writeUnique(dir, imageBaseName(response.model ?? options.model, prompt || (options.operation ?? 'image'), index, image.seed), ext, bytes)
       const shown = displayPath(ctx.cwd, path)
       reporter.saved(index, shown)
       images.push({

@@ -31,8 +31,8 @@ describe('llmkit models: output options', () => {
   it('lists the CHOOSABLE column in the table and the values in --json', async () => {
     const table = context()
     expect(await run(['node', 'llmkit', 'models', '--provider', 'openai'], table.ctx)).toBe(0)
-    expect(table.stdout()).toMatch(/FORMATS\s+CHOOSABLE\s+MODE/)
-    expect(table.stdout()).toMatch(/gpt-image-1\s.*\s+format compression background\s+sync/)
+    expect(table.stdout()).toMatch(/FORMATS\s+CHOOSABLE\s+IMAGES\s+MODE/)
+    expect(table.stdout()).toMatch(/gpt-image-1\s.*\s+format compression background\s+edit 1-16 \+mask\?\s+sync/)
     const json = context()
     expect(await run(['node', 'llmkit', 'models', '--provider', 'openai', '--json'], json.ctx)).toBe(0)
     const listings = JSON.parse(json.stdout()) as { capabilities: { id: string; outputFormats?: string[]; outputCompression?: boolean; backgrounds?: string[] } }[]

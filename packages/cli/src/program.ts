@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { ImageBackground, ImageQuality, ImageStyle, OutputFormat } from '@llmkit/core'
+import { IMAGE_OPERATIONS, ImageBackground, ImageQuality, ImageStyle, OutputFormat } from '@llmkit/core'
 import { registerBatchCommands } from './batch-command.js'
 import { type CliContext, processContext } from './context.js'
 import { EXIT_CODES, exitCodeHelp, UsageError, type ExitCode } from './exit-codes.js'
@@ -17,6 +17,20 @@ function integer(name: string, min: number, max: number) {
     }
     return n
   }
+}
+
+/** A number from 0 to 1 (`--strength`). */
+function fraction(name: string) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a number from 0 to 1.`)
+    return n
+  }
+}
+
+/** Repeatable options (`--image a.png --image b.png`) keep every value, in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
 }
 
 function size(value: string): string {
@@ -47,7 +61,7 @@ export function createProgram(ctx: CliContext, state: { exitCode: ExitCode }): C
   program
     .command('generate')
     .description('Generate images and save them to files; prints the paths.')
-    .argument('<prompt>', 'what to draw')
+    .argument('[prompt]', 'what to draw (optional with --operation variation)')
     .requiredOption('-m, --model <id>', 'model id, alias or provider:model (see llmkit models)')
     .option('-n, --n <count>', 'number of images, 1-10', integer('--n', 1, 10))
     .option('-s, --size <size>', `WxH in pixels, or a preset: ${Object.keys(SIZE_PRESETS).slice(0, 3).join(', ')}, Square512...`, size)
@@ -59,6 +73,10 @@ export function createProgram(ctx: CliContext, state: { exitCode: ExitCode }): C
     .addOption(new Option('--background <background>', 'background, on models that take it (transparent needs png or webp)').choices(Object.values(ImageBackground)))
     .option('--negative <prompt>', 'what the image must not contain')
     .option('--seed <seed>', 'seed for reproducible images', integer('--seed', 0, 4_294_967_295))
+    .option('--image <path>', 'input image file (png, jpeg, webp); repeat for several, in order (the IMAGES column of llmkit models)', collect)
+    .option('--mask <path>', 'mask file marking the area to change (same size as the first image; OpenAI: transparent pixels, others: white)')
+    .option('--strength <0-1>', 'how far the result may move from the input image (image-to-image models)', fraction('--strength'))
+    .addOption(new Option('--operation <operation>', "what to do with the images (default: the model's edit, image-to-image or reference)").choices(IMAGE_OPERATIONS))
     .addOption(new Option('-f, --format <format>', 'what the provider returns: url or b64 (images are saved either way)').choices(['url', 'b64']))
     .option('-o, --output <dir>', 'folder to save images in (created if missing)', '.')
     .option('--json', 'print one JSON document with paths, warnings, usage and timings')
@@ -74,11 +92,16 @@ Examples:
   llmkit generate "A serene mountain landscape" -m dall-e-3 --size landscape -o out
   llmkit generate "A fox, watercolor" -m fal-ai/flux/schnell -n 4 --seed 42 --json
   llmkit generate "A cat" -m dall-e-3 --emulate
+  llmkit generate "Add a red hat" -m gpt-image-1 --image cat.png --mask hat-area.png
+  llmkit generate "Autumn colours" -m stability-ai/sd3.5-large --image photo.jpg --strength 0.6
+  llmkit generate -m dall-e-2 --image cat.png --operation variation -n 3
 
 ${exitCodeHelp()}`,
     )
-    .action(async (prompt: string, options: GenerateCommandOptions) => {
-      state.exitCode = await runGenerate(prompt, options, ctx)
+    .action(async (prompt: string | undefined, options: GenerateCommandOptions, command: Command) => {
+      // Only a variation goes without a prompt (it draws from the image alone).
+      if (prompt === undefined && options.operation !== 'variation') command.error("error: missing required argument 'prompt' (only --operation variation goes without one)")
+      state.exitCode = await runGenerate(prompt ?? '', options, ctx)
     })
 
   program

@@ -29,13 +29,14 @@ describe('llmkit --help', () => {
   it('lists the commands and the exit codes', async () => {
     const r = await runBin(['--help'], { env })
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('generate [options] <prompt>')
+    // The prompt is optional for a variation (--operation variation), so it shows in brackets.
+    expect(r.stdout).toContain('generate [options] [prompt]')
     expect(r.stdout).toContain('models [options]')
     expect(r.stdout).toContain('130  interrupted')
   })
 
   it.each([
-    ['generate', ['--model', '--size', '--quality', '--style', '--aspect-ratio', '--output-format', '--compression', '--background', '--negative', '--seed', '--format', '--output', '--json', '--emulate', '-n, --n']],
+    ['generate', ['--model', '--size', '--quality', '--style', '--aspect-ratio', '--output-format', '--compression', '--background', '--negative', '--seed', '--format', '--output', '--json', '--emulate', '-n, --n', '--image', '--mask', '--strength', '--operation']],
     ['models', ['--provider', '--json', '--emulate']],
   ])('documents every option of %s', async (command, options) => {
     const r = await runBin([command, '--help'], { env })
