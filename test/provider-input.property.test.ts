@@ -8,6 +8,7 @@ import fc from 'fast-check'
 import { InvalidRequestError, LLMKitClient, LLMKitError, type ModelCapabilities, type ProviderOptionType } from 'llmkit'
 import { type Dispatcher, MockAgent } from 'undici'
 import { afterAll, describe, expect, it } from 'vitest'
+import { png } from '../packages/core/src/inputs/__fixtures__/images.js'
 
 /**
  * The six real capability tables and providers under hostile provider options and prompts
@@ -49,6 +50,19 @@ const rows: { model: string; caps: ModelCapabilities }[] = [
   { model: 'replicate:acme/painter', caps: replicate().openModel!('acme/painter')! },
 ]
 
+/**
+ * Inputs a row cannot run without (issue 13): an image where it takes no text-only request, and a
+ * mask where every operation needs one, so the checks under test are reached.
+ */
+function inputsFor(caps: ModelCapabilities): Record<string, unknown> {
+  const spec = caps.imageInputs
+  if (spec?.textToImage !== false) return {}
+  const image = png(64, 64)
+  const maskOnly = Object.values(spec.operations).every((op) => op?.mask === 'required')
+  return { images: [image], ...(maskOnly ? { mask: png(64, 64, { fill: 255 }) } : {}) }
+}
+const capsOf = (model: string): ModelCapabilities => rows.find((r) => r.model === model)!.caps
+
 /** A value of some other JSON type than the one declared. */
 const WRONG: Record<Exclude<ProviderOptionType, 'json'>, unknown> = { string: 123, integer: 1.5, number: '1', boolean: 'true', array: { a: 1 }, object: [1] }
 
@@ -79,7 +93,7 @@ describe('provider input limits and option types, real tables', () => {
 
   it.each(rows.map((r) => [r.model, r.caps.maxPromptLength!] as const))('refuses a prompt one past the limit on %s (%i) before the network', async (model, max) => {
     const extra = model === 'gen4_image_turbo' ? { provider_options: { referenceImages: [{ uri: 'https://example.com/a.png' }] } } : {}
-    const out = await call(clients.warn, { model, prompt: 'x'.repeat(max + 1), ...extra })
+    const out = await call(clients.warn, { model, prompt: 'x'.repeat(max + 1), ...extra, ...inputsFor(capsOf(model)) })
     expect(out.dispatched).toBe(0)
     expect(out.error).toBeInstanceOf(InvalidRequestError)
     expect(out.error).toMatchObject({ param: 'prompt', message: expect.stringContaining(`up to ${max} characters`) })
@@ -89,7 +103,7 @@ describe('provider input limits and option types, real tables', () => {
     for (const { model, caps } of rows) {
       for (const [name, type] of Object.entries(caps.providerOptions ?? {})) {
         if (type === 'json') continue
-        const out = await call(clients.warn, { model, prompt: 'p', provider_options: { [name]: WRONG[type] } })
+        const out = await call(clients.warn, { model, prompt: 'p', provider_options: { [name]: WRONG[type] }, ...inputsFor(caps) })
         expect(out, `${model} ${name}`).toMatchObject({ dispatched: 0, error: { name: 'InvalidRequestError', param: `provider_options.${name}` } })
       }
     }
