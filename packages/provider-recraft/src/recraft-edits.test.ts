@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { ImageFormat, ImageGenerationRequest, LLMKitClient, modelCapabilitiesSchema } from '@llmkit/core'
+import { ImageFormat, ImageGenerationRequest, LLMKitClient, type ModelCapabilities, modelCapabilitiesSchema } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { jpeg, png, webp } from '../../core/src/inputs/__fixtures__/images.js'
@@ -44,7 +44,7 @@ useNock()
 
 describe('image-input rows', () => {
   it('V3 takes image-to-image and inpaint, V4 and V4.1 image-to-image, V2 and V4 Styles none', () => {
-    const byId = Object.fromEntries(recraftModels.map((m) => [m.id, m]))
+    const byId: Record<string, ModelCapabilities> = Object.fromEntries(recraftModels.map((m) => [m.id, m]))
     for (const row of recraftModels) expect(modelCapabilitiesSchema.safeParse(row).success).toBe(true)
     for (const id of ['recraft-v3', 'recraft-v3-vector']) {
       expect(byId[id]?.imageInputs).toStrictEqual({

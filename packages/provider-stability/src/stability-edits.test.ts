@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { ImageGenerationRequest, LLMKitClient, modelCapabilitiesSchema } from '@llmkit/core'
+import { ImageGenerationRequest, LLMKitClient, type ModelCapabilities, modelCapabilitiesSchema } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { jpeg, png, webp } from '../../core/src/inputs/__fixtures__/images.js'
@@ -43,7 +43,7 @@ useNock()
 describe('image-input rows', () => {
   it('parse with the capability schema; Core stays text-only, the edit rows need an image', () => {
     for (const row of stabilityModels) expect(modelCapabilitiesSchema.safeParse(row).success).toBe(true)
-    const byId = Object.fromEntries(stabilityModels.map((m) => [m.id, m]))
+    const byId: Record<string, ModelCapabilities> = Object.fromEntries(stabilityModels.map((m) => [m.id, m]))
     expect(byId['stability-ai/stable-image-core']).not.toHaveProperty('imageInputs')
     expect(byId['stability-ai/stable-diffusion-xl']).not.toHaveProperty('imageInputs')
     for (const id of ['stability-ai/sd3.5-large', 'stability-ai/sd3.5-large-turbo', 'stability-ai/sd3.5-medium', 'stability-ai/sd3.5-flash', 'stability-ai/stable-image-ultra']) {

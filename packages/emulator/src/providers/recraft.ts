@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { bearer, delay, json, parseSize, text } from '../http-util.js'
 import { renderPng, renderSvg } from '../png.js'
 import type { EmulatorProvider, EmulatorReply } from '../types.js'
+import { handleRecraftImage, isRecraftImageEndpoint } from './recraft-edit.js'
 import { checkVendoredSchema } from '../vendored-schemas.js'
 
 /** Aspect ratio → pixel size, per family (shared/providers/recraft.md, "Sizes"). */
@@ -94,6 +95,8 @@ export const recraftEmulator: EmulatorProvider = {
   prefix: '/recraft',
   env: (origin, key) => ({ RECRAFT_BASE_URL: `${origin}/recraft/v1`, RECRAFT_API_KEY: key }),
   async handle(req, ctx) {
+    // Image inputs (issue 13): imageToImage and inpaint, multipart (recraft-edit.ts).
+    if (isRecraftImageEndpoint(req.path)) return handleRecraftImage(req, ctx)
     // Recraft's router answers unknown paths with Go's plain-text 404 (docs: error-handling).
     if (req.path !== '/v1/images/generations') return text(404, '404 page not found')
     if (req.method !== 'POST') return text(405, 'Method Not Allowed')

@@ -11,6 +11,7 @@ import {
   LLMKitClient,
   RateLimitError,
   type ImageGenerationResponse,
+  type ModelCapabilities,
 } from '@llmkit/core'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 
@@ -36,7 +37,7 @@ afterEach(async () => {
 })
 
 // Text-to-image ids: the edit rows (inpaint, outpaint, ...) need an input image (image-inputs.e2e.test.ts).
-const ids = [...stabilityModels.filter((m) => !('imageInputs' in m && 'textToImage' in m.imageInputs && m.imageInputs.textToImage === false)).map((m) => m.id), 'stability-ai/stable-diffusion-3']
+const ids = [...stabilityModels.filter((m: ModelCapabilities) => m.imageInputs?.textToImage !== false).map((m) => m.id), 'stability-ai/stable-diffusion-3']
 
 describe('every Stability model id on the emulator', () => {
   it.each(ids)('%s generates a real 1024x1024 PNG by default', async (model) => {
