@@ -18,8 +18,8 @@ function client(unsupported?: 'warn' | 'error') {
   return new LLMKitClient({ providers: [runway({ pollIntervalMs: 1 })], env: { RUNWAYML_API_SECRET: `key_${'ab'.repeat(64)}`, RUNWAYML_BASE_URL: BASE }, unsupported })
 }
 
-/** A task that succeeds at the first poll with `outputs` URLs; returns the submit bodies seen. */
-function quickTask(outputs = 1) {
+/** A task that succeeds at the first poll with `outputs` URLs (of that file extension); returns the submit bodies seen. */
+function quickTask(outputs = 1, extension = 'png') {
   const bodies: unknown[] = []
   nock(BASE)
     .post('/v1/text_to_image')
@@ -29,7 +29,7 @@ function quickTask(outputs = 1) {
     })
   nock(BASE)
     .get(`/v1/tasks/${TASK}`)
-    .reply(200, { id: TASK, createdAt: '2025-06-01T12:00:00.000Z', status: 'SUCCEEDED', output: Array.from({ length: outputs }, (_, i) => `https://cdn.runway.test/${i}.png`) })
+    .reply(200, { id: TASK, createdAt: '2025-06-01T12:00:00.000Z', status: 'SUCCEEDED', output: Array.from({ length: outputs }, (_, i) => `https://cdn.runway.test/${i}.${extension}`) })
   return bodies
 }
 
@@ -56,7 +56,7 @@ describe('newer Runway models: exact bodies', () => {
   })
 
   it('sends muse_image an exact ratio, outputFormat webp and untagged references', async () => {
-    const bodies = quickTask()
+    const bodies = quickTask(1, 'webp')
     const referenceImages = [{ uri: 'https://example.com/a.png' }, { uri: 'data:image/png;base64,iVBORw0KGgo=' }]
     const response = await client('error').generateImage({ model: 'muse_image', prompt: 'combine them', size: '2352x1008', output_format: 'webp', provider_options: { referenceImages } })
     expect(bodies).toStrictEqual([{ model: 'muse_image', promptText: 'combine them', ratio: '2352:1008', outputFormat: 'webp', referenceImages }])
@@ -64,9 +64,14 @@ describe('newer Runway models: exact bodies', () => {
   })
 
   it('sends seedream5_pro outputFormat jpeg and grounding, and refuses webp (png or jpeg only) under error', async () => {
-    const bodies = quickTask()
-    await client('error').generateImage({ model: 'seedream5_pro', prompt: 'p', size: '2048x2048', output_format: 'jpeg', provider_options: { grounding: true } })
+    const bodies = quickTask(1, 'jpeg')
+    const response = await client('error').generateImage({ model: 'seedream5_pro', prompt: 'p', size: '2048x2048', output_format: 'jpeg', provider_options: { grounding: true } })
+    expect(response.warnings).toStrictEqual([])
     expect(bodies).toStrictEqual([{ model: 'seedream5_pro', promptText: 'p', ratio: '2048:2048', outputFormat: 'jpeg', grounding: true }])
+    // An output URL of another type than asked is named, without downloading it (deliver.ts output format check).
+    quickTask(1, 'png')
+    const mismatched = await client('error').generateImage({ model: 'seedream5_pro', prompt: 'p', output_format: 'jpeg' })
+    expect(mismatched.warnings).toMatchObject([{ setting: 'output_format', requested: 'jpeg', used: 'image/png' }])
     await expect(client('error').generateImage({ model: 'seedream5_pro', prompt: 'p', output_format: 'webp' })).rejects.toBeInstanceOf(UnsupportedCapabilityError)
   })
 

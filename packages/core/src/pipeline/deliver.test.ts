@@ -191,6 +191,41 @@ describe('deliver: output format check', () => {
     expect(res.warnings.filter((w) => w.setting === 'output_format').map((w) => [w.requested, w.used])).toStrictEqual([['webp', 'image/png']])
   })
 
+  it('warns on a URL image that is never downloaded, judged by the extension of its path, without downloading it', async () => {
+    const plugin = fakePlugin(async () => ({ images: [{ url: `${HOST}/out/x.PNG?sig=abc.webp` }], requestId: 'r-3' }), { models: webpModels })
+    const { client } = fakeClient([plugin])
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', format: 'url', output_format: 'webp' })
+    expect(res.first()?.url).toBe(`${HOST}/out/x.PNG?sig=abc.webp`)
+    expect(res.warnings.filter((w) => w.setting === 'output_format')).toStrictEqual([
+      {
+        type: 'other',
+        setting: 'output_format',
+        message:
+          "fake one: asked for output_format 'webp' (image/webp), but every image came back as image/png (judged by the stated type or the URL’s file extension: not downloaded); the bytes are delivered as they came",
+        requested: 'webp',
+        used: 'image/png',
+      },
+    ])
+  })
+
+  it('prefers the mime type the provider stated for a URL image, and names only the wrong ones', async () => {
+    const plugin = fakePlugin(async () => ({ images: [{ url: `${HOST}/a`, mimeType: 'image/jpeg' }, { url: `${HOST}/b.webp` }], requestId: 'r-4' }), {
+      models: [{ ...webpModels[0]!, maxImagesPerCall: 2 }] as ModelCapabilities[],
+    })
+    const { client } = fakeClient([plugin])
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 2, format: 'url', output_format: 'webp' })
+    expect(res.warnings.filter((w) => w.setting === 'output_format').map((w) => [w.message.includes('image(s) 1 of 2'), w.used])).toStrictEqual([[true, 'image/jpeg']])
+  })
+
+  it('does not judge a URL image whose type nothing states (no extension, no mime type), nor one with the asked extension', async () => {
+    const plugin = fakePlugin(async () => ({ images: [{ url: `${HOST}/files/abc123` }, { url: `${HOST}/c.webp` }], requestId: 'r-5' }), {
+      models: [{ ...webpModels[0]!, maxImagesPerCall: 2 }] as ModelCapabilities[],
+    })
+    const { client } = fakeClient([plugin])
+    const res = await client.generateImage({ model: 'one', prompt: 'cat', n: 2, format: 'url', output_format: 'webp' })
+    expect(res.warnings.filter((w) => w.setting === 'output_format')).toStrictEqual([])
+  })
+
   it('adds no warning when the asked format came back, or none was asked', async () => {
     const { client } = fakeClient([pngBytes()])
     const asked = await client.generateImage({ model: 'one', prompt: 'cat', format: 'b64_json', output_format: 'png' })

@@ -323,29 +323,61 @@ async function deliverImage(image: GeneratedImage, job: PendingDownload | undefi
 
 const FORMAT_MIME = Object.freeze({ png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' })
 
+/** Image types by the file extension of a URL's path (lower-cased), for images that are never downloaded. */
+const EXTENSION_MIME: Readonly<Record<string, string>> = Object.freeze({
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  svg: 'image/svg+xml',
+})
+
+/**
+ * The type of an image whose bytes are not here (a URL the caller did not ask to download): the
+ * provider's stated mime type, else the extension of the URL's path; undefined when neither says.
+ */
+function statedType(image: GeneratedImage): string | undefined {
+  const stated = image.mimeType?.split(';')[0]?.trim().toLowerCase()
+  if (stated?.startsWith('image/')) return stated === 'image/jpg' ? 'image/jpeg' : stated
+  if (image.url === undefined) return undefined
+  let path: string
+  try {
+    path = new URL(image.url).pathname
+  } catch {
+    return undefined
+  }
+  const extension = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase()
+  return extension === undefined ? undefined : EXTENSION_MIME[extension]
+}
+
 /**
  * Adds a warning when images came back in another format than the `output_format` sent (asked
- * webp, got PNG bytes): never silent. Judged from the bytes (sniffed base64), not from what the
- * provider declared; images known only by URL are not judged, their bytes are not here.
+ * webp, got PNG bytes): never silent. Judged from the bytes (sniffed base64) when they are here;
+ * an image known only by URL is judged by the mime type the provider stated, else by its URL's
+ * file extension, and the warning says so.
  */
 function withFormatWarning(res: ImageGenerationResponse, ctx: GenerationContext): ImageGenerationResponse {
   const asked = ctx.normalized?.outputFormat
   if (asked === undefined) return res
-  const got = res.images.map((image) => {
+  const fromBytes = res.images.map((image) => {
     const b64 = image.b64_json ?? (image.url === undefined ? undefined : parseDataUrl(image.url)?.base64)
     return b64 === undefined ? undefined : sniffBase64Type(b64)
   })
+  const byUrl = res.images.map((image, i) => (fromBytes[i] === undefined && image.b64_json === undefined && image.url?.startsWith('data:') !== true ? statedType(image) : undefined))
+  const got = fromBytes.map((type, i) => type ?? byUrl[i])
   const wrong = got.flatMap((type, i) => (type !== undefined && type !== FORMAT_MIME[asked] ? [i] : []))
   if (wrong.length === 0) return res
   const used = [...new Set(wrong.map((i) => got[i]!))]
   const which = wrong.length === res.images.length ? 'every image' : `image(s) ${wrong.map((i) => i + 1).join(', ')} of ${res.images.length}`
+  const notDownloaded = wrong.some((i) => byUrl[i] !== undefined) ? ' (judged by the stated type or the URL’s file extension: not downloaded)' : ''
   return res.with({
     warnings: [
       ...res.warnings,
       {
         type: 'other',
         setting: 'output_format',
-        message: `${ctx.providerId} ${ctx.model.modelId}: asked for output_format '${asked}' (${FORMAT_MIME[asked]}), but ${which} came back as ${used.join(', ')}; the bytes are delivered as they came`,
+        message: `${ctx.providerId} ${ctx.model.modelId}: asked for output_format '${asked}' (${FORMAT_MIME[asked]}), but ${which} came back as ${used.join(', ')}${notDownloaded}; the bytes are delivered as they came`,
         requested: asked,
         used: used.length === 1 ? used[0] : used,
       },
