@@ -5,6 +5,7 @@ import { z } from 'zod'
 export const DEFAULT_GATEWAY_CONFIG = Object.freeze({
   /** Loopback only: exposing the gateway is a decision, never a default. */
   host: '127.0.0.1',
+  /** Port to listen on. */
   port: 8787,
   /** Largest request body, in bytes (JSON generations; image edits need more, see `limits.uploadBytes`). */
   bodyBytes: 1_048_576,
@@ -28,6 +29,7 @@ export const DEFAULT_GATEWAY_CONFIG = Object.freeze({
   imageStoreBytes: 268_435_456,
   /** Longest wait for in-flight generations at shutdown, in milliseconds. */
   shutdownMs: 660_000,
+  /** pino level of the JSON logs. */
   logLevel: 'info' as const,
 })
 

@@ -25,6 +25,10 @@ export class SignedImageStore {
   readonly #now: () => number
   #bytes = 0
 
+  /**
+   * @param options `ttlSeconds` of each URL, `maxBytes` held in all, the HMAC `secret` (random
+   * when omitted) and a clock (tests).
+   */
   constructor(options: { ttlSeconds: number; maxBytes: number; secret?: string | undefined; now?: (() => number) | undefined }) {
     this.#secret = options.secret === undefined ? randomBytes(32) : Buffer.from(options.secret, 'utf8')
     this.#ttlMs = options.ttlSeconds * 1000

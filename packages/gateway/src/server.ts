@@ -128,7 +128,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Slow clients: the whole request must arrive within requestMs, headers within headersMs;
-    // Node checks every second instead of its default 30 s.
+    // Node checks every second instead of its default 30 s. No socket idle timeout
+    // (fastify's connectionTimeout): a socket is idle while a generation runs, and an async job
+    // may take minutes; generationMs bounds that instead.
     serverFactory: (handler) =>
       createServer(
         {
@@ -326,7 +328,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       metrics.errors.inc({ class: disconnect.signal.aborted ? 'client_disconnected' : deadline.aborted ? 'gateway_timeout' : code, key: key.id })
       if (disconnect.signal.aborted) {
         req.log.info({ event: 'generation.cancelled', model: request.model }, 'client disconnected; generation cancelled')
-        return reply
+        // Nobody reads it (the socket is gone); sending it ends the request's lifecycle (hooks, metrics).
+        return send(reply, gatewayError(499, 'The client closed the request; the generation was cancelled.', 'invalid_request_error', 'client_closed_request'))
       }
       if (deadline.aborted) {
         return send(reply, gatewayError(504, `The generation did not finish within ${config.timeouts.generationMs} ms.`, 'server_error', 'timeout'))
