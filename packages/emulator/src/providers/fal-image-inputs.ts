@@ -90,7 +90,8 @@ function readDocument(value: unknown, loc: (string | number)[], ctx: EmulatorCon
 /**
  * Checks and reads an image endpoint's documents, strength and aspect ratio as fal validates
  * them (a field missing, a document that cannot be downloaded or decoded, a mask of another
- * size, a strength outside 0.01..1). Pushes issues; returns the inputs when there were none.
+ * size, a strength outside 0.01..1, a Kontext ratio outside its enum). Pushes issues; returns the
+ * inputs when there were none.
  */
 export function readFalImageInputs(endpoint: FalImageEndpoint, input: Record<string, unknown>, ctx: EmulatorContext, issues: FalInputIssue[]): FalImageInputs | undefined {
   const before = issues.length
@@ -124,13 +125,10 @@ export function readFalImageInputs(endpoint: FalImageEndpoint, input: Record<str
       issues.push({ loc: ['body', endpoint.strength], msg: 'Input should be a number from 0.01 to 1', type: 'value_error', ctx: { ge: 0.01, le: 1 } })
     }
   }
+  // fal ignores fields an input type lacks (an aspect_ratio on Fill); Kontext checks its enum.
   const ratio = input['aspect_ratio']
-  if (ratio !== undefined && (endpoint.aspectRatios === undefined || !endpoint.aspectRatios.includes(ratio as string))) {
-    issues.push(
-      endpoint.aspectRatios === undefined
-        ? { loc: ['body', 'aspect_ratio'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }
-        : { loc: ['body', 'aspect_ratio'], msg: `Input should be ${endpoint.aspectRatios.map((r) => `'${r}'`).join(', ')}`, type: 'enum' },
-    )
+  if (ratio !== undefined && endpoint.aspectRatios !== undefined && !endpoint.aspectRatios.includes(ratio as string)) {
+    issues.push({ loc: ['body', 'aspect_ratio'], msg: `Input should be ${endpoint.aspectRatios.map((r) => `'${r}'`).join(', ')}`, type: 'enum' })
   }
   if (issues.length > before) return undefined
   const inputs = [...images.map((i) => i.bytes), ...(mask ? [mask.bytes] : [])]

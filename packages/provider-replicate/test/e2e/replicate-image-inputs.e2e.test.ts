@@ -44,6 +44,16 @@ describe('Replicate image inputs through the emulator', () => {
     expect(derivedInputs(await dev.images[0]!.bytes())).toStrictEqual([inputDigest(source)])
   })
 
+  it('passes an http(s) input as its URL: the model downloads it (here: a file the emulator serves)', async () => {
+    const host = new URL(process.env['REPLICATE_BASE_URL']!).host
+    const withDownloads = new LLMKitClient({ providers: [replicate()], downloads: { allowHosts: [host] } })
+    const generated = await withDownloads.generateImage({ model: 'black-forest-labs/flux-schnell', prompt: 'a source image', aspect_ratio: '1:1', provider_options: { megapixels: '0.25' } })
+    const url = generated.first()!.url!
+    const source = await generated.first()!.bytes()
+    const edited = await withDownloads.generateImage(new ImageGenerationRequest('black-forest-labs/flux-kontext-max', 'add snow').with_image(url))
+    expect(derivedInputs(await edited.images[0]!.bytes())).toStrictEqual([inputDigest(source)])
+  })
+
   it('refuses a Fill mask of another size before the network', async () => {
     await expect(client().generateImage({ model: 'black-forest-labs/flux-fill-pro', prompt: 'p', images: [png(32, 32)], mask: png(16, 16) })).rejects.toBeInstanceOf(InvalidRequestError)
   })
