@@ -54,6 +54,11 @@ describe('image-input rows', () => {
     expect(byId['stability-ai/search-and-replace']).toMatchObject({ requiredProviderOptions: ['search_prompt'], imageInputs: { operations: { edit: { maxImages: 1 } } } })
   })
 
+  it('resolves the edit rows by wire id too (stability:inpaint)', async () => {
+    expect((await client().capabilities('stability:inpaint')).id).toBe('stability-ai/inpaint')
+    expect((await client().capabilities('stability:search-and-replace')).id).toBe('stability-ai/search-and-replace')
+  })
+
   it('prices each edit endpoint per image in credits', () => {
     const usd = (model: string) => stabilityPrices.find((p) => p.model === model)?.price
     expect(usd('stability-ai/inpaint')).toStrictEqual({ kind: 'per-image', usd: 0.05 })
