@@ -27,6 +27,8 @@ export interface ClientPoolOptions {
   logger: Logger
   /** A budgeted key using a model without a known price. */
   unknownPrice: 'error' | 'allow'
+  /** A failing budget store lets budgeted calls through (`true`) or refuses them. */
+  budgetFailOpen: boolean
   /** Other client options (retry, timeouts, providers, prices...). */
   client?: GatewayClientOptions | undefined
 }
@@ -87,7 +89,7 @@ export class ClientPool {
       logger: this.#options.logger,
       rateLimit: { store: this.#rateLimitStore },
       middleware,
-      budget: key.budgetUsd === undefined ? undefined : { limitUsd: key.budgetUsd, name: `gateway:${key.id}`, store: this.#budgetStore, unknownPrice: this.#options.unknownPrice },
+      budget: key.budgetUsd === undefined ? undefined : { limitUsd: key.budgetUsd, name: `gateway:${key.id}`, store: this.#budgetStore, unknownPrice: this.#options.unknownPrice, failOpen: this.#options.budgetFailOpen },
     })
     this.#clients.set(poolKey, client)
     return client

@@ -123,6 +123,11 @@ export const gatewayConfigSchema = z.strictObject({
   /** Serve Prometheus metrics at `/metrics`. @defaultValue true */
   metrics: z.boolean().default(true),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULT_GATEWAY_CONFIG.logLevel),
+  /**
+   * When the budget store (Redis) fails: `false` refuses budgeted keys' calls (503), `true` lets
+   * them through uncounted. A gateway serves callers it does not trust with money. @defaultValue false
+   */
+  budgetFailOpen: z.boolean().default(false),
   /** A model whose price is unknown under a key with a budget: refused (`error`) or let through uncounted (`allow`). @defaultValue 'error' */
   unknownPrice: z.enum(['error', 'allow']).default('error'),
 })

@@ -28,6 +28,13 @@ describe('mapError', () => {
     expect(mapped.body.error.message).toBe("The provider openai refused the gateway's credentials; contact the gateway operator (request req-2).")
   })
 
+  it('tells a budget store outage (503) and an unpriced model (400) from an exhausted budget', () => {
+    const outage = mapError(new BudgetExceededError('store down', { budget: 'gateway:k', limitUsd: 1, reason: 'store-unavailable' }), 'req-4')
+    expect(outage).toMatchObject({ status: 503, body: { error: { type: 'server_error', code: 'service_unavailable' } } })
+    const unpriced = mapError(new BudgetExceededError('price unknown', { budget: 'gateway:k', limitUsd: 1, reason: 'unknown-price' }), 'req-5')
+    expect(unpriced).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error', code: 'model_price_unknown', param: 'model' } } })
+  })
+
   it('never echoes an unexpected error', () => {
     const mapped = mapError(new Error('ECONNREFUSED 10.0.0.5:6379 password=hunter2'), 'req-3')
     expect(mapped).toMatchObject({ status: 500, body: { error: { type: 'server_error', code: 'internal_error' } } })

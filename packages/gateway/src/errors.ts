@@ -72,6 +72,20 @@ export function mapError(error: unknown, requestId: string): MappedError {
     mapped.body.error.llmkit = llmkit
     return mapped
   }
+  if (error.code === 'LLMKIT_BUDGET_EXCEEDED') {
+    // Not every refusal is an exhausted budget: a store outage is the gateway's, an unpriced model the request's.
+    const reason = (error as LLMKitError & { reason?: unknown }).reason
+    if (reason === 'store-unavailable') {
+      const mapped = gatewayError(503, `The gateway cannot check this key's budget right now; try again shortly (request ${requestId}).`, 'server_error', 'service_unavailable')
+      mapped.body.error.llmkit = llmkit
+      return mapped
+    }
+    if (reason === 'unknown-price') {
+      const mapped = gatewayError(400, error.message, 'invalid_request_error', 'model_price_unknown', 'model')
+      mapped.body.error.llmkit = llmkit
+      return mapped
+    }
+  }
   const headers: Record<string, string> = {}
   if (row.status === 429 && error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)))
   return { status: row.status, body: { error: { message, type: row.type, param: error.param ?? null, code: row.code, llmkit } }, headers }

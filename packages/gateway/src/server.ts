@@ -160,6 +160,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     budgetStore: redis?.state.budgetStore,
     rateLimitStore: redis?.state.rateLimitStore,
     unknownPrice: config.unknownPrice,
+    budgetFailOpen: config.budgetFailOpen,
     client: options.client,
   })
   const metrics = createMetrics()

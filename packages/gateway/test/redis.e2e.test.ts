@@ -6,6 +6,7 @@ import { leakedKeys, post, type Stack, startStack } from './helpers.js'
 
 const REDIS_KEY = 'gw-redis-key-abcdef0123456789'
 const PACED_KEY = 'gw-redis-paced-key-0123456789ab'
+const CONFIG_BUDGETED_KEY = 'gw-config-budgeted-key-0123456789'
 
 let redisServer: RedisServer
 let stack: Stack
@@ -21,7 +22,7 @@ beforeAll(async () => {
   await admin.hset('gwtest:gateway:keys', hashGatewayKey(REDIS_KEY), JSON.stringify({ id: 'redis-team', budgetUsd: 0.03 }))
   await admin.hset('gwtest:gateway:keys', hashGatewayKey(PACED_KEY), JSON.stringify({ id: 'paced', rateLimit: { requests: 1, intervalMs: 2000 } }))
   const redis = { url: redisServer.url, prefix: 'gwtest:' }
-  stack = await startStack({ redis })
+  stack = await startStack({ redis, keys: [{ id: 'config-budgeted', sha256: hashGatewayKey(CONFIG_BUDGETED_KEY), budgetUsd: 5 }] })
   const logs: string[] = []
   second = await createGateway({
     config: { port: 0, redis },
@@ -73,6 +74,11 @@ describe('gateway state in Redis (@llmkit/redis)', () => {
       expect(res.status).toBe(503)
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('service_unavailable')
       expect((await stack.fetch(`${stack.url}/readyz`)).status).toBe(503)
+      // A config key needs no lookup, but its budget lives in Redis: refused (fail closed), not let through uncounted.
+      const budgeted = await generate(stack.url, CONFIG_BUDGETED_KEY, 'budget store down')
+      expect(budgeted.status).toBe(503)
+      expect(((await budgeted.json()) as { error: { code: string } }).error.code).toBe('service_unavailable')
+      expect(stack.emulator.log.submissions().filter((e) => e.prompt === 'budget store down')).toEqual([])
     } finally {
       await redisServer.start()
     }
