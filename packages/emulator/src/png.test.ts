@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { pngSize, renderPng, renderSvg } from './png.js'
+import { freshDraw, pngSize, renderPng, renderSvg } from './png.js'
 
 describe('renderPng', () => {
   it('renders a real PNG of exactly the requested size', () => {
@@ -19,5 +19,14 @@ describe('renderPng', () => {
 
   it('renders an SVG document for vector models', () => {
     expect(renderSvg(100, 50, 'k').toString()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="100" height="50"/)
+  })
+})
+
+describe('freshDraw', () => {
+  it('keeps the first key and gives each repeat a key of its own', () => {
+    const key = `fresh-draw-test|${Math.random()}`
+    const keys = [freshDraw(key), freshDraw(key), freshDraw(key)]
+    expect(keys[0]).toBe(key)
+    expect(new Set(keys).size).toBe(3)
   })
 })

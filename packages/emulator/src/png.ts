@@ -18,6 +18,24 @@ export function seedOf(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32LE(0)
 }
 
+/** How often each unseeded key was drawn; bounded, since load runs use a new prompt per call. */
+const draws = new Map<string, number>()
+const MAX_TRACKED_DRAWS = 10_000
+
+/**
+ * The key of a new draw, for APIs that pick a new picture (or seed) when none is asked for: the
+ * first call with a key keeps it, each repeat gets a key of its own, so the same prompt twice,
+ * or the parts of a split request, are different images as on the real services, while a run
+ * stays reproducible. A seed, where the API takes one, is part of the key and still fixes the
+ * picture.
+ */
+export function freshDraw(key: string): string {
+  const seen = draws.get(key) ?? 0
+  if (draws.size >= MAX_TRACKED_DRAWS && seen === 0) draws.clear()
+  draws.set(key, seen + 1)
+  return seen === 0 ? key : `${key}|draw${seen}`
+}
+
 /**
  * Small, fast, seeded PRNG (mulberry32): the same key always draws the same picture, and the
  * same seed the same faults (the chaos mode and the reliability suite use it too).

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { PNG } from 'pngjs'
 import { bearer, delay, json } from '../http-util.js'
 import { type EmulatedJob, JobStore } from '../jobs.js'
-import { renderPng, seedOf } from '../png.js'
+import { freshDraw, renderPng, seedOf } from '../png.js'
 import { renderDerivedPng } from '../derive.js'
 import { FAL_IMAGE_ENDPOINTS, readFalImageInputs } from './fal-image-inputs.js'
 import { type SchemaProblem, checkVendoredSchema, hasDefinition } from '../vendored-schemas.js'
@@ -191,7 +191,8 @@ function submit(req: EmulatorRequest, model: string, ctx: EmulatorContext): Emul
   if (issues.length > 0) return validation(issues)
 
   const text = prompt as string
-  const seed = (input['seed'] as number | undefined) ?? seedOf(`${model}|${text}`)
+  // No seed asked: fal draws one per call (returned with the images); a repeat draws another.
+  const seed = (input['seed'] as number | undefined) ?? seedOf(freshDraw(`${model}|${text}`))
   const job = storeOf(ctx).create(
     {
       app: appOf(model),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { bearer, delay, json, parseSize } from '../http-util.js'
-import { renderPng } from '../png.js'
+import { freshDraw, renderPng } from '../png.js'
 import { imageStreamReply, OPENAI_STREAM_CUT_TRIGGER } from './openai-stream.js'
 import { handleImageInputs } from './openai-edits.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply } from '../types.js'
@@ -162,8 +162,10 @@ export const openaiEmulator: EmulatorProvider = {
     await delay(ctx.latencyMs)
     const pixels = parseSize(size === 'auto' ? '1024x1024' : size)!
     const b64 = model.gptImage || responseFormat === 'b64_json'
+    // No seed in this API: a repeated call draws new pictures, as the real one does.
+    const draw = freshDraw(`${modelId}|${prompt}`)
     const data = Array.from({ length: n }, (_, i) => {
-      const png = renderPng(pixels.width, pixels.height, ctx.imageKey(`${modelId}|${prompt}|${i}`))
+      const png = renderPng(pixels.width, pixels.height, ctx.imageKey(`${draw}|${i}`))
       const image: Record<string, string> = b64 ? { b64_json: png.toString('base64') } : { url: ctx.files.put(png, 'image/png', 60 * 60 * 1000) }
       if (modelId === 'dall-e-3') image['revised_prompt'] = `A detailed rendering of: ${prompt}`
       return image

@@ -1,6 +1,6 @@
 import { bearer, delay, json } from '../http-util.js'
 import { type EmulatedJob, JobStore } from '../jobs.js'
-import { renderPng } from '../png.js'
+import { freshDraw, renderPng } from '../png.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
 import { checkVendoredSchema, vendoredSchema } from '../vendored-schemas.js'
 
@@ -203,9 +203,14 @@ function taskBody(job: EmulatedJob<TaskInput, string[]>, store: JobStore<TaskInp
       return { ...base, status: 'CANCELLED' }
     case 'succeeded': {
       // Built once, so repeated GETs return the same URLs (the real API re-signs them; the bytes match).
-      job.output ??= Array.from({ length: job.input.count }, (_, i) =>
-        ctx.files.put(renderPng(job.input.width, job.input.height, ctx.imageKey(`${job.input.model}|${job.input.prompt}|${job.input.seed ?? 'random'}|${i}`)), 'image/png', 24 * 60 * 60 * 1000),
-      )
+      if (job.output === undefined) {
+        // No seed asked: a repeated task draws new pictures, as the real API does.
+        const base = `${job.input.model}|${job.input.prompt}|${job.input.seed ?? 'random'}`
+        const draw = job.input.seed === undefined ? freshDraw(base) : base
+        job.output = Array.from({ length: job.input.count }, (_, i) =>
+          ctx.files.put(renderPng(job.input.width, job.input.height, ctx.imageKey(`${draw}|${i}`)), 'image/png', 24 * 60 * 60 * 1000),
+        )
+      }
       return { ...base, status: 'SUCCEEDED', output: job.output }
     }
   }
