@@ -118,6 +118,28 @@ describe('fal status stream', () => {
   })
 })
 
+describe('fal status stream failures in logs', () => {
+  it('logs why the stream failed without the key, then polls', async () => {
+    // No stream interceptor: nock's "no match" error names the request, authorization header included.
+    const scope = nock(BASE)
+      .post('/fal-ai/flux/dev')
+      .reply(200, submitted, { 'x-fal-request-id': ID })
+      .get(`${APP}/status`)
+      .reply(200, { status: 'COMPLETED', request_id: ID })
+      .get(APP)
+      .reply(200, result, { 'x-fal-request-id': ID })
+    const lines: string[] = []
+    const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (fields: object, message: string) => void lines.push(`${message} ${JSON.stringify(fields)}`) }
+    const client = new LLMKitClient({ providers: [fal()], env: { FAL_KEY: KEY, FAL_BASE_URL: BASE }, clock: fastClock(), retry: false, logger })
+    await client.generateImage({ model: 'fal-ai/flux/dev', prompt: 'a koala' })
+    expect(scope.isDone()).toBe(true)
+    const fallback = lines.find((l) => l.includes('job.stream_fallback'))
+    expect(fallback).toBeDefined()
+    expect(lines.join('\n')).not.toContain(KEY)
+    expect(lines.join('\n')).not.toContain('0123456789abcdef0123')
+  })
+})
+
 describe('fal webhook option', () => {
   it('sends fal_webhook on the submit and, when the caller stops waiting, leaves the job running and names its id', async () => {
     const scope = nock(BASE)

@@ -662,5 +662,6 @@ describe('createJobRunner', () => {
     expect(() => createJobRunner({ clock, logger, maxPollFailures: 0 })).toThrow(/`maxPollFailures`/)
     const { spec } = scripted([succeeded()])
     await expect(createJobRunner({ clock, logger }).run(spec, { signal: never, timeoutMs: Number.NaN })).rejects.toThrow(TypeError)
+    await expect(createJobRunner({ clock, logger }).run({ ...spec, firstPollAfterMs: -1 }, { signal: never })).rejects.toThrow(/`firstPollAfterMs`/)
   })
 })

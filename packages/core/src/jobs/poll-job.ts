@@ -263,6 +263,9 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
       const timeoutMs = options.timeoutMs ?? options.jobTimeoutMs ?? runnerOptions.timeoutMs ?? DEFAULT_JOB_OPTIONS.timeoutMs
       checkPositive('timeoutMs', timeoutMs, 'number of milliseconds')
       checkPositive('pollIntervalMs', spec.pollIntervalMs, 'number of milliseconds')
+      if (spec.firstPollAfterMs !== undefined && !(Number.isFinite(spec.firstPollAfterMs) && spec.firstPollAfterMs >= 0)) {
+        throw new TypeError(`Expected \`firstPollAfterMs\` to be a number of milliseconds of 0 or more, got ${String(spec.firstPollAfterMs)}.`)
+      }
       if (signal.aborted) throw abortError(signal)
       const startCancel = (id: string, why: string): Promise<void> | undefined => {
         if (!spec.cancel) return undefined

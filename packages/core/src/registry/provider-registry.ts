@@ -203,7 +203,14 @@ export class ProviderRegistry {
         logger: this.logger,
         timeoutMs: this.settings.jobTimeoutMs,
         // Status streams (fal) go through the same transport: dispatcher, user-agent, body timeouts.
-        stream: (req, consume) => this.transport.stream({ ...req, method: 'GET', userAgentProduct }, consume),
+        stream: async (req, consume) => {
+          try {
+            return await this.transport.stream({ ...req, method: 'GET', userAgentProduct }, consume)
+          } catch (error) {
+            // The runner logs why a stream failed: scrubbed like every other provider error.
+            throw this.#redactor.error(error)
+          }
+        },
       }),
       logger: this.logger,
       clock: this.clock,
