@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import multipart from '@fastify/multipart'
-import { type GeneratedImage, type ImageGenerationRequest, type ImageGenerationRequestInit, type ImageGenerationResponse, LLMKitError, type Logger, sniffImageType } from '@llmkit/core'
+import { type GeneratedImage, type ImageGenerationRequest, type ImageGenerationRequestInit, type ImageGenerationResponse, LLMKitError, sniffImageType } from '@llmkit/core'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ClientPool, type GatewayClientOptions } from './clients.js'
 import { type GatewayConfig, GatewayConfigError, type GatewayConfigInput, parseGatewayConfig } from './config.js'
@@ -153,7 +153,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   if (!keys.canAuthenticate) {
     app.log.warn({ event: 'gateway.no_keys' }, 'no gateway keys configured (config keys, LLMKIT_GATEWAY_KEYS or Redis): every request will be refused')
   }
-  const llmkitLogger = app.log.child({ component: 'llmkit' }) as unknown as Logger
+  const llmkitLogger = app.log.child({ component: 'llmkit' })
   const pool = new ClientPool({
     env,
     logger: llmkitLogger,
@@ -437,6 +437,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 /** The Redis state of the gateway: `@llmkit/redis`, imported only when configured. */
 async function connectRedis(options: NonNullable<GatewayConfig['redis']>, log: FastifyInstance['log']) {
   const { createRedisState } = await import('@llmkit/redis')
-  const state = createRedisState({ url: options.url, prefix: options.prefix, logger: log.child({ component: 'redis' }) as unknown as Logger })
+  const state = createRedisState({ url: options.url, prefix: options.prefix, logger: log.child({ component: 'redis' }) })
   return { state, prefix: options.prefix }
 }
