@@ -110,7 +110,8 @@ export function checkVendoredSchema(
   }
   // Coercion and removal write into the object they check: give them a copy.
   if (validate(mode === 'json' ? body : structuredClone(body))) return undefined
-  return describe(validate.errors?.[0])
+  // A property name outside `propertyNames` reports the inner enum first; the outer error names the property.
+  return describe(validate.errors?.find((e) => e.keyword === 'propertyNames') ?? validate.errors?.[0])
 }
 
 function describe(error: ErrorObject | undefined): SchemaProblem {
