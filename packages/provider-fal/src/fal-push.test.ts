@@ -156,7 +156,7 @@ describe('fal webhook option', () => {
     const calls = record(scope)
     const controller = new AbortController()
     let jobId: string | undefined
-    const error = await client({ webhookUrl: WEBHOOK })
+    const error = await client({ webhook: { url: WEBHOOK } })
       .generateImage(
         { model: 'fal-ai/flux/dev', prompt: 'a koala' },
         {
@@ -180,8 +180,8 @@ describe('fal webhook option', () => {
     expect(calls.some((c) => c.method === 'PUT')).toBe(false)
   })
 
-  it('refuses a webhookUrl that is not an http(s) URL when the plugin is made', () => {
-    expect(() => fal({ webhookUrl: 'hooks.example.com/fal' })).toThrow(TypeError)
+  it('refuses a webhook URL that is not http(s) when the plugin is made', () => {
+    expect(() => fal({ webhook: { url: 'hooks.example.com/fal' } })).toThrow(/webhook\.url/)
   })
 })
 

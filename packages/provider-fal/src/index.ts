@@ -13,12 +13,12 @@ export interface FalProviderOptions {
   /** Queue base URL. @defaultValue 'https://queue.fal.run' */
   baseURL?: string | undefined
   /**
-   * Your server's webhook URL, sent as `fal_webhook` with every submit: fal POSTs the outcome
+   * Your server's webhook, its `url` sent as `fal_webhook` with every submit: fal POSTs the outcome
    * there (verify it with {@link verifyFalWebhook}). The call still waits for the result as
    * usual; when the caller stops waiting (abort, `jobTimeoutMs`), the job is left running instead
    * of cancelled and the error's `requestId` is its id, which the webhook delivery names.
    */
-  webhookUrl?: string | undefined
+  webhook?: { url: string } | undefined
   /**
    * Follow the queue's status stream (`…/status/stream`, server-sent events) instead of polling
    * every 500 ms; when it fails, llmkit polls. @defaultValue true
@@ -46,8 +46,8 @@ export interface FalProviderOptions {
  * ```
  */
 export function fal(options: FalProviderOptions = {}): ProviderPlugin {
-  const { webhookUrl, statusStream } = options
-  if (webhookUrl !== undefined && !/^https?:\/\/[^/]/.test(webhookUrl)) throw new TypeError(`Expected \`webhookUrl\` to be an http(s) URL, got ${JSON.stringify(webhookUrl)}.`)
+  const { webhook, statusStream } = options
+  if (webhook !== undefined && !/^https?:\/\/[^/]/.test(webhook.url)) throw new TypeError(`Expected \`webhook.url\` to be an http(s) URL, got ${JSON.stringify(webhook.url)}.`)
   return {
     id: 'fal',
     displayName: 'fal.ai',
@@ -62,7 +62,7 @@ export function fal(options: FalProviderOptions = {}): ProviderPlugin {
     claims: (modelId) => modelId.startsWith('fal-ai/') && openFalModel(modelId) !== undefined,
     openModel: openFalModel,
     parseError: parseFalError,
-    create: (ctx) => createFalProvider(ctx, { webhookUrl, statusStream }),
+    create: (ctx) => createFalProvider(ctx, { webhookUrl: webhook?.url, statusStream }),
   }
 }
 

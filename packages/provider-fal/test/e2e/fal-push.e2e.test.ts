@@ -78,7 +78,7 @@ describe('fal push channels through the emulator', () => {
       const hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fal-hook`
       const controller = new AbortController()
       let jobId: string | undefined
-      const error = await new LLMKitClient({ providers: [fal({ webhookUrl: hook })] })
+      const error = await new LLMKitClient({ providers: [fal({ webhook: { url: hook } })] })
         .generateImage(
           { model: 'fal-ai/flux/schnell', prompt: 'webhook fox' },
           {
