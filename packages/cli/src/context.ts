@@ -10,6 +10,8 @@ export interface CliContext {
   readonly env: Readonly<Record<string, string | undefined>>
   /** Folder that relative paths are resolved against. */
   readonly cwd: string
+  /** Where a prompt given as `-` is read from. @defaultValue process.stdin */
+  readonly stdin?: NodeJS.ReadableStream | undefined
   /** Calls `handler` on each Ctrl-C until the returned function is called. */
   onInterrupt(handler: () => void): () => void
 }
@@ -21,6 +23,7 @@ export function processContext(): CliContext {
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
+    stdin: process.stdin,
     onInterrupt(handler) {
       process.on('SIGINT', handler)
       return () => process.off('SIGINT', handler)

@@ -1,5 +1,6 @@
 import type { PaidWork } from '@llmkit/core'
 import { EXIT_CODES, exitCodeFor, type ExitCode } from './exit-codes.js'
+import { specificHint } from './hints.js'
 
 /** What to do next, by exit code: the error says what happened, this says how to get on. */
 const HINTS: Readonly<Partial<Record<ExitCode, string>>> = Object.freeze({
@@ -30,14 +31,17 @@ export function jsonFailure(error: unknown): JsonFailure {
   }
 }
 
-/** Human lines for a failure: the message, then a hint. */
-export function describeFailure(error: unknown): string[] {
+/**
+ * Human lines for a failure: the message, then a hint (specific to the error when there is one,
+ * else the exit code's). `cwd` lets the hint see the project's own packages.
+ */
+export function describeFailure(error: unknown, cwd?: string | undefined): string[] {
   const exitCode = exitCodeFor(error)
   const message = error instanceof Error ? error.message : String(error)
   const name = error instanceof Error ? error.name : 'Error'
   const lines = [`error: ${message}${exitCode === EXIT_CODES.internal || name === 'Error' ? '' : ` [${name}]`}`]
   lines.push(...describePaid((error as { paid?: PaidWork } | null)?.paid))
-  const hint = HINTS[exitCode]
+  const hint = specificHint(error, cwd) ?? HINTS[exitCode]
   if (hint !== undefined) lines.push(`hint: ${hint}`)
   return lines
 }

@@ -8,6 +8,8 @@ import { describeFailure, jsonFailure } from './errors-output.js'
 import { EXIT_CODES, exitCodeFor, type ExitCode } from './exit-codes.js'
 import { extensionFor, imageBaseName } from './file-names.js'
 import { createProgressReporter } from './progress.js'
+import { prepareOutputFolder, rescueFolder, writeFailure } from './output-folder.js'
+import { readStdinPrompt } from './stdin-prompt.js'
 import { formatBytes, formatMs } from './table.js'
 
 /** Options of `llmkit generate`, as parsed from the command line. */
@@ -38,6 +40,8 @@ export interface GenerateCommandOptions {
   format?: 'url' | 'b64' | undefined
   /** Output folder. @defaultValue the current folder */
   output?: string | undefined
+  /** Deadline of the whole generation in seconds (remote jobs are cancelled after it). @defaultValue the client's (900 s) */
+  timeout?: number | undefined
   /** Print one machine-readable JSON document on stdout. */
   json?: boolean | undefined
   /** Run against an in-process emulator. */
@@ -65,8 +69,17 @@ async function readInputFiles(options: GenerateCommandOptions, cwd: string): Pro
 
 /** One saved image in the `--json` result. */
 export interface SavedImage {
-  /** Path written, relative to the current folder when inside it. */
-  path: string
+  /**
+   * Path written, relative to the current folder when inside it. Absent only when the image
+   * could be written nowhere; then `url` is where it still is.
+   */
+  path?: string | undefined
+  /**
+   * Why the image is not in the output folder: it could not be written there after it was
+   * generated, so it was saved to `path` in the rescue folder instead (or, failing that, only its
+   * `url` is left).
+   */
+  rescued?: string | undefined
   /** File size in bytes. */
   bytes: number
   /** MIME type sniffed from the bytes. */
@@ -138,7 +151,8 @@ function describeWarning(w: Warning): string {
  * extension their bytes call for, and prints paths, warnings and timings (or one JSON document).
  * Returns the exit code; never calls `process.exit`.
  */
-export async function runGenerate(prompt: string, options: GenerateCommandOptions, ctx: CliContext): Promise<ExitCode> {
+export async function runGenerate(promptArgument: string, options: GenerateCommandOptions, ctx: CliContext): Promise<ExitCode> {
+  let prompt = promptArgument
   const started = performance.now()
   const controller = new AbortController()
   const reporter = createProgressReporter(ctx.stderr)
@@ -158,9 +172,17 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
   })
   let emulator: EmulatorHandle | undefined
   try {
+    if (prompt === '-') prompt = await readStdinPrompt(ctx.stdin ?? process.stdin)
+    // Checked before anything is sent: a bad -o costs nothing.
+    const dir = resolve(ctx.cwd, options.output ?? '.')
+    await prepareOutputFolder(dir)
     const inputs = await readInputFiles(options, ctx.cwd)
     if (options.emulate) emulator = await startInProcessEmulator()
-    const client = LLMKitClient.fromEnv({ env: environmentWith(ctx.env, emulator) })
+    const deadlineMs = options.timeout === undefined ? undefined : options.timeout * 1000
+    const client = LLMKitClient.fromEnv({
+      env: environmentWith(ctx.env, emulator),
+      ...(deadlineMs === undefined ? {} : { timeout: { totalTimeoutMs: deadlineMs, attemptTimeoutMs: deadlineMs }, jobTimeoutMs: deadlineMs }),
+    })
     const init: ImageGenerationRequestInit = {
       model: options.model,
       prompt,
@@ -191,23 +213,40 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
     const generatedAt = performance.now()
     for (const w of response.warnings) reporter.log(describeWarning(w))
 
-    const dir = resolve(ctx.cwd, options.output ?? '.')
-    await mkdir(dir, { recursive: true })
     const images: SavedImage[] = []
+    let rescuedCount = 0
     for (const [index, image] of response.images.entries()) {
       const bytes = await image.bytes({ signal: controller.signal })
       const ext = extensionFor(bytes, image.mimeType)
-      const path = await writeUnique(dir, imageBaseName(response.model ?? options.model, prompt || (options.operation ?? 'image'), index, image.seed), ext, bytes)
-      const shown = displayPath(ctx.cwd, path)
-      reporter.saved(index, shown)
+      const base = imageBaseName(response.model ?? options.model, prompt || (options.operation ?? 'image'), index, image.seed)
+      const url = image.url?.startsWith('data:') ? undefined : image.url
+      let shown: string | undefined
+      let rescued: string | undefined
+      try {
+        shown = displayPath(ctx.cwd, await writeUnique(dir, base, ext, bytes))
+        reporter.saved(index, shown)
+      } catch (error) {
+        // The image is generated and paid for: it must not be lost with the folder.
+        rescuedCount++
+        rescued = `could not write to ${displayPath(ctx.cwd, dir)} (${writeFailure(error)})`
+        try {
+          await mkdir(rescueFolder(), { recursive: true })
+          shown = await writeUnique(rescueFolder(), base, ext, bytes)
+          reporter.log(`error: image ${index + 1}: ${rescued}; saved it to ${shown} instead`)
+        } catch (second) {
+          rescued += `, nor to ${rescueFolder()} (${writeFailure(second)})`
+          reporter.log(`error: image ${index + 1}: ${rescued}; ${url !== undefined ? `it is still at ${url} (download it before it expires)` : 'its bytes could not be kept'}`)
+        }
+      }
       images.push({
         path: shown,
+        rescued,
         bytes: bytes.byteLength,
         mimeType: extensionMime(ext),
         width: image.width,
         height: image.height,
         seed: image.seed,
-        url: image.url?.startsWith('data:') ? undefined : image.url,
+        url,
         revised_prompt: image.revised_prompt,
       })
     }
@@ -233,14 +272,15 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
     if (options.json) {
       ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
     } else {
-      for (const image of images) ctx.stdout.write(`${image.path}\n`)
+      for (const image of images) ctx.stdout.write(`${image.path ?? image.url ?? '(lost)'}\n`)
       const sizes = images.map((i) => formatBytes(i.bytes)).join(', ')
       ctx.stderr.write(
         `Generated ${images.length} image(s) with ${result.model ?? options.model} (${result.provider ?? '?'}) in ${formatMs(result.timings.totalMs)}` +
           ` [generate ${formatMs(result.timings.generateMs)}, save ${formatMs(result.timings.saveMs)}]: ${sizes}\n`,
       )
     }
-    return EXIT_CODES.ok
+    // Exit 1 when an image could not go where it was asked to (the messages say where it is).
+    return rescuedCount > 0 ? EXIT_CODES.internal : EXIT_CODES.ok
   } catch (error) {
     reporter.stop()
     const interrupted = controller.signal.aborted
@@ -253,7 +293,7 @@ export async function runGenerate(prompt: string, options: GenerateCommandOption
     } else if (interrupted) {
       ctx.stderr.write(`${interruptMessage(cancelledJobs, error)}\n`)
     } else {
-      for (const line of describeFailure(error)) ctx.stderr.write(`${line}\n`)
+      for (const line of describeFailure(error, ctx.cwd)) ctx.stderr.write(`${line}\n`)
     }
     return code
   } finally {

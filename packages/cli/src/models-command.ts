@@ -2,6 +2,7 @@ import { LLMKitClient, type ModelListing, type ModelPrice } from '@llmkit/core'
 import { MODEL_TABLE_HEADER, modelRow } from './capability-summary.js'
 import type { CliContext } from './context.js'
 import { environmentWith, startInProcessEmulator, type EmulatorHandle } from './emulate.js'
+import { unknownProviderMessage } from './hints.js'
 import { describeFailure, jsonFailure } from './errors-output.js'
 import { EXIT_CODES, exitCodeFor, UsageError, type ExitCode } from './exit-codes.js'
 import { renderTable } from './table.js'
@@ -35,7 +36,7 @@ export async function runModels(options: ModelsCommandOptions, ctx: CliContext):
     if (options.provider !== undefined) {
       listings = all.filter((m) => m.provider === options.provider)
       if (!providers.includes(options.provider)) {
-        throw new UsageError(`No installed provider "${options.provider}". Installed: ${providers.join(', ') || 'none'}. Install @llmkit/provider-${options.provider} to add it.`)
+        throw new UsageError(unknownProviderMessage(options.provider, providers))
       }
     }
     if (options.json) {
@@ -48,7 +49,7 @@ export async function runModels(options: ModelsCommandOptions, ctx: CliContext):
     return EXIT_CODES.ok
   } catch (error) {
     if (options.json) ctx.stdout.write(`${JSON.stringify(jsonFailure(error), null, 2)}\n`)
-    else for (const line of describeFailure(error)) ctx.stderr.write(`${line}\n`)
+    else for (const line of describeFailure(error, ctx.cwd)) ctx.stderr.write(`${line}\n`)
     return exitCodeFor(error)
   } finally {
     await emulator?.close()

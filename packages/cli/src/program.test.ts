@@ -50,7 +50,7 @@ describe('run (in-process)', () => {
     const c = context()
     // The emulator's fal queue never finishes a job whose prompt holds this trigger.
     const pending = run(['node', 'llmkit', 'generate', 'A fox emulator:never', '-m', 'fal-ai/flux/schnell', '-o', 'never'], c.ctx)
-    await expect.poll(() => c.stderr(), { timeout: 10_000 }).toMatch(/image 1\/1 (queued|running)/)
+    await expect.poll(() => c.stderr(), { timeout: 10_000 }).toMatch(/flux\/schnell: (queued|running)/)
     c.interrupt()
     expect(await pending).toBe(130)
     const cancels = [...emulator.requests.keys()].filter((key) => key.startsWith('PUT /fal/') && key.endsWith('/cancel'))

@@ -61,7 +61,7 @@ export function createProgram(ctx: CliContext, state: { exitCode: ExitCode }): C
   program
     .command('generate')
     .description('Generate images and save them to files; prints the paths.')
-    .argument('[prompt]', 'what to draw (optional with --operation variation)')
+    .argument('[prompt]', 'what to draw, or - to read it from standard input (optional with --operation variation)')
     .requiredOption('-m, --model <id>', 'model id, alias or provider:model (see llmkit models)')
     .option('-n, --n <count>', 'number of images, 1-10', integer('--n', 1, 10))
     .option('-s, --size <size>', `WxH in pixels, or a preset: ${Object.keys(SIZE_PRESETS).slice(0, 3).join(', ')}, Square512...`, size)
@@ -78,20 +78,24 @@ export function createProgram(ctx: CliContext, state: { exitCode: ExitCode }): C
     .option('--strength <0-1>', 'how far the result may move from the input image (image-to-image models)', fraction('--strength'))
     .addOption(new Option('--operation <operation>', "what to do with the images (default: the model's edit, image-to-image or reference)").choices(IMAGE_OPERATIONS))
     .addOption(new Option('-f, --format <format>', 'what the provider returns: url or b64 (images are saved either way)').choices(['url', 'b64']))
-    .option('-o, --output <dir>', 'folder to save images in (created if missing)', '.')
+    .option('-o, --output <dir>', 'folder to save images in (created if missing; checked before the provider is called)', '.')
+    .option('--timeout <seconds>', 'give up after this many seconds, cancelling remote jobs (default 900)', integer('--timeout', 1, 86_400))
     .option('--json', 'print one JSON document with paths, warnings, usage and timings')
     .option('--emulate', 'run against a local emulator started in-process (offline, no keys)')
     .addHelpText(
       'after',
       `
-Files are named <model>-<prompt>-<index>[-s<seed>].<ext>; the extension (png, jpg, webp, svg) comes
-from the image bytes. Progress goes to stderr (bars on a terminal, plain lines otherwise); Ctrl-C
+Files are named <model>-<prompt>-<index>[-s<seed>].<ext>, with each image's own seed (each part of a
+split request has its own); the extension (png, jpg, webp, svg) comes from the image bytes. An image
+that cannot be written to -o after it was generated is saved to the llmkit-rescued folder in the
+system temp folder instead (exit 1, the message says where). Progress goes to stderr (bars on a terminal, plain lines otherwise); Ctrl-C
 cancels remote jobs. Paths go to stdout, one per line.
 
 Examples:
   llmkit generate "A serene mountain landscape" -m dall-e-3 --size landscape -o out
   llmkit generate "A fox, watercolor" -m fal-ai/flux/schnell -n 4 --seed 42 --json
   llmkit generate "A cat" -m dall-e-3 --emulate
+  cat prompt.txt | llmkit generate - -m gpt-image-1 --timeout 120
   llmkit generate "Add a red hat" -m gpt-image-1 --image cat.png --mask hat-area.png
   llmkit generate "Autumn colours" -m stability-ai/sd3.5-large --image photo.jpg --strength 0.6
   llmkit generate -m dall-e-2 --image cat.png --operation variation -n 3

@@ -185,6 +185,6 @@ describe('llmkit models', () => {
   it('exits 2 for a provider that is not installed', async () => {
     const r = await runBin(['models', '--provider', 'nope'], { env })
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('No installed provider "nope"')
+    expect(r.stderr).toContain('No provider "nope": the provider ids are openai, fal, stability, recraft, runway, replicate')
   })
 })
