@@ -6,6 +6,9 @@ import { base64DecodedLength, imageExtension, parseDataUrl, sniffBase64Type, sni
 import type { Cost } from './cost/price.js'
 import type { Warning } from './warnings.js'
 
+/** Sizes of URL images fetched by `bytes()` or `save()`, for `byteLength` (images are frozen). */
+const fetchedSizes = new WeakMap<GeneratedImage, number>()
+
 /** Fields of a {@link GeneratedImage}. */
 export interface GeneratedImageInit {
   /** Download URL (`data:` URL for byte-only providers). */
@@ -82,11 +85,14 @@ export class GeneratedImage {
     return copy
   }
 
-  /** Decoded size of `b64_json` (or of a `data:` URL) in bytes; 0 when only a remote URL is known. */
+  /**
+   * Size of the image in bytes: decoded from `b64_json` (or a `data:` URL), or, for a remote URL,
+   * counted once `bytes()` or `save()` has fetched it; 0 for a URL image not fetched yet.
+   */
   get byteLength(): number {
     if (this.b64_json !== undefined) return base64DecodedLength(this.b64_json)
     const data = this.url === undefined ? undefined : parseDataUrl(this.url)
-    return data === undefined ? 0 : base64DecodedLength(data.base64)
+    return data === undefined ? (fetchedSizes.get(this) ?? 0) : base64DecodedLength(data.base64)
   }
 
   /**
@@ -105,6 +111,7 @@ export class GeneratedImage {
       // The same check delivery makes: an HTML error page or JSON served under an image URL is
       // not an image, whatever its content-type says.
       if (sniffImageType(bytes) === undefined) throw notAnImage(this.url)
+      fetchedSizes.set(this, bytes.length)
       return bytes
     }
     throw new InvalidRequestError('This image has neither url nor b64_json: nothing to read')
@@ -131,7 +138,9 @@ export class GeneratedImage {
    */
   async saveFile(path: string, options: { signal?: AbortSignal } = {}): Promise<SavedImage> {
     if (this.b64_json === undefined && this.url !== undefined) {
-      return downloadImageToFile(this.url, path, { ...imageDownloadsOf(this), signal: options.signal, addExtension: true })
+      const saved = await downloadImageToFile(this.url, path, { ...imageDownloadsOf(this), signal: options.signal, addExtension: true })
+      fetchedSizes.set(this, saved.bytes)
+      return saved
     }
     const bytes = await this.bytes(options)
     const ext = imageExtension(bytes, this.mimeType)
@@ -213,6 +222,8 @@ export interface ImageGenerationResponseInit {
   mayHaveBeenCharged?: boolean | undefined
   /** What the call cost (summed over split parts, retries and fallback models); undefined when the price is unknown. */
   cost?: Cost | undefined
+  /** Served from the response cache, with no provider call. @defaultValue false */
+  cached?: boolean | undefined
 }
 
 /**
@@ -249,6 +260,11 @@ export class ImageGenerationResponse {
    * costs 0. Undefined when the model's price is unknown.
    */
   readonly cost: Cost | undefined
+  /**
+   * True when the response came from the cache (the client's `cache` option): no provider call
+   * was made and nothing was paid for it (`cost` is 0 or undefined, `timings.providerMs` 0).
+   */
+  readonly cached: boolean
 
   constructor(init: ImageGenerationResponseInit) {
     this.created = init.created
@@ -262,6 +278,7 @@ export class ImageGenerationResponse {
     this.attempts = init.attempts ?? 1
     this.mayHaveBeenCharged = init.mayHaveBeenCharged ?? false
     this.cost = init.cost
+    this.cached = init.cached ?? false
     Object.freeze(this)
   }
 
@@ -270,7 +287,10 @@ export class ImageGenerationResponse {
     return this.images.length
   }
 
-  /** Total decoded bytes of image data held in the response (base64 and `data:` URLs). */
+  /**
+   * Total size of the images in bytes: base64 and `data:` images always; a URL image once its
+   * `bytes()` or `save()` has fetched it (0 before: a URL response holds no bytes).
+   */
   get total_size(): number {
     let total = 0
     for (const image of this.images) total += image.byteLength
@@ -296,6 +316,7 @@ export class ImageGenerationResponse {
       attempts: this.attempts,
       mayHaveBeenCharged: this.mayHaveBeenCharged,
       cost: this.cost,
+      cached: this.cached,
       ...changes,
     })
   }

@@ -14,6 +14,7 @@ describe('cache', () => {
     const first = await client.generateImage({ model: 'one', prompt: 'cat', seed: 7 })
     const second = await client.generateImage({ model: 'one', prompt: 'cat', seed: 7 })
     expect(plugin.calls).toHaveLength(1)
+    expect([first.cached, second.cached]).toEqual([false, true])
     expect(second.images.map((i) => i.toJSON())).toEqual(first.images.map((i) => i.toJSON()))
     expect(second.images[0]?.expiresAt).toEqual(first.images[0]?.expiresAt)
     expect(logger.events.filter((e) => String(e.obj['event']).startsWith('cache.')).map((e) => e.obj['event'])).toEqual(['cache.miss', 'cache.hit'])

@@ -172,6 +172,7 @@ function fromCached(entry: CachedResponse, downloads: ImageDownloadOptions | und
     usage: entry.usage,
     timings: { totalMs: 0, providerMs: 0 },
     requestIds: entry.requestIds,
+    cached: true,
   })
 }
 

@@ -43,6 +43,16 @@ describe('the seed access patterns, written in TypeScript', () => {
     expect(a.first()?.b64_json).not.toBe(b.first()?.b64_json)
   })
 
+  it('total_size of URL images is 0 until bytes() or save() fetched them, then their size', async () => {
+    const response = await client.generateImage(new ImageGenerationRequest('dall-e-2', 'Counted bytes').with_n(2))
+    expect(response.first()?.url?.startsWith('http')).toBe(true)
+    expect(response.total_size).toBe(0)
+    const bytes = await response.images[0]!.bytes()
+    expect(response.total_size).toBe(bytes.length)
+    const saved = await response.images[1]!.saveFile(join(dir, 'counted'))
+    expect(response.total_size).toBe(bytes.length + saved.bytes)
+  })
+
   it('gives each part of a split request its own image (dall-e-3 takes n=1 per call)', async () => {
     const response = await client.generateImage(new ImageGenerationRequest('dall-e-3', 'Three foxes').with_n(3).with_format(ImageFormat.B64Json))
     const images = response.images.map((i) => i.b64_json)
