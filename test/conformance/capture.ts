@@ -98,6 +98,9 @@ async function parse(path: string, contentType: string, raw: string): Promise<Ca
 const QUALITIES = new Set<string>(Object.values(ImageQuality))
 const STYLES = new Set<string>(Object.values(ImageStyle))
 
+/** A real 2x2 PNG, as a `data:` URL the client reads as an input image. */
+const INPUT_PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=='
+
 /** A `'WxH'` size the row lists, or one inside its range / aspect list. */
 function sizesOf(caps: ModelCapabilities): string[] {
   const s = caps.sizes
@@ -183,10 +186,17 @@ const OPTION_SAMPLES: Record<string, unknown> = {
  * aspect ratio, output format and background, then one per declared provider option.
  */
 export function requestsFor(caps: ModelCapabilities): { label: string; request: Record<string, unknown>; mayRefuse?: boolean }[] {
+  const reference = caps.imageInputs?.operations.reference
   // A row that needs an input image (issue 13: Stability's edit endpoints, FLUX Kontext) has no
   // text-only body to check; its image bodies are asserted by the provider's nock and e2e tests.
-  if (caps.imageInputs?.textToImage === false) return []
-  const base = { model: caps.id, prompt: 'a lighthouse at dusk, oil painting', ...(caps.requiredProviderOptions ? { provider_options: required(caps) } : {}) }
+  // Reference images (Runway) travel in the same JSON body, so those rows are checked with one.
+  if (caps.imageInputs?.textToImage === false && reference === undefined) return []
+  const base = {
+    model: caps.id,
+    prompt: 'a lighthouse at dusk, oil painting',
+    ...(caps.requiredProviderOptions ? { provider_options: required(caps) } : {}),
+    ...(caps.imageInputs?.textToImage === false ? { images: [INPUT_PNG] } : {}),
+  }
   const sizes = sizesOf(caps)
   const qualities = caps.qualities.filter((q) => QUALITIES.has(q))
   const styles = caps.styles.filter((s) => STYLES.has(s))
@@ -215,6 +225,19 @@ export function requestsFor(caps: ModelCapabilities): { label: string; request: 
       request: { ...base, background, ...(background === 'transparent' && caps.outputFormats?.includes('png') ? { output_format: 'png' } : {}) },
       mayRefuse: true,
     })),
+    // Issue 13: reference images from with_image() (Runway), at the model's maximum count, tagged where the model takes tags.
+    ...(reference === undefined
+      ? []
+      : [
+          {
+            label: `with_image references ×${reference.maxImages}`,
+            request: {
+              ...base,
+              images: Array.from({ length: reference.maxImages }, () => INPUT_PNG),
+              ...(caps.providerOptions?.['reference_tags'] ? { provider_options: { reference_tags: Array.from({ length: reference.maxImages }, (_, i) => `ref_${i + 1}`) } } : {}),
+            },
+          },
+        ]),
     // One declared provider option at a time; the client may refuse one (e.g. a style on Recraft V4) before the network.
     ...Object.keys(caps.providerOptions ?? {})
       .filter((name) => name in OPTION_SAMPLES)

@@ -73,7 +73,7 @@ export function runway(options: RunwayProviderOptions = {}): ProviderPlugin {
 }
 
 export default runway
-export { runwayModels, type RunwayImageModelId } from './runway-models.js'
+export { runwayModels, RUNWAY_MAX_INPUT_BYTES, type RunwayImageModelId } from './runway-models.js'
 export { openRunwayModel } from './runway-open-model.js'
 export { runwayPrices } from './runway-prices.js'
 export { parseRunwayError, taskFailureError, isModerationCode, type TaskFailureContext } from './runway-errors.js'

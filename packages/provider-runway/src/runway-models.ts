@@ -1,4 +1,4 @@
-import type { ModelCapabilities } from '@llmkit/core'
+import type { ImageInputSpec, ModelCapabilities } from '@llmkit/core'
 
 /** `TextToImageCreateParams` in runwayml/sdk-node `src/resources/text-to-image.ts`. */
 const SOURCE = 'https://docs.dev.runwayml.com/api/#tag/Start-generating/paths/~1v1~1text_to_image/post'
@@ -105,6 +105,36 @@ export const RUNWAY_REFERENCE_RULES: Readonly<Record<string, RunwayReferenceRule
   grok_imagine_image_2: { min: 0, max: 3, tag: false, uniqueTags: false },
 }
 
+/**
+ * Largest input image: a data URI is "up to 5MB" encoded (SDK 4.20.1, every `ReferenceImage.uri`),
+ * read as 5,000,000 characters; base64 carries 3 bytes in 4 characters, less the
+ * `data:image/webp;base64,` prefix.
+ */
+export const RUNWAY_MAX_INPUT_BYTES = Math.floor((5_000_000 - 'data:image/webp;base64,'.length) / 4) * 3
+
+/**
+ * `imageInputs` of a model from its reference rule: `with_image()` sends reference images
+ * (operation `reference`), as many as the SDK allows; a model that needs one cannot run from text
+ * alone. The types Runway reads (docs: assets/inputs): PNG, JPEG, WebP.
+ */
+function referenceInputs(rule: RunwayReferenceRule & { readonly max: number }): ImageInputSpec {
+  return {
+    operations: { reference: { maxImages: rule.max, ...(rule.min > 0 ? { minImages: rule.min } : {}) } },
+    ...(rule.min > 0 ? { textToImage: false } : {}),
+    mimeTypes: ['image/png', 'image/jpeg', 'image/webp'],
+    maxBytes: RUNWAY_MAX_INPUT_BYTES,
+  }
+}
+
+/** The `imageInputs` of a table model; undefined where the SDK states no maximum (seedream: raw `referenceImages` only). */
+function inputsOf(id: string): { imageInputs?: ImageInputSpec } {
+  const rule = RUNWAY_REFERENCE_RULES[id]
+  return rule?.max === undefined ? {} : { imageInputs: referenceInputs({ ...rule, max: rule.max }) }
+}
+
+/** `reference_tags` (one tag per `with_image()` image, cited as `@tag` in the prompt) where the model's references take a tag. */
+const TAGS = { reference_tags: 'array' } as const
+
 /** Fields every row shares: Runway answers with task output URLs only (the core downloads for b64). */
 const COMMON = {
   mode: 'async',
@@ -129,7 +159,8 @@ function gen4<Id extends string>(id: Id, displayName: string, extra: Partial<Omi
     seed: { min: 0, max: 4_294_967_295 },
     maxPromptLength: 1000,
     // The provider checks each reference's shape ({ uri, tag? }); the table gives the JSON type.
-    providerOptions: { referenceImages: 'array', contentModeration: 'object' },
+    providerOptions: { referenceImages: 'array', contentModeration: 'object', ...TAGS },
+    ...inputsOf(id),
     ...extra,
   }
 }
@@ -151,7 +182,8 @@ function gemini<Id extends string>(id: Id, displayName: string, sizes: readonly 
     seed: null,
     // Runway documents no limit for Gemini; gpt_image_2 on the same endpoint takes 32000.
     maxPromptLength: 32_000,
-    providerOptions: { referenceImages: 'array' },
+    providerOptions: { referenceImages: 'array', ...TAGS },
+    ...inputsOf(id),
   }
 }
 
@@ -169,7 +201,8 @@ function gptImage25<Id extends string>(id: Id, displayName: string, backgrounds:
     qualityMap: { standard: 'medium', hd: 'high', auto: 'high' },
     seed: null,
     backgrounds,
-    providerOptions: { referenceImages: 'array' },
+    providerOptions: { referenceImages: 'array', ...TAGS },
+    ...inputsOf(id),
   }
 }
 
@@ -194,12 +227,15 @@ function seedream<Id extends string>(id: Id, displayName: string, sizes: readonl
 
 /**
  * Runway's text-to-image models and their true limits (shared/providers/runway.md and the SDK's
- * `TextToImageCreateParams`). gen4_image_turbo cannot do pure text-to-image: the core rejects a
- * request without `provider_options.referenceImages` before any call.
+ * `TextToImageCreateParams`). Reference images are first-class (issue 13): `with_image()` sends
+ * them as `referenceImages` (operation `reference`), tagged from `provider_options.reference_tags`.
+ * gen4_image_turbo cannot do pure text-to-image: the core rejects a request without an image
+ * before any call.
  */
 export const runwayModels = [
   gen4('gen4_image', 'Runway Gen-4 Image'),
-  gen4('gen4_image_turbo', 'Runway Gen-4 Image Turbo', { requiredProviderOptions: ['referenceImages'] }),
+  // Needs one to three reference images (`imageInputs.textToImage: false`): with_image(), or raw provider_options.referenceImages along with one.
+  gen4('gen4_image_turbo', 'Runway Gen-4 Image Turbo'),
   {
     ...COMMON,
     id: 'gpt_image_2',
@@ -213,7 +249,8 @@ export const runwayModels = [
     maxPromptLength: 32_000,
     // The first-class background (runway.md: transparent | opaque | auto, @runwayml/sdk 4.20.1).
     backgrounds: ['transparent', 'opaque', 'auto'],
-    providerOptions: { referenceImages: 'array', background: 'string' },
+    providerOptions: { referenceImages: 'array', background: 'string', ...TAGS },
+    ...inputsOf('gpt_image_2'),
   },
   gptImage25('gpt_image_2_5_flare', 'GPT Image 2.5 Flare (via Runway)', ['opaque', 'auto']),
   gptImage25('gpt_image_2_5_sunburst', 'GPT Image 2.5 Sunburst (via Runway)', ['transparent', 'opaque', 'auto']),
@@ -230,6 +267,8 @@ export const runwayModels = [
     outputMimeTypes: ['image/png', 'image/webp', 'image/jpeg'],
     outputFormats: ['png', 'webp', 'jpeg'],
     providerOptions: { referenceImages: 'array' },
+    // Up to 10 untagged references ({ uri } only), cited by order in the prompt.
+    ...inputsOf('muse_image'),
   },
   seedream('seedream5_pro', 'Seedream 5 Pro (via Runway)', SEEDREAM5_PRO_SIZES),
   { ...seedream('seedream5_lite', 'Seedream 5 Lite (via Runway)', SEEDREAM5_LITE_SIZES), defaultSize: '2048x2048' },
@@ -246,6 +285,7 @@ export const runwayModels = [
     seed: null,
     // `edit: true` (edit the one reference directly) needs at least one reference image.
     providerOptions: { referenceImages: 'array', edit: 'boolean' },
+    ...inputsOf('grok_imagine_image_2'),
   },
   gemini('gemini_image3_pro', 'Gemini 3 Pro Image (via Runway)', [...GEMINI_1K_SIZES, ...GEMINI_2K_4K_SIZES]),
   gemini('gemini_image3.1_flash', 'Gemini 3.1 Flash Image (via Runway)', [...GEMINI_1K_SIZES, ...GEMINI_2K_4K_SIZES, ...GEMINI_FLASH_EXTRA_SIZES]),

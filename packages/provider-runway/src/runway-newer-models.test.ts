@@ -123,7 +123,7 @@ describe('newer Runway models: reference-image rules before any call', () => {
   }
 
   it.each(['muse_image', 'seedream5_pro', 'seedream5_lite', 'grok_imagine_image_2'])('refuses a tag on %s, whose SDK reference type is { uri } only', async (model) => {
-    await refuse(model, [{ uri: 'https://example.com/a.png', tag: 'cat' }], 'referenceImages[0].tag is not accepted')
+    await refuse(model, [{ uri: 'https://example.com/a.png', tag: 'cat' }], 'referenceImages[0].tag: a tag is not accepted')
   })
 
   it.each(['gpt_image_2', 'gpt_image_2_5_flare', 'gpt_image_2_5_sunburst'])('refuses two references sharing a tag on %s', async (model) => {

@@ -15,6 +15,7 @@ import {
 } from '@llmkit/core'
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
+import { png } from '../../core/src/inputs/__fixtures__/images.js'
 import { runway, runwayModels } from './index.js'
 
 const BASE = 'https://api.runway.test'
@@ -110,8 +111,9 @@ describe('capability table', () => {
     for (const m of runwayModels) expect(m.formats).toStrictEqual(['url'])
   })
 
-  it('requires reference images on gen4_image_turbo only', () => {
-    expect(runwayModels.filter((m) => 'requiredProviderOptions' in m).map((m) => m.id)).toStrictEqual(['gen4_image_turbo'])
+  it('needs an input image on gen4_image_turbo only (imageInputs.textToImage false), and no required provider option any more', () => {
+    expect(runwayModels.filter((m) => m.imageInputs?.textToImage === false).map((m) => m.id)).toStrictEqual(['gen4_image_turbo'])
+    expect(runwayModels.filter((m) => 'requiredProviderOptions' in m)).toStrictEqual([])
   })
 })
 
@@ -178,20 +180,27 @@ describe('submit and poll', () => {
     expect(seen[0]?.body).toStrictEqual({ model: 'gen4_image', promptText: 'p', ratio: '1024:1024' })
   })
 
-  it('sends reference images to gen4_image_turbo', async () => {
+  it('sends a with_image() reference to gen4_image_turbo, tagged from reference_tags', async () => {
     const { seen } = taskScope([succeeded()])
-    const referenceImages = [{ uri: 'https://example.com/cat.png', tag: 'cat' }]
-    await client().generateImage({ model: 'gen4_image_turbo', prompt: '@cat on a beach', size: '1280x720', provider_options: { referenceImages } })
-    expect(seen[0]?.body).toStrictEqual({ model: 'gen4_image_turbo', promptText: '@cat on a beach', ratio: '1280:720', referenceImages })
+    const image = png(8, 8)
+    await client().generateImage({ model: 'gen4_image_turbo', prompt: '@cat on a beach', size: '1280x720', images: [image], provider_options: { reference_tags: ['cat'] } })
+    expect(seen[0]?.body).toStrictEqual({
+      model: 'gen4_image_turbo',
+      promptText: '@cat on a beach',
+      ratio: '1280:720',
+      referenceImages: [{ uri: `data:image/png;base64,${Buffer.from(image).toString('base64')}`, tag: 'cat' }],
+    })
   })
 
-  it('rejects gen4_image_turbo without reference images before any call', async () => {
+  // gen4_image_turbo needs an image (imageInputs.textToImage false): the raw provider option alone
+  // is no longer enough, and the error names the new way.
+  it.each([[{}], [{ referenceImages: [{ uri: 'https://example.com/cat.png', tag: 'cat' }] }]])('rejects gen4_image_turbo without a with_image() image before any call (provider_options %j)', async (provider_options) => {
     const error = await client()
-      .generateImage({ model: 'gen4_image_turbo', prompt: 'p' })
+      .generateImage({ model: 'gen4_image_turbo', prompt: 'p', provider_options })
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InvalidRequestError)
-    expect((error as Error).message).toContain('referenceImages')
-    expect(error).toMatchObject({ param: 'provider_options.referenceImages' })
+    expect((error as Error).message).toContain('add .with_image(...)')
+    expect(error).toMatchObject({ param: 'images' })
   })
 
   it('rejects malformed reference images before any call', async () => {

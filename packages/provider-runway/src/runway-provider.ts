@@ -11,7 +11,7 @@ import {
 } from '@llmkit/core'
 import { RUNWAY_API_VERSION, type RunwayTextToImageRequest, runwaySubmitResponseSchema, runwayTaskSchema } from './runway-api.js'
 import { RUNWAY_AUTO_RATIO } from './runway-models.js'
-import { checkReferenceImages } from './runway-references.js'
+import { referenceImagesOf } from './runway-references.js'
 import { taskFailureError } from './runway-errors.js'
 
 /** Runway says output URLs expire within 24-48 h; the lower bound is the safe promise. */
@@ -41,7 +41,8 @@ function outputSize(req: NormalizedRequest): { width: number; height: number } |
 
 /**
  * Maps a normalized request to the JSON body of `POST /v1/text_to_image`.
- * @throws {@link llmkit!InvalidRequestError} when `provider_options.referenceImages` is malformed.
+ * @throws {@link llmkit!InvalidRequestError} when the reference images (with_image() with
+ * `reference_tags`, or `provider_options.referenceImages`) break the model's rules.
  */
 export function toRunwayRequest(req: NormalizedRequest): RunwayTextToImageRequest {
   const size = outputSize(req)
@@ -55,8 +56,10 @@ export function toRunwayRequest(req: NormalizedRequest): RunwayTextToImageReques
   if (req.background !== undefined) body.background = req.background
   // Set only for rows listing output formats (muse_image, seedream5).
   if (req.outputFormat !== undefined) body.outputFormat = req.outputFormat
-  const { referenceImages, ...rest } = req.providerOptions
-  if (referenceImages !== undefined) body.referenceImages = checkReferenceImages(referenceImages, req)
+  // with_image() images (tagged from reference_tags) or the raw provider option, checked per model.
+  const { referenceImages: _raw, reference_tags: _tags, ...rest } = req.providerOptions
+  const references = referenceImagesOf(req)
+  if (references !== undefined) body.referenceImages = references
   if (rest['edit'] === true && body.referenceImages === undefined) {
     throw new InvalidRequestError(`runway ${req.modelId}: provider_options.edit needs at least one reference image; add provider_options.referenceImages or remove edit`, {
       provider: 'runway',

@@ -3,6 +3,8 @@ import { type EmulatedJob, JobStore } from '../jobs.js'
 import { freshDraw, renderPng } from '../png.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
 import { checkVendoredSchema, vendoredSchema } from '../vendored-schemas.js'
+import { inputSize, renderDerivedPng } from '../derive.js'
+import { documentBytes } from './fal-image-inputs.js'
 
 /** The only API version the emulated API speaks (shared/providers/runway.md §1). */
 const API_VERSION = '2024-11-06'
@@ -95,6 +97,8 @@ interface TaskInput {
   seed: number | undefined
   count: number
   throttled: boolean
+  /** The bytes of the reference images the emulator could read (data URIs, its own files): the output is derived from them. */
+  references: Buffer[]
 }
 
 /** One store per running emulator (keyed by its file store), so two emulators never share tasks. */
@@ -132,6 +136,8 @@ function validate(body: Record<string, unknown>): string | undefined {
     for (const [i, ref] of refs.entries()) {
       const uri = (ref as { uri?: unknown } | null)?.uri
       if (typeof uri !== 'string' || !(uri.startsWith('https://') || uri.startsWith('data:image/'))) return `referenceImages.${i}.uri: Must be an HTTPS URL or a data URI with an image mime type`
+      const assetProblem = referenceAssetProblem(uri)
+      if (assetProblem) return `referenceImages.${i}.uri: ${assetProblem}`
       const tag = (ref as { tag?: unknown }).tag
       if (tag !== undefined && model.refs.tag === false) return `referenceImages.${i}.tag: Unrecognized key for model ${modelId}`
       if (tag !== undefined && model.refs.uniqueTags && refs.slice(0, i).some((r) => (r as { tag?: unknown }).tag === tag)) return `referenceImages.${i}.tag: No two images may share the same tag`
@@ -143,6 +149,31 @@ function validate(body: Record<string, unknown>): string | undefined {
   if (count !== undefined && !model.outputCounts.includes(count as number)) return `outputCount: Expected one of ${model.outputCounts.join(', ')}`
   // Per-model enums (quality, background, outputFormat, contentModeration) and types: the SDK's own types.
   return runwaySchemaProblem(body)
+}
+
+/** Runway's data-URI rules (SDK `ReferenceImage.uri`: "up to 5MB"; docs: assets/inputs): PNG, JPEG or WebP that decodes. */
+const DATA_URI_MAX = 5_000_000
+const REFERENCE_TYPES = ['image/png', 'image/jpeg', 'image/webp']
+
+function referenceAssetProblem(uri: string): string | undefined {
+  if (!uri.startsWith('data:')) return undefined
+  if (uri.length > DATA_URI_MAX) return `Data URI is ${uri.length} characters; the limit is 5MB`
+  const type = /^data:([^;,]+)/.exec(uri)?.[1]
+  if (type === undefined || !REFERENCE_TYPES.includes(type)) return `Unsupported asset type ${String(type)}; use image/png, image/jpeg or image/webp`
+  return undefined
+}
+
+/** The bytes of the references the emulator can read: data URIs and its own files (it cannot fetch other hosts). */
+function referenceBytes(refs: unknown, ctx: EmulatorContext): Buffer[] | string {
+  if (!Array.isArray(refs)) return []
+  const out: Buffer[] = []
+  for (const [i, ref] of refs.entries()) {
+    const bytes = documentBytes((ref as { uri: string }).uri, ctx)
+    if (bytes === 'undownloadable') continue
+    if (bytes === 'malformed' || inputSize(bytes) === undefined) return `referenceImages.${i}.uri: Invalid asset: the image could not be decoded`
+    out.push(bytes)
+  }
+  return out
 }
 
 let definitionOfModel: Map<unknown, string> | undefined
@@ -182,7 +213,11 @@ function submit(req: EmulatorRequest, ctx: EmulatorContext): EmulatorReply {
     seed: fields['seed'] as number | undefined,
     count: (fields['outputCount'] as number | undefined) ?? 1,
     throttled: prompt.includes(RUNWAY_TRIGGERS.throttled),
+    references: [],
   }
+  const references = referenceBytes(fields['referenceImages'], ctx)
+  if (typeof references === 'string') return error(400, references)
+  input.references = references
   const timing = prompt.includes(RUNWAY_TRIGGERS.instant) ? { queuedMs: 0, runningMs: 0 } : ctx.jobTiming
   const job = storeOf(ctx).create(input, { failure: failureOf(prompt), never: prompt.includes(RUNWAY_TRIGGERS.never), timing })
   return json(200, { id: job.id })
@@ -207,9 +242,10 @@ function taskBody(job: EmulatedJob<TaskInput, string[]>, store: JobStore<TaskInp
         // No seed asked: a repeated task draws new pictures, as the real API does.
         const base = `${job.input.model}|${job.input.prompt}|${job.input.seed ?? 'random'}`
         const draw = job.input.seed === undefined ? freshDraw(base) : base
-        job.output = Array.from({ length: job.input.count }, (_, i) =>
-          ctx.files.put(renderPng(job.input.width, job.input.height, ctx.imageKey(`${draw}|${i}`)), 'image/png', 24 * 60 * 60 * 1000),
-        )
+        const { width, height, references } = job.input
+        // With references, a picture derived from them (its tEXt chunk names their digests), at the ratio's size.
+        const render = (key: string) => (references.length > 0 ? renderDerivedPng(references, key, { width, height }) : renderPng(width, height, key))
+        job.output = Array.from({ length: job.input.count }, (_, i) => ctx.files.put(render(ctx.imageKey(`${draw}|${i}`)), 'image/png', 24 * 60 * 60 * 1000))
       }
       return { ...base, status: 'SUCCEEDED', output: job.output }
     }

@@ -1,13 +1,13 @@
 import { RUNWAY_TRIGGERS, pngSize } from '@llmkit/emulator'
 import { AuthenticationError, ContentPolicyError, JobFailedError, LLMKitClient, type ProgressEvent, RateLimitError, TimeoutError } from '@llmkit/core'
 import { afterEach, describe, expect, inject, it } from 'vitest'
+import { png } from '../../../core/src/inputs/__fixtures__/images.js'
 import { runway, runwayModels } from '../../src/index.js'
 // Types of inject('emulatorUrl') and inject('emulatorEnv'), declared by the shared global setup.
 
 const emulatorUrl = inject('emulatorUrl')
 const env = inject('emulatorEnv')
 const KEY = env['RUNWAYML_API_SECRET']!
-const REFS = [{ uri: 'https://example.com/ref.png', tag: 'ref' }]
 
 /** The environment already points at the emulator; 20 ms polls keep the suite fast. */
 const client = (options: { jobTimeoutMs?: number } = {}) => new LLMKitClient({ providers: [runway({ pollIntervalMs: 20 })], ...options })
@@ -37,7 +37,8 @@ describe('every model in the table', () => {
       size,
       n,
       format: 'b64_json',
-      provider_options: id === 'gen4_image_turbo' ? { referenceImages: REFS } : {},
+      // gen4_image_turbo needs a reference image (issue 13: with_image()).
+      ...(id === 'gen4_image_turbo' ? { images: [png(8, 8)] } : {}),
     })
     expect(response.count).toBe(n)
     expect(response.warnings).toStrictEqual([])
