@@ -16,7 +16,7 @@
 //   --quick        few runs: checks that every figure can be produced, not how fast it is
 //   --out <dir>    where latency.json / latency.md go (default bench/results)
 //   --only <name>  one provider only (fal, replicate, runway), for a look at one figure
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -235,14 +235,15 @@ try {
   await emulator.close()
 }
 
-const versions = {}
-for (const name of ['@fal-ai/client', 'replicate', '@runwayml/sdk']) {
-  try {
-    versions[name] = (await import(`${name}/package.json`, { with: { type: 'json' } })).default.version
-  } catch {
-    versions[name] = 'unknown'
+/** A peer's installed version, read from its package.json (not every package exports it). */
+function versionOf(name) {
+  for (const base of [join(here, 'node_modules'), join(root, 'node_modules')]) {
+    const file = join(base, name, 'package.json')
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')).version
   }
+  return 'unknown'
 }
+const versions = Object.fromEntries(['@fal-ai/client', 'replicate', '@runwayml/sdk'].map((name) => [name, versionOf(name)]))
 
 const machine = { node: process.version, cpus: cpus().length, load: loadavg().map((l) => l.toFixed(2)).join(' ') }
 const result = { date: new Date().toISOString(), quick, job: JOB, runs: RUNS, machine, versions, figures }
