@@ -200,6 +200,8 @@ function gptImage25<Id extends string>(id: Id, displayName: string, backgrounds:
     qualities: ['low', 'medium', 'high', 'xhigh', 'max'],
     qualityMap: { standard: 'medium', hd: 'high', auto: 'high' },
     seed: null,
+    // The SDK gives no limit ("A non-empty string"); gpt_image_2 on the same endpoint takes 32000.
+    maxPromptLength: 32_000,
     backgrounds,
     providerOptions: { referenceImages: 'array', ...TAGS },
     ...inputsOf(id),
@@ -264,6 +266,8 @@ export const runwayModels = [
     sizes: { kind: 'list', values: MUSE_SIZES },
     qualities: [],
     seed: null,
+    // The SDK gives no limit ("A non-empty text prompt"); gpt_image_2 on the same endpoint takes 32000.
+    maxPromptLength: 32_000,
     outputMimeTypes: ['image/png', 'image/webp', 'image/jpeg'],
     outputFormats: ['png', 'webp', 'jpeg'],
     providerOptions: { referenceImages: 'array' },
@@ -283,6 +287,8 @@ export const runwayModels = [
     qualities: ['low', 'medium'],
     qualityMap: { standard: 'medium', hd: 'medium' },
     seed: null,
+    // The SDK gives no limit ("A non-empty text prompt"); gpt_image_2 on the same endpoint takes 32000.
+    maxPromptLength: 32_000,
     // `edit: true` (edit the one reference directly) needs at least one reference image.
     providerOptions: { referenceImages: 'array', edit: 'boolean' },
     ...inputsOf('grok_imagine_image_2'),

@@ -75,7 +75,8 @@ describe('price per image of each provider model (client.estimateCost, after siz
     // Runway: credits by resolution tier.
     ['runway gen4 720p', { model: 'gen4_image', prompt: 'p', size: '1280x720' }, 0.05, 1],
     ['runway gen4 1080p', { model: 'gen4_image', prompt: 'p', size: '1920x1080', n: 2 }, 0.16, 2],
-    ['runway gen4 turbo', { model: 'gen4_image_turbo', prompt: 'p', provider_options: { referenceImages: [{ uri: 'https://example.com/a.png' }] } }, 0.02, 1],
+    // gen4_image_turbo needs a reference image (issue 13: with_image()); a 2x2 PNG as a data URL.
+    ['runway gen4 turbo', { model: 'gen4_image_turbo', prompt: 'p', images: ['data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=='] }, 0.02, 1],
     ['runway gpt_image_2: unknown', { model: 'gpt_image_2', prompt: 'p' }, undefined, 1],
     ['runway gemini 2.5 flash: unknown', { model: 'gemini_2.5_flash', prompt: 'p' }, undefined, 1],
     // Replicate: per image.
