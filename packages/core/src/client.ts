@@ -17,6 +17,7 @@ import { type CallProviderOptions, callProvider } from './pipeline/call-provider
 import { checkDownloadSettings, type DownloadSettings, downloadTrust } from './pipeline/deliver.js'
 import { compose, type Terminal } from './pipeline/compose.js'
 import { createContext, type Middleware } from './pipeline/context.js'
+import { tracedAttempts, tracing, type TracingOptions } from './pipeline/tracing.js'
 import { type BudgetOptions, createMemoryBudgetStore, DEFAULT_BUDGET_OPTIONS, generationCost, priceFor } from './pipeline/budget.js'
 import { normalizeRequest } from './pipeline/normalize-request.js'
 import { priceRequest } from './cost/estimate.js'
@@ -33,6 +34,12 @@ export interface LLMKitClientOptions extends BuiltinOptions {
   providers?: readonly ProviderPlugin[] | undefined
   /** User middleware, outermost first; same as calling `use()` for each. */
   middleware?: readonly Middleware[] | undefined
+  /**
+   * OpenTelemetry spans through `@opentelemetry/api` (an optional peer dependency, loaded only
+   * when this is set): one span per generation with attempt, poll and download children, GenAI
+   * semantic conventions. `true` uses the registered tracer provider. @defaultValue off
+   */
+  tracing?: TracingOptions | boolean | undefined
   /** API keys by provider id; beat the environment. */
   apiKeys?: Readonly<Record<string, string | undefined>> | undefined
   /** Base URLs by provider id (gateways, the emulator); beat `<PROVIDER>_BASE_URL`. */
@@ -426,8 +433,8 @@ export class LLMKitClient {
 
   #getPipeline(): Terminal {
     this.#pipeline ??= compose(
-      [...this.#userMiddleware, ...this.#builtins],
-      callProvider({
+      [...(this.#options.tracing ? [tracing(this.#options.tracing === true ? {} : this.#options.tracing)] : []), ...this.#userMiddleware, ...this.#builtins],
+      tracedAttempts(callProvider({
         registry: this.#registry,
         transport: this.#transport,
         contentFilter: this.#options.contentFilter,
@@ -435,7 +442,7 @@ export class LLMKitClient {
         downloads: this.#options.downloads,
         customDispatcher: this.#options.transport?.dispatcher !== undefined,
         downloadsFor: this.#downloadsFor,
-      }),
+      })),
     )
     return this.#pipeline
   }

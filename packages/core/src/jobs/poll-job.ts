@@ -487,7 +487,8 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
             else if (waitSignal.aborted) throw waitSignal.reason
             const read = readOutcome
             readOutcome = undefined
-            fresh = await (read ? read(id, waitSignal) : spec.poll(id, waitSignal))
+            const poll = () => (read ? read(id, waitSignal) : spec.poll(id, waitSignal))
+            fresh = await (options.trace ? options.trace.span('llmkit.poll', { 'llmkit.job.id': id, 'gen_ai.provider.name': spec.provider }, poll) : poll())
             hint = boundHint(fresh.pollAfterMs)
             failures = 0
           } catch (error) {

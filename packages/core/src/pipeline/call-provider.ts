@@ -9,6 +9,7 @@ import { GeneratedImage, ImageGenerationResponse } from '../response.js'
 import type { Warning } from '../warnings.js'
 import { type GenerationContext, requireNormalized } from './context.js'
 import type { Terminal } from './compose.js'
+import { traceHooksOf } from './tracing.js'
 import { checkProviderResult, DEFAULT_DOWNLOAD_SETTINGS, type DeliveryPlan, type DownloadSettings, downloadTrust, markPendingDownload, paidWorkOf } from './deliver.js'
 
 /** What to do with an image the provider flagged (NSFW, CONTENT_FILTERED). */
@@ -73,6 +74,7 @@ export function callProvider(options: CallProviderOptions): Terminal {
       submitSignal: ctx.submitSignal,
       onProgress: ctx.onProgress && ((event) => ctx.onProgress?.({ ...event, part: ctx.part })),
       jobTimeoutMs: ctx.jobTimeoutMs,
+      trace: traceHooksOf(ctx),
     })
     const providerMs = ctx.clock.now() - started
     const paid = paidWorkOf(result, ctx)

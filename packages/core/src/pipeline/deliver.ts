@@ -13,6 +13,7 @@ import type { LookupFunction } from '../http/ip-guard.js'
 import { abortError, type HttpTransport, rebuild } from '../http/transport.js'
 import { isBase64, parseDataUrl, sniffBase64Type, sniffImageType } from '../media.js'
 import { checkFunction, checkInteger, checkNumber } from '../option-checks.js'
+import { withChildSpan } from './tracing.js'
 import type { ProviderImage, ProviderResult } from '../registry/plugin.js'
 import type { ProviderRegistry } from '../registry/provider-registry.js'
 import { GeneratedImage, type ImageGenerationResponse } from '../response.js'
@@ -249,6 +250,11 @@ export function checkProviderResult(result: ProviderResult, expected: number, ct
  * oversized body are not. Never re-enters the generation.
  */
 async function downloadWithRetry(job: PendingDownload, ctx: GenerationContext, signal: AbortSignal, index: number): Promise<DownloadedImage> {
+  // One `llmkit.download` span when the generation is traced.
+  return withChildSpan(ctx, 'llmkit.download', { 'llmkit.image.index': index, 'llmkit.part': ctx.part }, () => downloadWithRetryUntraced(job, ctx, signal, index))
+}
+
+async function downloadWithRetryUntraced(job: PendingDownload, ctx: GenerationContext, signal: AbortSignal, index: number): Promise<DownloadedImage> {
   const { plan } = job
   return withDownloadRetry(() => downloadImage(job.url, { transport: plan.transport, signal, ...plan.download }), plan.retry, {
     signal,

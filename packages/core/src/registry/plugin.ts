@@ -10,6 +10,7 @@ import type { Warning } from '../warnings.js'
 import type { ModelCapabilities } from './capabilities.js'
 import type { InputImage } from '../inputs/image-input.js'
 import type { RequestOperation } from '../inputs/check-inputs.js'
+import type { TraceHooks } from '../pipeline/tracing.js'
 
 /**
  * The request a provider receives: validated against the model's capabilities, with sizes
@@ -129,6 +130,8 @@ export interface CallOptions {
    * and resumed instead of submitted twice.
    */
   readonly journal?: JournalBinding | undefined
+  /** Child spans of the traced attempt (the client's `tracing` option): the job runner puts each poll in one. */
+  readonly trace?: TraceHooks | undefined
 }
 
 /** A request sent through {@link ProviderHttp}: a path is resolved against the base URL. */
