@@ -134,7 +134,7 @@ function safeJson(text: string | undefined): unknown {
   }
 }
 
-/** Options of {@link createFalProvider}. */
+/** Settings of one fal provider instance, from the `fal()` plugin options. */
 export interface FalProviderSettings {
   /** Sent as `fal_webhook` on every submit; the job then reports to it and is never cancelled when the caller stops waiting. */
   webhookUrl?: string | undefined
