@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
-/** The seed as checked into the repo; the test also compares it with ../shared when that exists. */
-export const SEED_IN_REPO = `${repoRoot}docs/seed/image-generation-api.md`
+/** The seed API page, verbatim (a test fixture, not documentation); the test also compares it with ../shared when that exists. */
+export const SEED_IN_REPO = fileURLToPath(new URL('./image-generation-api.md', import.meta.url))
 export const SEED_SHARED = `${repoRoot}../shared/seed/image-generation-api.md`
 
 /** One ```typescript block of the seed, with the heading it stands under. */
