@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { AbortError, ContentPolicyError, JobFailedError, LLMKitError, NetworkError, ProviderError, RateLimitError, TimeoutError } from '../errors.js'
 import type { Clock, Logger } from '../logger.js'
 import type { ProgressEvent } from '../progress.js'
-import { createJobRunner, type JobRunnerOptions, type JobSnapshot, type JobSpec, type JobStreamOpener, pendingCancellations } from './poll-job.js'
+import { DEFAULT_JOB_OPTIONS, createJobRunner, type JobRunnerOptions, type JobSnapshot, type JobSpec, type JobStreamOpener, pendingCancellations } from './poll-job.js'
 
 /** A clock whose time moves only when every pending promise has settled and a timer is due. */
 class FakeClock implements Clock {
@@ -34,9 +34,9 @@ class FakeClock implements Clock {
     })
   }
 
-  /** Waits between polls, without the job deadline's own timer (the first sleep). */
+  /** Waits between polls, without the job deadline's own timer (the first sleep) or a status stream's open timeout. */
   get pollWaits(): number[] {
-    return this.sleeps.slice(1)
+    return this.sleeps.slice(1).filter((ms) => ms !== DEFAULT_JOB_OPTIONS.streamOpenTimeoutMs)
   }
 
   /** Settles `promise`, firing timers in time order whenever nothing else can move. */
@@ -592,6 +592,22 @@ describe('createJobRunner', () => {
         expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.stream_fallback', jobId: 'job-1' }), expect.any(String))
       })
     }
+
+    it('falls back to polling when the stream does not answer within 10 s', async () => {
+      const opened: string[] = []
+      // Never answers: no response headers until the runner gives the request up.
+      const stream: JobStreamOpener = (req) => {
+        opened.push(req.url)
+        return new Promise((_resolve, reject) => req.signal.addEventListener('abort', () => reject(new AbortError('stream request aborted')), { once: true }))
+      }
+      const { clock, runner, logger } = setup({ stream })
+      const { spec, calls } = scripted([succeeded('polled')], { statusStream })
+      await expect(clock.run(runner.run(spec, { signal: never }))).resolves.toBe('polled')
+      expect(opened).toHaveLength(1)
+      expect(calls).toStrictEqual(['submit', 'poll job-1'])
+      expect(clock.sleeps).toContain(10_000)
+      expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'job.stream_fallback', reason: expect.stringMatching(/did not answer within 10000 ms/) }), expect.any(String))
+    })
 
     it('cancels the job and throws AbortError when the caller aborts while the stream is open', async () => {
       const { stream } = opener(200, ['data: {"status":"RUNNING"}\n\n', undefined])

@@ -42,6 +42,12 @@ export const DEFAULT_JOB_OPTIONS = Object.freeze({
    * at once is returned at once; later requests follow the provider's cadence.
    */
   firstPollAfterMs: 0,
+  /**
+   * How long a status stream gets to answer (its response headers) before the runner polls
+   * instead; once open, a silent stream is bounded by the transport's body timeout and the job
+   * deadline.
+   */
+  streamOpenTimeoutMs: 10_000,
 })
 
 /** Where a remote job is. */
@@ -404,10 +410,17 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
        */
       const follow = async (stream: JobStatusStream<T>): Promise<{ result: T } | 'ended' | 'poll'> => {
         const done = new AbortController()
+        const opened = new AbortController()
         const streamSignal = AbortSignal.any([waitSignal, done.signal])
+        // A stream that does not answer is given up for polling, not waited on until the deadline.
+        clock.sleep(DEFAULT_JOB_OPTIONS.streamOpenTimeoutMs, AbortSignal.any([opened.signal, done.signal])).then(
+          () => done.abort(new Error(`status stream did not answer within ${DEFAULT_JOB_OPTIONS.streamOpenTimeoutMs} ms`)),
+          () => {},
+        )
         let failure: { error: unknown } | undefined
         try {
           const outcome = await runnerOptions.stream!({ url: stream.url(id), headers: { accept: 'text/event-stream', ...stream.headers }, signal: streamSignal }, async (res) => {
+            opened.abort()
             if (res.status !== 200) throw new Error(`status stream answered HTTP ${res.status}`)
             const parser = new SseParser()
             const decoder = new TextDecoder()
@@ -436,7 +449,9 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
         } catch (error) {
           if (failure) throw failure.error
           if (signal.aborted || expired.signal.aborted) throw error
-          logger.warn({ event: 'job.stream_fallback', ...who, reason: error instanceof Error ? error.message : String(error) }, 'status stream failed; polling')
+          // The open timeout's own reason says more than the aborted request's error.
+          const why = done.signal.aborted ? done.signal.reason : error
+          logger.warn({ event: 'job.stream_fallback', ...who, reason: why instanceof Error ? why.message : String(why) }, 'status stream failed; polling')
           return 'poll'
         } finally {
           done.abort()
