@@ -36,7 +36,7 @@ describe('llmkit --help', () => {
   })
 
   it.each([
-    ['generate', ['--model', '--size', '--quality', '--style', '--aspect-ratio', '--output-format', '--compression', '--background', '--negative', '--seed', '--format', '--output', '--json', '--emulate', '-n, --n', '--image', '--mask', '--strength', '--operation']],
+    ['generate', ['--model', '--timeout', '--size', '--quality', '--style', '--aspect-ratio', '--output-format', '--compression', '--background', '--negative', '--seed', '--format', '--output', '--json', '--emulate', '-n, --n', '--image', '--mask', '--strength', '--operation']],
     ['models', ['--provider', '--json', '--emulate']],
   ])('documents every option of %s', async (command, options) => {
     const r = await runBin([command, '--help'], { env })
