@@ -182,7 +182,8 @@ function gemini<Id extends string>(id: Id, displayName: string, sizes: readonly 
     seed: null,
     // Runway documents no limit for Gemini; gpt_image_2 on the same endpoint takes 32000.
     maxPromptLength: 32_000,
-    providerOptions: { referenceImages: 'array', ...TAGS },
+    // `reference_subjects` where the SDK's reference type has `subject` (the Gemini 3 models).
+    providerOptions: { referenceImages: 'array', ...TAGS, ...(RUNWAY_REFERENCE_RULES[id]?.subject ? { reference_subjects: 'array' as const } : {}) },
     ...inputsOf(id),
   }
 }

@@ -240,7 +240,7 @@ describe('submit and poll', () => {
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InvalidRequestError)
     expect(error).toMatchObject({ param: 'provider_options.referenceImages' })
-    expect((error as Error).message).toContain('referenceImages[0].subject')
+    expect((error as Error).message).toContain('referenceImages[0].subject: a subject is only accepted by')
   })
 
   it('rejects an unknown reference image field before any call', async () => {

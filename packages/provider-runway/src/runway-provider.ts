@@ -57,7 +57,7 @@ export function toRunwayRequest(req: NormalizedRequest): RunwayTextToImageReques
   // Set only for rows listing output formats (muse_image, seedream5).
   if (req.outputFormat !== undefined) body.outputFormat = req.outputFormat
   // with_image() images (tagged from reference_tags) or the raw provider option, checked per model.
-  const { referenceImages: _raw, reference_tags: _tags, ...rest } = req.providerOptions
+  const { referenceImages: _raw, reference_tags: _tags, reference_subjects: _subjects, ...rest } = req.providerOptions
   const references = referenceImagesOf(req)
   if (references !== undefined) body.referenceImages = references
   if (rest['edit'] === true && body.referenceImages === undefined) {

@@ -61,6 +61,16 @@ describe('with_image() references: exact bodies', () => {
     expect(bodies).toStrictEqual([{ model: 'grok_imagine_image_2', promptText: 'make it night', ratio: 'auto_1k', referenceImages: [{ uri: dataUri(photo) }], edit: true }])
   })
 
+  it('sends gemini_image3_pro a subject per image from reference_subjects (null leaves one out), with the tags', async () => {
+    const bodies = quickTask()
+    const hero = png(8, 8)
+    const car = png(6, 6)
+    await client().generateImage({ model: 'gemini_image3_pro', prompt: '@hero drives @car', images: [hero, car], provider_options: { reference_tags: ['hero', 'car'], reference_subjects: ['human', null] } })
+    expect(bodies).toStrictEqual([
+      { model: 'gemini_image3_pro', promptText: '@hero drives @car', ratio: '1024:1024', referenceImages: [{ uri: dataUri(hero), tag: 'hero', subject: 'human' }, { uri: dataUri(car), tag: 'car' }] },
+    ])
+  })
+
   it('keeps the raw provider_options.referenceImages path for models that run from text', async () => {
     const bodies = quickTask()
     const referenceImages = [{ uri: 'https://example.com/a.png', tag: 'cat' }]
@@ -98,6 +108,19 @@ describe('with_image() references: refused before any call', () => {
       'provider_options.referenceImages',
       'give them all with with_image() (tags in provider_options.reference_tags)',
     )
+  })
+
+  it('refuses a reference_subjects value that is not human, object or null', async () => {
+    await refused({ model: 'gemini_image3_pro', prompt: 'p', images: [png(8, 8)], provider_options: { reference_subjects: ['animal'] } }, 'provider_options.reference_subjects', "one per with_image() image in order: 'human', 'object' or null")
+  })
+
+  it('refuses more than five human subjects on gemini_image3.1_flash, naming reference_subjects', async () => {
+    const images = Array.from({ length: 6 }, () => png(8, 8))
+    await refused({ model: 'gemini_image3.1_flash', prompt: 'p', images, provider_options: { reference_subjects: images.map(() => 'human') } }, 'provider_options.reference_subjects', 'at most 5 reference images with subject "human", got 6')
+  })
+
+  it('declares reference_subjects only on the Gemini 3 models (the SDK types with subject)', () => {
+    expect(runwayModels.filter((m: ModelCapabilities) => m.providerOptions?.['reference_subjects'] !== undefined).map((m) => m.id)).toStrictEqual(['gemini_image3_pro', 'gemini_image3.1_flash'])
   })
 
   it('refuses reference_tags without images', async () => {
