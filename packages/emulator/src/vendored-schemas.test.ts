@@ -56,7 +56,7 @@ describe('each emulated API refuses what its vendored schema refuses, in its own
     expect(accepted.status).toBe(200)
   })
 
-  it('Runway: refuses a tag on muse_image and a shared tag on gpt_image_2', async () => {
+  it('Runway: refuses a tag on muse_image, a shared tag on gpt_image_2 and six human subjects on gemini_image3_pro', async () => {
     const headers = { authorization: `Bearer ${env('RUNWAYML_API_SECRET')}`, 'x-runway-version': '2024-11-06' }
     const tagged = await post(`${env('RUNWAYML_BASE_URL')}/v1/text_to_image`, { model: 'muse_image', promptText: 'p', ratio: 'auto', referenceImages: [{ uri: 'https://x.test/a.png', tag: 'cat' }] }, headers)
     expect(tagged).toMatchObject({ status: 400, json: { error: 'referenceImages.0.tag: Unrecognized key for model muse_image' } })
@@ -66,6 +66,12 @@ describe('each emulated API refuses what its vendored schema refuses, in its own
       headers,
     )
     expect(shared).toMatchObject({ status: 400, json: { error: 'referenceImages.1.tag: No two images may share the same tag' } })
+    const humans = await post(
+      `${env('RUNWAYML_BASE_URL')}/v1/text_to_image`,
+      { model: 'gemini_image3_pro', promptText: 'p', ratio: '1024:1024', referenceImages: Array.from({ length: 6 }, (_, i) => ({ uri: `https://x.test/${i}.png`, subject: 'human' })) },
+      headers,
+    )
+    expect(humans).toMatchObject({ status: 400, json: { error: 'referenceImages: At most 5 images may pass subject "human"' } })
   })
 
   it('OpenAI: 400 invalid_request_error with param (moderation is auto | low)', async () => {

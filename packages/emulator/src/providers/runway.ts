@@ -44,10 +44,13 @@ const GROK_IMAGINE_2_RATIOS = [
 /** `outputCount` 1-10: gpt_image_2_5's documented range; the others' SDK types say only `number`, and the emulator takes the same range. */
 const ANY_COUNT = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
+/** "Up to five of those images can pass subject: human ... up to nine ... object" (SDK 4.20.1, Gemini 3). */
+const GEMINI_SUBJECTS = { human: 5, object: 9 }
+
 interface ModelRules {
   ratios: readonly string[]
   /** Reference images allowed, and required minimum; `tag` false where the SDK type is `{ uri }` only, `uniqueTags` where tags must differ. */
-  refs: { min: number; max: number; tag?: boolean; uniqueTags?: boolean }
+  refs: { min: number; max: number; tag?: boolean; uniqueTags?: boolean; subjects?: { human: number; object: number } }
   /** Allowed `outputCount` values; empty when the model has no such field. */
   outputCounts: readonly number[]
   /** Extra body fields the model takes, beyond model, promptText, ratio, referenceImages, outputCount. */
@@ -66,8 +69,8 @@ const MODELS: Record<string, ModelRules> = {
   seedream5_pro: { ratios: SEEDREAM5_PRO_RATIOS, refs: { min: 0, max: Number.POSITIVE_INFINITY, tag: false }, outputCounts: ANY_COUNT, fields: ['outputFormat', 'grounding'], promptMax: 4000 },
   seedream5_lite: { ratios: SEEDREAM5_LITE_RATIOS, refs: { min: 0, max: Number.POSITIVE_INFINITY, tag: false }, outputCounts: ANY_COUNT, fields: ['outputFormat', 'grounding'], promptMax: 4000 },
   grok_imagine_image_2: { ratios: GROK_IMAGINE_2_RATIOS, refs: { min: 0, max: 3, tag: false }, outputCounts: ANY_COUNT, fields: ['quality', 'edit'], promptMax: undefined },
-  gemini_image3_pro: { ratios: [...GEMINI_1K, ...GEMINI_2K_4K], refs: { min: 0, max: 14 }, outputCounts: [1, 4], fields: [], promptMax: undefined },
-  'gemini_image3.1_flash': { ratios: [...GEMINI_1K, ...GEMINI_2K_4K, ...GEMINI_FLASH_EXTRA], refs: { min: 0, max: 14 }, outputCounts: [1, 4], fields: [], promptMax: undefined },
+  gemini_image3_pro: { ratios: [...GEMINI_1K, ...GEMINI_2K_4K], refs: { min: 0, max: 14, subjects: GEMINI_SUBJECTS }, outputCounts: [1, 4], fields: [], promptMax: undefined },
+  'gemini_image3.1_flash': { ratios: [...GEMINI_1K, ...GEMINI_2K_4K, ...GEMINI_FLASH_EXTRA], refs: { min: 0, max: 14, subjects: GEMINI_SUBJECTS }, outputCounts: [1, 4], fields: [], promptMax: undefined },
   'gemini_2.5_flash': { ratios: GEMINI_1K, refs: { min: 0, max: 3 }, outputCounts: [], fields: [], promptMax: undefined },
 }
 
@@ -141,6 +144,11 @@ function validate(body: Record<string, unknown>): string | undefined {
       const tag = (ref as { tag?: unknown }).tag
       if (tag !== undefined && model.refs.tag === false) return `referenceImages.${i}.tag: Unrecognized key for model ${modelId}`
       if (tag !== undefined && model.refs.uniqueTags && refs.slice(0, i).some((r) => (r as { tag?: unknown }).tag === tag)) return `referenceImages.${i}.tag: No two images may share the same tag`
+    }
+    for (const kind of ['human', 'object'] as const) {
+      const limit = model.refs.subjects?.[kind]
+      const count = refs.filter((r) => (r as { subject?: unknown }).subject === kind).length
+      if (limit !== undefined && count > limit) return `referenceImages: At most ${limit} images may pass subject "${kind}"`
     }
   }
   const seed = body['seed']
