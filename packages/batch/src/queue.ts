@@ -87,7 +87,7 @@ function prefixOf(options: BatchRedisOptions): string {
  * job, and items already finished are not queued again. Every request is checked first; a bad
  * one fails the whole submit before anything is queued.
  *
- * @throws {@link llmkit!InvalidRequestError} for a bad batch id or request (naming its index), or a batch
+ * @throws {@link @llmkit/core!InvalidRequestError} for a bad batch id or request (naming its index), or a batch
  * id already used with a different number of items or output folder.
  * @example
  * ```ts
@@ -152,7 +152,7 @@ export async function submitBatch(options: SubmitBatchOptions): Promise<SubmitBa
 
 /**
  * Progress of a batch: done, failed, in flight, cost so far and an ETA.
- * @throws {@link llmkit!InvalidRequestError} when there is no such batch.
+ * @throws {@link @llmkit/core!InvalidRequestError} when there is no such batch.
  */
 export async function batchStatus(options: BatchRedisOptions & { batchId: string }): Promise<BatchStatus> {
   const batchId = checkBatchId(options.batchId)
@@ -201,7 +201,7 @@ export function statusFrom(batchId: string, meta: Record<string, string>, inFlig
  * Cancels a batch: its queued items are removed and no worker starts another one. Items already
  * running finish (their provider jobs are paid) and get their manifest lines.
  * @returns the number of queued items removed.
- * @throws {@link llmkit!InvalidRequestError} when there is no such batch.
+ * @throws {@link @llmkit/core!InvalidRequestError} when there is no such batch.
  */
 export async function cancelBatch(options: BatchRedisOptions & { batchId: string; reason?: string | undefined }): Promise<{ removed: number }> {
   const batchId = checkBatchId(options.batchId)
@@ -231,7 +231,7 @@ export async function cancelBatch(options: BatchRedisOptions & { batchId: string
 /**
  * Resumes a paused batch (after a budget stop, once the limit was raised): workers take its
  * items again within their `pausedRetryMs`.
- * @throws {@link llmkit!InvalidRequestError} when there is no such batch, or it was cancelled.
+ * @throws {@link @llmkit/core!InvalidRequestError} when there is no such batch, or it was cancelled.
  */
 export async function resumeBatch(options: BatchRedisOptions & { batchId: string }): Promise<BatchStatus> {
   const batchId = checkBatchId(options.batchId)

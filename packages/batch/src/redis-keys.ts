@@ -23,7 +23,7 @@ const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
 
 /**
  * Checks a batch id.
- * @throws {@link llmkit!InvalidRequestError} when it is not 1-100 letters, digits, `.`, `_` or `-`.
+ * @throws {@link @llmkit/core!InvalidRequestError} when it is not 1-100 letters, digits, `.`, `_` or `-`.
  */
 export function checkBatchId(batchId: unknown): string {
   if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) {

@@ -32,7 +32,7 @@ export interface ReadRequestsOptions {
 /**
  * Checks one request the way `generateImage` will, before anything is queued: a batch must not
  * discover a typo in line 1,900 after paying for 1,899 images.
- * @throws {@link llmkit!InvalidRequestError} naming what is wrong.
+ * @throws {@link @llmkit/core!InvalidRequestError} naming what is wrong.
  */
 export function checkRequest(value: unknown): ImageGenerationRequestInit {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -46,7 +46,7 @@ export function checkRequest(value: unknown): ImageGenerationRequestInit {
 /**
  * Reads a JSONL file of requests, one plain request object per line (blank lines are ignored).
  * Streams the file, so a large batch is never held as text.
- * @throws {@link llmkit!InvalidRequestError} on the first bad line with `onBadLine: 'fail'`, naming the line.
+ * @throws {@link @llmkit/core!InvalidRequestError} on the first bad line with `onBadLine: 'fail'`, naming the line.
  * @example
  * ```ts
  * const { requests, badLines } = await readRequests('prompts.jsonl', { onBadLine: 'skip' })

@@ -120,7 +120,7 @@ async function openState(outDir: string, requests: readonly ImageGenerationReque
  * that were accepted, so after a crash running the same command again resumes those jobs instead
  * of paying for them twice, and writes each item's line once.
  *
- * @throws {@link llmkit!InvalidRequestError} for a bad request (naming its index) or a folder holding
+ * @throws {@link @llmkit/core!InvalidRequestError} for a bad request (naming its index) or a folder holding
  * another batch, before anything is generated.
  * @example
  * ```ts

@@ -43,7 +43,7 @@ export function toFalRequest(req: NormalizedRequest): FalInput {
 
 /**
  * Maps a fal text-to-image output to llmkit's provider result; flagged images are marked, never hidden.
- * @throws {@link llmkit!ProviderError}, retryable, on an unexpected shape: the result is read
+ * @throws {@link @llmkit/core!ProviderError}, retryable, on an unexpected shape: the result is read
  * again on the next poll (reading it is free), and the job is never submitted twice.
  */
 export function fromFalResponse(json: unknown, requestId: string | undefined, model?: string): ProviderResult {

@@ -28,7 +28,7 @@ export function toOpenAIRequest(req: NormalizedRequest): OpenAIImagesRequest {
 
 /**
  * Maps an `ImagesResponse` to llmkit's provider result.
- * @throws {@link llmkit!ProviderError} (not retryable: the images were paid for) on an unexpected shape.
+ * @throws {@link @llmkit/core!ProviderError} (not retryable: the images were paid for) on an unexpected shape.
  */
 export function fromOpenAIResponse(json: unknown, requestId: string | undefined, now: number, model?: string): ProviderResult {
   const parsed = openaiImagesResponseSchema.safeParse(json)

@@ -36,7 +36,7 @@ function fail(req: NormalizedRequest, param: string, message: string): InvalidRe
  * Lays out the multipart form of an image-to-image or inpaint request: the image (and mask) first,
  * then the text fields Recraft documents for these endpoints.
  *
- * @throws {@link llmkit!InvalidRequestError} before any call: image-to-image without a strength
+ * @throws {@link @llmkit/core!InvalidRequestError} before any call: image-to-image without a strength
  * (Recraft requires one), provider options Recraft would reject (as for generation), and
  * `controls` or `text_layout`: nested fields that a multipart form cannot carry as Recraft reads them.
  */

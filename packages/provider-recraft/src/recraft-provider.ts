@@ -9,7 +9,7 @@ const URL_TTL_MS = 24 * 60 * 60 * 1000
 /**
  * Maps a normalized request to the JSON body of `POST /images/generations`.
  *
- * @throws {@link llmkit!InvalidRequestError} for provider options Recraft would reject: a malformed
+ * @throws {@link @llmkit/core!InvalidRequestError} for provider options Recraft would reject: a malformed
  * value, `style` with `style_id`, any style on a V4 model, a substyle of another family.
  */
 export function toRecraftRequest(req: NormalizedRequest): RecraftImagesRequest {
@@ -39,7 +39,7 @@ export function toRecraftRequest(req: NormalizedRequest): RecraftImagesRequest {
 
 /**
  * Maps Recraft's answer to llmkit's provider result; SVG or PNG comes from the model's row.
- * @throws {@link llmkit!ProviderError} (not retryable: the images were paid for) on an unexpected shape.
+ * @throws {@link @llmkit/core!ProviderError} (not retryable: the images were paid for) on an unexpected shape.
  */
 export function fromRecraftResponse(json: unknown, req: NormalizedRequest, requestId: string | undefined, now: number): ProviderResult {
   const parsed = recraftImagesResponseSchema.safeParse(json)

@@ -41,7 +41,7 @@ function outputSize(req: NormalizedRequest): { width: number; height: number } |
 
 /**
  * Maps a normalized request to the JSON body of `POST /v1/text_to_image`.
- * @throws {@link llmkit!InvalidRequestError} when the reference images (with_image() with
+ * @throws {@link @llmkit/core!InvalidRequestError} when the reference images (with_image() with
  * `reference_tags`, or `provider_options.referenceImages`) break the model's rules.
  */
 export function toRunwayRequest(req: NormalizedRequest): RunwayTextToImageRequest {

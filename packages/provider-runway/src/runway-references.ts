@@ -24,7 +24,7 @@ function invalid(req: NormalizedRequest, param: string, message: string): Invali
  * `subject` only on the Gemini 3 models and within their limits. `source` says where the
  * references came from: `provider_options.referenceImages`, or `with_image()` images with
  * `provider_options.reference_tags` / `reference_subjects`, which the errors then name.
- * @throws {@link llmkit!InvalidRequestError} naming the reference and the rule, before any call.
+ * @throws {@link @llmkit/core!InvalidRequestError} naming the reference and the rule, before any call.
  */
 export function checkReferenceImages(value: unknown, req: NormalizedRequest, source: 'raw' | 'images' = 'raw'): RunwayReferenceImage[] {
   // Where a problem came from: the raw option, or the tags / subjects given for with_image() images.
@@ -77,7 +77,7 @@ function uriOf(image: InputImage): string {
  * `provider_options.reference_subjects` (`'human'`, `'object'` or null per image); or the raw
  * `provider_options.referenceImages`. Both at
  * once is refused: the order of the two lists would be a guess.
- * @throws {@link llmkit!InvalidRequestError} before any call when the tags or references break the model's rules.
+ * @throws {@link @llmkit/core!InvalidRequestError} before any call when the tags or references break the model's rules.
  */
 export function referenceImagesOf(req: NormalizedRequest): RunwayReferenceImage[] | undefined {
   const images = req.images ?? []

@@ -91,7 +91,7 @@ function checkOutpaint(req: NormalizedRequest): void {
  * Lays out the multipart form of an image-input request: SD 3.5 or Ultra image-to-image, or an
  * edit endpoint. Text fields first, then the image and the mask as file parts (`image`, `mask`).
  *
- * @throws {@link llmkit!InvalidRequestError} before any call: image-to-image without a strength
+ * @throws {@link @llmkit/core!InvalidRequestError} before any call: image-to-image without a strength
  * (the API requires one), outpaint without a direction or with one outside 0-2000, an input outside
  * outpaint's or search-and-replace's aspect ratio bound.
  */

@@ -102,7 +102,7 @@ function seedOf(value: string | number | null | undefined): number | undefined {
  * headers are both read. A `CONTENT_FILTERED` image is flagged, never returned silently: the core
  * turns it into a ContentPolicyError or a warning by the client's `contentFilter` policy.
  *
- * @throws {@link llmkit!ProviderError} when a v1 artifact finished with `ERROR`, and (not retryable: the work was paid for) on an unknown shape.
+ * @throws {@link @llmkit/core!ProviderError} when a v1 artifact finished with `ERROR`, and (not retryable: the work was paid for) on an unknown shape.
  */
 export function fromStabilityResponse(res: Pick<HttpResponse, 'headers' | 'body' | 'json'>, modelId: string): ProviderResult {
   const requestId = res.headers['x-request-id']
