@@ -3,6 +3,8 @@ import { imageSize } from 'image-size'
 import { renderDerivedPng } from '../derive.js'
 import { delay, json, parseSize } from '../http-util.js'
 import type { EmulatorContext, EmulatorReply, EmulatorRequest } from '../types.js'
+// Read at request time only, so the import cycle with openai.ts is harmless.
+import { OPENAI_TRIGGERS } from './openai.js'
 
 /**
  * `POST /v1/images/edits` and `POST /v1/images/variations` of the emulated OpenAI API, with the
@@ -175,6 +177,14 @@ export async function handleImageInputs(req: EmulatorRequest, ctx: EmulatorConte
     const bad = parts.checkGptImageOutput(outputFields)
     if (bad) return bad
   }
+
+  // The same prompt triggers as generations: the service's real refusals, for end-to-end tests.
+  if (prompt?.includes(OPENAI_TRIGGERS.contentPolicy)) {
+    return model.gptImage
+      ? error(400, 'Your request was rejected by the safety system. safety_violations=[sexual].', 'image_generation_user_error', null, 'moderation_blocked')
+      : error(400, 'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.', 'invalid_request_error', null, 'content_policy_violation')
+  }
+  if (prompt?.includes(OPENAI_TRIGGERS.quota)) return error(429, 'You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', null, 'insufficient_quota')
 
   await delay(ctx.latencyMs)
   const pixels = answerSize(size, first, model.gptImage)

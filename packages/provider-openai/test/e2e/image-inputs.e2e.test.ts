@@ -1,5 +1,5 @@
-import { derivedInputs, inputDigest } from '@llmkit/emulator'
-import { ImageFormat, ImageGenerationRequest, ImageSize, InvalidRequestError, LLMKitClient } from '@llmkit/core'
+import { ContentPolicyError, ImageFormat, ImageGenerationRequest, ImageSize, InvalidRequestError, LLMKitClient } from '@llmkit/core'
+import { derivedInputs, inputDigest, OPENAI_TRIGGERS } from '@llmkit/emulator'
 import { describe, expect, it } from 'vitest'
 import { jpeg, png, webp } from '../../../core/src/inputs/__fixtures__/images.js'
 import { openai } from '../../src/index.js'
@@ -61,6 +61,11 @@ describe('OpenAI edits and variations through the emulator', () => {
       expect(derivedInputs(bytes)).toStrictEqual([inputDigest(source)])
       expect(sizeOfPng(bytes)).toStrictEqual({ width: 512, height: 512 })
     }
+  })
+
+  it('maps a refused edit to ContentPolicyError, as for a generation', async () => {
+    const request = new ImageGenerationRequest('gpt-image-1', `Add a hat ${OPENAI_TRIGGERS.contentPolicy}`).with_image(png(32, 32))
+    await expect(client().generateImage(request)).rejects.toBeInstanceOf(ContentPolicyError)
   })
 
   it('refuses a mask of another size before the request (the emulator would too)', async () => {
