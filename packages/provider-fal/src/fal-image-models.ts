@@ -120,6 +120,7 @@ export const falImagePrices: readonly ModelPrice[] = [
     source: 'https://fal.ai/models/fal-ai/flux/dev/image-to-image',
     asOf: AS_OF,
     confidence: 'unconfirmed',
+    note: 'Unknown: the model page could not be read here, so no figure is guessed; a budget refuses this model unless a price is passed in the client’s prices option.',
   },
   {
     model: 'fal-ai/flux-pro/kontext',
@@ -135,6 +136,7 @@ export const falImagePrices: readonly ModelPrice[] = [
     source: 'https://fal.ai/models/fal-ai/flux-pro/kontext/max',
     asOf: AS_OF,
     confidence: 'unconfirmed',
+    note: 'Unknown: the model page could not be read here, so no figure is guessed; a budget refuses this model unless a price is passed in the client’s prices option.',
   },
   {
     model: 'fal-ai/flux-pro/kontext/multi',
