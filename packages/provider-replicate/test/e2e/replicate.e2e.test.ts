@@ -92,7 +92,7 @@ describe('job lifecycle', () => {
     expect(types).toContain('queued')
     expect(types).toContain('running')
     // Never back to an earlier phase.
-    const rank = { submitted: 0, queued: 1, running: 2, completed: 3, failed: 3, cancelled: 3 }
+    const rank: Record<ProgressEvent['type'], number> = { submitted: 0, queued: 1, running: 2, partial_image: 2, completed: 3, failed: 3, cancelled: 3 }
     for (let i = 1; i < types.length; i++) expect(rank[types[i]!]).toBeGreaterThanOrEqual(rank[types[i - 1]!])
     const progress = events.filter((e) => e.type === 'running').map((e) => e.progress ?? 0)
     expect(progress).toStrictEqual([...progress].sort((a, b) => a - b))
