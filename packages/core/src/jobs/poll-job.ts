@@ -560,7 +560,10 @@ async function submitWithin<T>(spec: JobSpec<T>, signal: AbortSignal, onLate: (j
             () => clearTimeout(bound),
           ),
         )
-        reject(abortError(signal))
+        // The submit is still in flight (a held create ignores the signal): the provider may
+        // accept it, so a retry would be a second submission unless the caller's policy allows it.
+        const reason = abortError(signal)
+        reject(reason instanceof AbortError ? reason : markMayHaveBeenCharged(reason))
       }, DEFAULT_JOB_OPTIONS.submitSettleMs)
     }
     signal.addEventListener('abort', onAbort, { once: true })

@@ -62,8 +62,8 @@ describe('cost and budget against the emulator', () => {
     const store = createMemoryBudgetStore()
     const { client } = setup({ budget: { limitUsd: 1, store } })
     const estimate = await client.estimateCost({ model: 'gpt-image-1', prompt: 'budget: a fox' })
-    // No quality: `auto`, reserved at the high price.
-    expect(estimate.usd).toBe(0.167)
+    // No quality and no size: both `auto`, reserved at the dearest standard size at high quality (1536x1024).
+    expect(estimate.usd).toBe(0.25)
     const res = await client.generateImage({ model: 'gpt-image-1', prompt: 'budget: a fox' })
     // The emulator reports 50 input and 1056 output tokens: 50 × $5/1M + 1056 × $40/1M.
     expect(res.cost).toMatchObject({ usd: 0.04249, estimated: false })
