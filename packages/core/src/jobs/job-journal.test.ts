@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { AbortError, InvalidRequestError } from '../errors.js'
-import { systemClock } from '../logger.js'
+import { AbortError, InvalidRequestError, ProviderError } from '../errors.js'
+import { silentLogger, systemClock } from '../logger.js'
 import { fakeAsyncPlugin, fakeClient, fakePlugin, remoteJobs } from '../pipeline/__fixtures__/fake.js'
-import { createFileJobJournal, createMemoryJobJournal, type JobJournal, type JournalIntent } from './job-journal.js'
+import { createFileJobJournal, createMemoryJobJournal, journaledSpec, type JobJournal, type JournalIntent } from './job-journal.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'llmkit-journal-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -216,3 +216,32 @@ describe('local journal forms', () => {
   })
 })
 
+
+describe('journaled status streams', () => {
+  it("records the outcome a status stream delivers (fal's COMPLETED then its result), so resumeJobs finds nothing pending", async () => {
+    const journal = createMemoryJobJournal()
+    const binding = { journal, key: 'k', callKey: 'k', request: { model: 'one', prompt: 'p' }, jobTimeoutMs: undefined, mode: 'run' as const, warnings: [] }
+    const spec = journaledSpec<string>(
+      {
+        provider: 'fake',
+        model: 'one',
+        submit: () => Promise.resolve({ id: 'job-1' }),
+        poll: () => Promise.resolve({ state: 'running' }),
+        statusStream: {
+          url: (id) => `https://fake.invalid/${id}/stream`,
+          parse: (event) => (event.data === 'done' ? 'ended' : { state: 'failed', error: new ProviderError('boom') }),
+          outcome: () => Promise.resolve({ state: 'succeeded', result: 'image' }),
+        },
+      },
+      binding,
+      { clock: systemClock, logger: silentLogger },
+    )
+    await spec.submit(new AbortController().signal)
+    expect(await journal.pending()).toHaveLength(1)
+    expect(spec.statusStream?.url('job-1')).toBe('https://fake.invalid/job-1/stream')
+    expect(spec.statusStream?.parse({ data: 'done' } as never)).toBe('ended')
+    await spec.statusStream?.outcome?.('job-1', new AbortController().signal)
+    expect(await journal.get('k')).toMatchObject({ state: 'succeeded', jobId: 'job-1' })
+    expect(await journal.pending()).toEqual([])
+  })
+})

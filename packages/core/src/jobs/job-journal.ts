@@ -301,6 +301,30 @@ export function journaledSpec<T>(spec: JobSpec<T>, binding: JournalBinding, runt
       return snapshot
     },
   }
+  // A status stream reports outcomes too (fal's COMPLETED then its result): record them as polls are.
+  const stream = spec.statusStream
+  if (stream !== undefined) {
+    const outcome = stream.outcome?.bind(stream)
+    wrapped.statusStream = {
+      ...stream,
+      url: stream.url.bind(stream),
+      parse(event) {
+        const parsed = stream.parse(event)
+        // parse is synchronous; the write is awaited by nobody, and a failure is reported like any other.
+        if (parsed !== undefined && parsed !== 'ended') void onSnapshot(parsed)
+        return parsed
+      },
+      ...(outcome === undefined
+        ? {}
+        : {
+            async outcome(id: string, signal: AbortSignal) {
+              const snapshot = await outcome(id, signal)
+              await onSnapshot(snapshot)
+              return snapshot
+            },
+          }),
+    }
+  }
   if (spec.cancel !== undefined) {
     const cancel = spec.cancel.bind(spec)
     wrapped.cancel = async (id, signal) => {
