@@ -48,7 +48,7 @@ describe('image-input rows', () => {
     for (const row of recraftModels) expect(modelCapabilitiesSchema.safeParse(row).success).toBe(true)
     for (const id of ['recraft-v3', 'recraft-v3-vector']) {
       expect(byId[id]?.imageInputs).toStrictEqual({
-        operations: { 'image-to-image': { maxImages: 1, strength: true }, inpaint: { maxImages: 1, mask: 'required' } },
+        operations: { 'image-to-image': { maxImages: 1, strength: 'required' }, inpaint: { maxImages: 1, mask: 'required' } },
         mimeTypes: ['image/png', 'image/jpeg', 'image/webp'],
         maxBytes: 10 * 1024 * 1024,
         minSide: 256,
@@ -58,7 +58,7 @@ describe('image-input rows', () => {
       })
     }
     for (const id of ['recraft-v4', 'recraft-v4-vector', 'recraft-v4-pro', 'recraft-v4-pro-vector', 'recraft-v4-1', 'recraft-v4-1-vector', 'recraft-v4-1-pro', 'recraft-v4-1-pro-vector']) {
-      expect(byId[id]?.imageInputs?.operations).toStrictEqual({ 'image-to-image': { maxImages: 1, strength: true } })
+      expect(byId[id]?.imageInputs?.operations).toStrictEqual({ 'image-to-image': { maxImages: 1, strength: 'required' } })
     }
     for (const id of ['recraft-v2', 'recraft-v2-vector', 'recraft-v4-styles', 'recraft-v4-styles-pro-vector']) expect(byId[id]).not.toHaveProperty('imageInputs')
   })

@@ -36,8 +36,8 @@ function fail(req: NormalizedRequest, param: string, message: string): InvalidRe
  * Lays out the multipart form of an image-to-image or inpaint request: the image (and mask) first,
  * then the text fields Recraft documents for these endpoints.
  *
- * @throws {@link @llmkit/core!InvalidRequestError} before any call: image-to-image without a strength
- * (Recraft requires one), provider options Recraft would reject (as for generation), and
+ * @throws {@link @llmkit/core!InvalidRequestError} before any call (a missing strength is refused by
+ * the core from the row's `strength: 'required'`): provider options Recraft would reject (as for generation), and
  * `controls` or `text_layout`: nested fields that a multipart form cannot carry as Recraft reads them.
  */
 export function toRecraftImageForm(req: NormalizedRequest): RecraftImageForm {
@@ -58,9 +58,6 @@ export function toRecraftImageForm(req: NormalizedRequest): RecraftImageForm {
     if (options[nested] !== undefined) {
       throw fail(req, `provider_options.${nested}`, `${nested} is not sent to ${RECRAFT_IMAGE_PATHS[operation]}: it is a nested field and this endpoint takes a multipart form of flat fields; remove it`)
     }
-  }
-  if (operation === 'image-to-image' && req.strength === undefined) {
-    throw fail(req, 'strength', 'image-to-image needs a strength (0 stays close to the input, 1 barely uses it); add .with_strength(0.5)')
   }
 
   const warnings: Warning[] = []

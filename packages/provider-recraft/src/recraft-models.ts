@@ -51,7 +51,7 @@ const V4_PROMPT_MAX = 10_000
  * https://www.recraft.ai/docs/api-reference/tools/image-to-image, .../tools/inpainting, .../models/recraft-v3
  */
 const INPUT_LIMITS = { mimeTypes: ['image/png', 'image/jpeg', 'image/webp'], maxBytes: 10 * 1024 * 1024, minSide: 256, maxSide: 4096, maxPixels: 16_777_216 } as const
-const IMAGE_TO_IMAGE = { maxImages: 1, strength: true } as const
+const IMAGE_TO_IMAGE = { maxImages: 1, strength: 'required' } as const
 const V3_IMAGE_INPUTS = { operations: { 'image-to-image': IMAGE_TO_IMAGE, inpaint: { maxImages: 1, mask: 'required' } }, ...INPUT_LIMITS, mask: { sameSize: true, kind: 'luminance' } } as const
 const V4_IMAGE_INPUTS = { operations: { 'image-to-image': IMAGE_TO_IMAGE }, ...INPUT_LIMITS } as const
 

@@ -47,7 +47,7 @@ describe('image-input rows', () => {
     expect(byId['stability-ai/stable-image-core']).not.toHaveProperty('imageInputs')
     expect(byId['stability-ai/stable-diffusion-xl']).not.toHaveProperty('imageInputs')
     for (const id of ['stability-ai/sd3.5-large', 'stability-ai/sd3.5-large-turbo', 'stability-ai/sd3.5-medium', 'stability-ai/sd3.5-flash', 'stability-ai/stable-image-ultra']) {
-      expect(byId[id]?.imageInputs?.operations).toStrictEqual({ 'image-to-image': { maxImages: 1, strength: true } })
+      expect(byId[id]?.imageInputs?.operations).toStrictEqual({ 'image-to-image': { maxImages: 1, strength: 'required' } })
     }
     expect(byId['stability-ai/inpaint']?.imageInputs).toMatchObject({ textToImage: false, operations: { inpaint: { maxImages: 1, mask: 'optional' } }, minSide: 64, maxPixels: 9_437_184, mask: { sameSize: false, kind: 'luminance' } })
     expect(byId['stability-ai/outpaint']?.imageInputs).toMatchObject({ textToImage: false, operations: { outpaint: { maxImages: 1, prompt: 'optional' } } })

@@ -91,8 +91,8 @@ function checkOutpaint(req: NormalizedRequest): void {
  * Lays out the multipart form of an image-input request: SD 3.5 or Ultra image-to-image, or an
  * edit endpoint. Text fields first, then the image and the mask as file parts (`image`, `mask`).
  *
- * @throws {@link @llmkit/core!InvalidRequestError} before any call: image-to-image without a strength
- * (the API requires one), outpaint without a direction or with one outside 0-2000, an input outside
+ * @throws {@link @llmkit/core!InvalidRequestError} before any call (a missing strength is refused by
+ * the core from the row's `strength: 'required'`): outpaint without a direction or with one outside 0-2000, an input outside
  * outpaint's or search-and-replace's aspect ratio bound.
  */
 export function toStabilityImageForm(req: NormalizedRequest, sd3Model: string | undefined): StabilityImageForm {
@@ -118,10 +118,8 @@ export function toStabilityImageForm(req: NormalizedRequest, sd3Model: string | 
     return { path, parts, warnings }
   }
 
-  // Image-to-image on /generate/sd3 (model + mode) or /generate/ultra (image + strength).
-  if (req.strength === undefined) {
-    throw fail(req, 'strength', 'image-to-image needs a strength (0 keeps the input, 1 ignores it); add .with_strength(0.6)')
-  }
+  // Image-to-image on /generate/sd3 (model + mode) or /generate/ultra (image + strength); the
+  // row's `strength: 'required'` made the core refuse a request without one.
   if (sd3Model !== undefined) {
     path = '/v2beta/stable-image/generate/sd3'
     parts.push({ name: 'model', value: sd3Model }, { name: 'mode', value: 'image-to-image' })

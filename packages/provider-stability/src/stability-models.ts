@@ -91,14 +91,14 @@ const INPUT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const
  * png or webp, every side at least 64 px (OpenAPI `/v2beta/stable-image/generate/sd3`).
  */
 const SD3_IMAGE_INPUTS = {
-  operations: { 'image-to-image': { maxImages: 1, strength: true } },
+  operations: { 'image-to-image': { maxImages: 1, strength: 'required' } },
   mimeTypes: INPUT_TYPES,
   maxBytes: V2BETA_MAX_BYTES,
   minSide: 64,
 } as const
 /** Ultra's optional `image` + `strength` (required with an image): sides 64-16384 px, at least 4096 pixels (OpenAPI `/generate/ultra`). */
 const ULTRA_IMAGE_INPUTS = {
-  operations: { 'image-to-image': { maxImages: 1, strength: true } },
+  operations: { 'image-to-image': { maxImages: 1, strength: 'required' } },
   mimeTypes: INPUT_TYPES,
   maxBytes: V2BETA_MAX_BYTES,
   minSide: 64,

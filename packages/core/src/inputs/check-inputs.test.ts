@@ -103,3 +103,11 @@ describe('checkInputLimits', () => {
     expect(() => checkInputLimits(inputs([png(32, 32)], png(32, 32)), 'i2i', img2img.imageInputs!)).not.toThrow()
   })
 })
+
+describe("strength: 'required'", () => {
+  const needs = parseModelCapabilities({ ...base, id: 'needs', wireId: 'needs', imageInputs: { operations: { 'image-to-image': { maxImages: 1, strength: 'required' } }, mimeTypes: ['image/png'], maxBytes: 1000 } })
+  it('refuses an image-to-image without a strength before the network, and sends the one given', () => {
+    expect(() => check(req().with_image(image), needs)).toThrow(/needs image-to-image needs a strength/)
+    expect(check(req().with_image(image).with_strength(0.7), needs).strength).toBe(0.7)
+  })
+})

@@ -96,8 +96,11 @@ export function checkImageRequest(request: ImageRequestFields, modelId: string, 
     throw new InvalidRequestError(`${modelId} ${operation} needs a mask marking the area to change; add .with_mask(...)`, { model: modelId, param: 'mask' })
   }
   let strength: number | undefined
+  if (request.strength === undefined && op.strength === 'required') {
+    throw new InvalidRequestError(`${modelId} ${operation} needs a strength (0 keeps the input, 1 ignores it); add .with_strength(0.6)`, { model: modelId, param: 'strength' })
+  }
   if (request.strength !== undefined) {
-    if (op.strength === true) strength = request.strength
+    if (op.strength === true || op.strength === 'required') strength = request.strength
     else report('strength', request.strength, `has no strength setting for ${operation}`)
   }
   const promptRule = op.prompt ?? 'required'

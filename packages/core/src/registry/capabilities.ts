@@ -31,8 +31,11 @@ export const imageOperationSpecSchema = z.strictObject({
   maxImages: z.number().int().min(1),
   /** `required`: the operation needs a mask; `optional`: it takes one; absent: a mask is refused. */
   mask: z.enum(['required', 'optional']).optional(),
-  /** Whether `strength` is honored; otherwise a strength follows the `unsupported` policy. */
-  strength: z.boolean().optional(),
+  /**
+   * Whether `strength` is honored (`'required'`: the API needs one, so a request without it fails
+   * before the network); otherwise a strength follows the `unsupported` policy.
+   */
+  strength: z.union([z.boolean(), z.literal('required')]).optional(),
   /** `required` (default), `optional`, or `none`: no prompt is sent (a variation). */
   prompt: z.enum(['required', 'optional', 'none']).optional(),
 })
