@@ -19,6 +19,8 @@ export interface ProgressEvent {
   position?: number | undefined
   /** Fraction done, 0-1. */
   progress?: number | undefined
+  /** What the provider last said about the job, when it reports text (Replicate: its last log line). */
+  message?: string | undefined
   /** Which part of a split request this is (0-based), when `n` was split. */
   part?: number | undefined
   /** Milliseconds since the job was submitted. */

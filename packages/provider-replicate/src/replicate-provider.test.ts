@@ -309,6 +309,8 @@ describe('version predictions and polling', () => {
       ['running', 0.5],
       ['completed', 1],
     ])
+    // The running event carries the last log line as Replicate reported it.
+    expect(events.find((e) => e.type === 'running')?.message).toBe('50%|█████     | 25/50')
     expect(events.every((e) => e.jobId === id)).toBe(true)
     expect(clock.slept[0]).toBe(500)
     expect(response.count).toBe(3)

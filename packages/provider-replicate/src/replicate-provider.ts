@@ -99,6 +99,14 @@ function progressOf(logs: string | null | undefined): number | undefined {
 }
 
 /** FLUX and SDXL print the seed they drew ("Using seed: 1234"). */
+/** The last non-empty log line (a tqdm bar's last frame after a `\r`), capped: what a progress UI shows. */
+function lastLogLine(logs: string | null | undefined): string | undefined {
+  if (!logs) return undefined
+  const lines = logs.split(/[\r\n]+/).map((line) => line.trim()).filter((line) => line !== '')
+  const last = lines.at(-1)
+  return last === undefined ? undefined : last.length > 200 ? `${last.slice(0, 199)}…` : last
+}
+
 function seedOf(logs: string | null | undefined): number | undefined {
   const m = logs ? /Using seed: (\d+)/.exec(logs) : null
   return m ? Number(m[1]) : undefined
@@ -149,7 +157,7 @@ export function toJobSnapshot(prediction: ReplicatePrediction, model: string, no
     case 'starting':
       return { state: 'queued' }
     case 'processing':
-      return { state: 'running', progress: progressOf(prediction.logs) }
+      return { state: 'running', progress: progressOf(prediction.logs), message: lastLogLine(prediction.logs) }
     case 'succeeded': {
       const result = fromReplicateOutput(prediction, now, requestedSeed)
       if (result !== undefined) return { state: 'succeeded', progress: 1, result }

@@ -61,6 +61,8 @@ export interface JobSnapshot<T> {
   position?: number | undefined
   /** Fraction done, 0-1. */
   progress?: number | undefined
+  /** The provider's latest status text (Replicate's last log line), passed on in progress events. */
+  message?: string | undefined
   /** The result, with state `succeeded`. */
   result?: T | undefined
   /** Why it failed, with state `failed` or `canceled` (a ContentPolicyError for moderation). */
@@ -320,6 +322,7 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
             jobId: id,
             position: snapshot?.position,
             progress: type === 'completed' ? (snapshot?.progress ?? 1) : snapshot?.progress,
+            ...(snapshot?.message === undefined ? {} : { message: snapshot.message }),
             elapsedMs: clock.now() - started,
           })
         } catch {
