@@ -68,7 +68,17 @@ describe('progress', () => {
     ])
   })
 
-  it('draws one bar per image with its job state on a TTY', () => {
+  it('draws one bar per job on a TTY: one for a single job however many images, one per part of a split', () => {
+    const single = sink(true)
+    const one = createProgressReporter(single.stream)
+    one.start('gpt-image-1', 4)
+    one.event(event({ type: 'running', progress: 0.5 }))
+    one.stop()
+    const oneText = single.text()
+    expect(oneText).toContain('gpt-image-1 ×4')
+    expect(oneText).toContain('running 50%')
+    expect(oneText).not.toContain('part')
+
     const out = sink(true)
     const reporter = createProgressReporter(out.stream)
     reporter.start('fal-ai/flux/dev', 2)
@@ -76,12 +86,16 @@ describe('progress', () => {
     reporter.event(event({ type: 'running', progress: 0.5, part: 0 }))
     reporter.stop()
     const text = out.text()
-    expect(text).toContain('fal-ai/flux/dev #1')
-    expect(text).toContain('fal-ai/flux/dev #2')
+    expect(text).toContain('fal-ai/flux/dev part 1')
+    expect(text).toContain('fal-ai/flux/dev part 2')
     expect(text).toContain('running 50%')
     expect(text).toContain('queued (#1 in line)')
     // Cursor control sequences: this is a redrawn display, not a log.
     expect(text).toContain('\u001b[')
+  })
+
+  it('names a streamed preview by its number', () => {
+    expect(describeEvent(event({ type: 'partial_image', partialImageIndex: 1 }))).toBe('preview 2 received')
   })
 
   it('prints nothing when quiet', () => {

@@ -38,20 +38,16 @@ export function describeEvent(event: ProgressEvent): string {
       return event.progress !== undefined ? `running ${Math.round(event.progress * 100)}%` : 'running'
     case 'cancelled':
       return 'cancel requested'
+    case 'partial_image':
+      return `preview ${(event.partialImageIndex ?? 0) + 1} received`
     default:
       return event.type
   }
 }
 
-/** Indexes of the images an event concerns: its part when `n` was split, else all of them. */
-function targets(event: ProgressEvent, count: number): number[] {
-  if (event.part !== undefined && event.part < count) return [event.part]
-  return Array.from({ length: count }, (_, i) => i)
-}
-
 /**
- * Progress on a terminal: one cli-progress bar per image with its job state and elapsed time.
- * Elsewhere (CI logs, pipes): one plain line per job and state change (a job that makes four
+ * Progress on a terminal: one cli-progress bar per job (a job making four images is one bar, each
+ * part of a split request its own) with its state and elapsed time. Elsewhere (CI logs, pipes): one plain line per job and state change (a job that makes four
  * images is one line, a split request's parts one each), since redraws turn into noise.
  */
 export function createProgressReporter(stream: ProgressStream, options: ProgressOptions = {}): ProgressReporter {
@@ -108,31 +104,50 @@ function barReporter(stream: ProgressStream): ProgressReporter {
     },
     cliProgress.Presets.shades_classic,
   )
-  let bars: cliProgress.SingleBar[] = []
+  let model = ''
   let count = 0
+  let saved = 0
+  // The whole generation until the provider says it split `n` into parts; then one bar per part.
+  let whole: cliProgress.SingleBar | undefined
+  const parts = new Map<number, cliProgress.SingleBar>()
   let stopped = false
+  const barFor = (part: number | undefined): cliProgress.SingleBar | undefined => {
+    if (part === undefined) return whole
+    let bar = parts.get(part)
+    if (bar === undefined) {
+      if (whole !== undefined) {
+        multibar.remove(whole)
+        whole = undefined
+      }
+      bar = multibar.create(100, 0, { label: `${model} part ${part + 1}`, state: 'waiting' })
+      parts.set(part, bar)
+    }
+    return bar
+  }
   return {
-    start(model, c) {
+    start(m, c) {
+      model = m
       count = c
-      bars = Array.from({ length: c }, (_, i) => multibar.create(100, 0, { label: `${model} #${i + 1}`, state: 'waiting' }))
+      whole = multibar.create(100, 0, { label: count > 1 ? `${model} ×${count}` : model, state: 'waiting' })
     },
     event(event) {
       const state = describeEvent(event)
-      for (const i of targets(event, count)) {
-        const value = event.type === 'completed' ? 100 : event.progress !== undefined ? Math.round(event.progress * 100) : undefined
-        if (value !== undefined) bars[i]?.update(value, { state })
-        else bars[i]?.update({ state })
-      }
+      const bar = barFor(event.part)
+      const value = event.type === 'completed' ? 100 : event.progress !== undefined ? Math.round(event.progress * 100) : undefined
+      if (value !== undefined) bar?.update(value, { state })
+      else bar?.update({ state })
     },
-    saved(i, path) {
+    saved(_i, path) {
+      saved++
       // The full path is printed on stdout; the bar has room for the file name only.
-      bars[i]?.update(100, { state: `saved ${basename(path)}` })
+      const state = count > 1 ? `saved ${saved}/${count}` : `saved ${basename(path)}`
+      for (const bar of whole === undefined ? parts.values() : [whole]) bar.update(100, { state })
     },
     log(line) {
       multibar.log(`${line}\n`)
     },
     cancelling() {
-      for (const bar of bars) bar.update({ state: 'stopping...' })
+      for (const bar of [...(whole === undefined ? [] : [whole]), ...parts.values()]) bar.update({ state: 'stopping...' })
     },
     stop() {
       if (stopped) return
