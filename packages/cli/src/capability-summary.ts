@@ -68,8 +68,9 @@ export function describeOutputOptions(c: ModelListing['capabilities']): string {
 
 /**
  * Which operations a model offers on input images, for a table cell: each operation with its
- * image count when it takes several (`edit 1-16`), `+mask` (required) or `+mask?` (optional),
- * `+strength`, and `(needs image)` when it cannot draw from text alone; `-` for a text-only model.
+ * image count when it takes several (`edit 1-16`), `+mask` / `+strength` (required) or `+mask?` /
+ * `+strength?` (optional), and `(needs image)` when it cannot draw from text alone; `-` for a
+ * text-only model.
  * The limits themselves are in `--json` (`capabilities.imageInputs`).
  */
 export function describeImageInputs(c: ModelListing['capabilities']): string {
@@ -81,7 +82,8 @@ export function describeImageInputs(c: ModelListing['capabilities']): string {
     const min = o.minImages ?? 1
     const count = o.maxImages > 1 ? ` ${min === o.maxImages ? o.maxImages : `${min}-${o.maxImages}`}` : ''
     const mask = o.mask === 'required' ? ' +mask' : o.mask === 'optional' ? ' +mask?' : ''
-    return [`${op}${count}${mask}${o.strength === true ? ' +strength' : ''}`]
+    const strength = o.strength === 'required' ? ' +strength' : o.strength === true ? ' +strength?' : ''
+    return [`${op}${count}${mask}${strength}`]
   })
   if (ops.length === 0) return '-'
   return `${ops.join(', ')}${spec.textToImage === false ? ' (needs image)' : ''}`

@@ -83,8 +83,9 @@ describe('llmkit models: the IMAGES column', () => {
     expect(describeImageInputs(caps({ operations: { edit: { maxImages: 1, mask: 'optional' }, variation: { maxImages: 1, prompt: 'none' } }, mimeTypes: ['image/png'], maxBytes: 1 }))).toBe('edit +mask?, variation')
     expect(describeImageInputs(caps({ operations: { inpaint: { maxImages: 1, mask: 'required' } }, textToImage: false, mimeTypes: ['image/png'], maxBytes: 1 }))).toBe('inpaint +mask (needs image)')
     expect(describeImageInputs(caps({ operations: { 'image-to-image': { maxImages: 1, strength: true }, reference: { minImages: 2, maxImages: 3 } }, mimeTypes: ['image/png'], maxBytes: 1 }))).toBe(
-      'image-to-image +strength, reference 2-3',
+      'image-to-image +strength?, reference 2-3',
     )
+    expect(describeImageInputs(caps({ operations: { 'image-to-image': { maxImages: 1, strength: 'required' } }, mimeTypes: ['image/png'], maxBytes: 1 }))).toBe('image-to-image +strength')
   })
 
   it('shows which OpenAI models take images in the table', async () => {
