@@ -7,7 +7,6 @@ import {
   ContentPolicyError,
   InvalidRequestError,
   LLMKitClient,
-  LLMKitError,
   NetworkError,
   type ProgressEvent,
   ProviderError,
@@ -16,6 +15,7 @@ import {
 import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { openai } from './index.js'
+import { failure } from '../../../test/failure.js'
 
 const BASE = 'https://api.openai.test'
 const KEY = 'sk-test-0123456789abcdef'
@@ -54,15 +54,6 @@ function expectStream(reply: string | (() => PassThrough), status = 200) {
     seen.body = JSON.parse(body)
   })
   return seen
-}
-
-async function failure(promise: Promise<unknown>): Promise<LLMKitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(LLMKitError.isInstance(error)).toBe(true)
-  return error as LLMKitError
 }
 
 const streamed = { model: 'gpt-image-1', prompt: 'A lighthouse at dusk', format: 'b64_json', provider_options: { partial_images: 2 } } as const

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { AbortError, LLMKitError, NetworkError, TimeoutError } from '../errors.js'
+import { AbortError, NetworkError, TimeoutError } from '../errors.js'
 import { HttpTransport } from './transport.js'
+import { failure } from '../../../../test/failure.js'
 
 // Real sockets on 127.0.0.1: whether a request was written in full before it failed is a
 // property of the connection, which an interceptor cannot reproduce.
@@ -56,15 +57,6 @@ afterAll(async () => {
 afterEach(() => {
   vi.restoreAllMocks()
 })
-
-async function failure(promise: Promise<unknown>): Promise<LLMKitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(LLMKitError.isInstance(error)).toBe(true)
-  return error as LLMKitError
-}
 
 describe('HttpTransport: ambiguous outcomes (sent in full, no status back)', () => {
   it('marks a POST reset after its body was sent as ambiguous, still retryable', async () => {

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AbortError, LLMKitError, NetworkError } from '../errors.js'
+import { AbortError, NetworkError } from '../errors.js'
 import { HttpTransport } from './transport.js'
+import { failure } from '../../../../test/failure.js'
 
 // Real sockets on 127.0.0.1: whether a streamed POST was sent in full before its answer broke is
 // a property of the connection, which an interceptor cannot reproduce.
@@ -42,15 +43,6 @@ afterAll(async () => {
   server.closeAllConnections()
   await new Promise((resolve) => server.close(resolve))
 })
-
-async function failure(promise: Promise<unknown>): Promise<LLMKitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(LLMKitError.isInstance(error)).toBe(true)
-  return error as LLMKitError
-}
 
 /** Reads a streamed body as text. */
 async function readText(body: NodeJS.ReadableStream): Promise<string> {

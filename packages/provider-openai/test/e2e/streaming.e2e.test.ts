@@ -1,19 +1,11 @@
-import { AbortError, LLMKitClient, LLMKitError, NetworkError, type ProgressEvent } from '@llmkit/core'
+import { AbortError, LLMKitClient, NetworkError, type ProgressEvent } from '@llmkit/core'
 import { OPENAI_TRIGGERS, type RunningEmulator, startEmulator } from '@llmkit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openai } from '../../src/index.js'
+import { failure } from '../../../../test/failure.js'
 
 const PNG_SIGNATURE = '89504e470d0a1a0a'
 const sizeOfPng = (bytes: Buffer) => ({ width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) })
-
-async function failure(promise: Promise<unknown>): Promise<LLMKitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(LLMKitError.isInstance(error)).toBe(true)
-  return error as LLMKitError
-}
 
 describe('GPT image streaming against the emulated OpenAI API', () => {
   it('delivers the partial images through onProgress before the final image, which arrives as without streaming', async () => {
