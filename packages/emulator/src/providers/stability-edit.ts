@@ -91,9 +91,20 @@ export function isStabilityEditEndpoint(kind: string): boolean {
   return Object.hasOwn(EDITS, kind)
 }
 
-function v2Error(status: number, name: string, ...errors: string[]): EmulatorReply {
+/** v2beta envelope `{ id, name, errors }`. */
+export function v2Error(status: number, name: string, ...errors: string[]): EmulatorReply {
   const id = randomBytes(16).toString('hex')
   return json(status, { id, name, errors }, { 'x-request-id': id })
+}
+
+/** The v2beta multipart form, or the error the service answers: it takes only multipart/form-data, even when every field is text. */
+export async function readV2Form(req: EmulatorRequest): Promise<FormData | EmulatorReply> {
+  if (!String(req.headers['content-type'] ?? '').startsWith('multipart/form-data')) return v2Error(400, 'bad_request', 'content-type: must be multipart/form-data')
+  try {
+    return await req.formData()
+  } catch {
+    return v2Error(400, 'bad_request', 'body: could not parse the multipart form')
+  }
 }
 
 /** The v2beta answer: JSON `{ image, finish_reason, seed }` or the bytes with `finish-reason` and `seed` headers. */
@@ -115,13 +126,8 @@ export async function handleStabilityEdit(kind: string, req: EmulatorRequest, ct
   if (key === undefined) return v2Error(401, 'unauthorized', 'authorization: missing or malformed; send Authorization: Bearer <key>')
   if (key !== ctx.keys['stability']) return v2Error(401, 'unauthorized', 'authorization: invalid API key')
   if (req.body.length > MAX_REQUEST_BYTES) return v2Error(413, 'payload_too_large', `body: requests are limited to ${MAX_REQUEST_BYTES} bytes`)
-  if (!String(req.headers['content-type'] ?? '').startsWith('multipart/form-data')) return v2Error(400, 'bad_request', 'content-type: must be multipart/form-data')
-  let form: FormData
-  try {
-    form = await req.formData()
-  } catch {
-    return v2Error(400, 'bad_request', 'body: could not parse the multipart form')
-  }
+  const form = await readV2Form(req)
+  if (!(form instanceof FormData)) return form
   const fields: Record<string, string> = {}
   for (const [name, value] of form.entries()) {
     if (name === 'image' || (name === 'mask' && endpoint.mask)) continue

@@ -3,7 +3,7 @@ import { bearer, delay, json, sizeForAspect } from '../http-util.js'
 import { renderPng, seedOf } from '../png.js'
 import type { EmulatorContext, EmulatorProvider, EmulatorReply, EmulatorRequest } from '../types.js'
 import { renderDerivedPng } from '../derive.js'
-import { type StabilityImagePart, handleStabilityEdit, isStabilityEditEndpoint, readStabilityImage } from './stability-edit.js'
+import { type StabilityImagePart, handleStabilityEdit, isStabilityEditEndpoint, readStabilityImage, readV2Form, v2Error } from './stability-edit.js'
 import { checkVendoredSchema } from '../vendored-schemas.js'
 
 /**
@@ -71,11 +71,6 @@ const CREDITS_MESSAGE = 'You lack sufficient credits to make this request. Pleas
 
 const newId = (): string => randomBytes(16).toString('hex')
 
-/** v2beta envelope `{ id, name, errors }`. */
-function v2Error(status: number, name: string, ...errors: string[]): EmulatorReply {
-  const id = newId()
-  return json(status, { id, name, errors }, { 'x-request-id': id })
-}
 
 /** v1 envelope `{ id, name, message }`. */
 function v1Error(status: number, name: string, message: string): EmulatorReply {
@@ -162,14 +157,8 @@ async function handleV1(engine: string, req: EmulatorRequest, ctx: EmulatorConte
 async function handleV2(endpoint: string, req: EmulatorRequest, ctx: EmulatorContext): Promise<EmulatorReply> {
   const unauthorized = authFailure(req, ctx, v2Error)
   if (unauthorized) return unauthorized
-  // The service takes only multipart/form-data here, even when every field is text.
-  if (!String(req.headers['content-type'] ?? '').startsWith('multipart/form-data')) return v2Error(400, 'bad_request', 'content-type: must be multipart/form-data')
-  let form: FormData
-  try {
-    form = await req.formData()
-  } catch {
-    return v2Error(400, 'bad_request', 'body: could not parse the multipart form')
-  }
+  const form = await readV2Form(req)
+  if (!(form instanceof FormData)) return form
   const fields: Record<string, string> = {}
   for (const [name, value] of form.entries()) {
     if (!V2_FIELDS[endpoint]!.has(name)) return v2Error(400, 'bad_request', `${name}: unknown field for /generate/${endpoint}`)
