@@ -13,3 +13,15 @@ export async function failure(promise: Promise<unknown>): Promise<LLMKitError> {
   expect(LLMKitError.isInstance(error)).toBe(true)
   return error as LLMKitError
 }
+
+/**
+ * Checks that a generation was refused before any request: a typed invalid-request or
+ * unsupported-capability error naming `param`, and the nock interceptor `scope` never hit.
+ */
+export async function refusedBeforeRequest(promise: Promise<unknown>, scope: { isDone(): boolean }, param: string, message: RegExp): Promise<void> {
+  const error = await failure(promise)
+  expect(['InvalidRequestError', 'UnsupportedCapabilityError']).toContain(error.name)
+  expect(error.param).toBe(param)
+  expect(error.message).toMatch(message)
+  expect(scope.isDone()).toBe(false)
+}

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { headersOf, useNock } from '../../../test/nock.js'
 import { jpeg, png, webp } from '../../core/src/inputs/__fixtures__/images.js'
 import { stability, stabilityModels, stabilityPrices } from './index.js'
+import { refusedBeforeRequest } from '../../../test/failure.js'
 
 const BASE = 'https://api.stability.test'
 const KEY = 'sk-stability-test-0123456789'
@@ -187,14 +188,7 @@ describe('bad inputs are typed errors before any request', () => {
   ]
   it.each(cases)('%s', async (_label, request, param, message) => {
     const scope = nock(BASE).post(/.*/).reply(200, ANSWER)
-    const error = await client()
-      .generateImage(request as never)
-      .then(() => undefined, (e: unknown) => e as { name: string; param?: string; message: string })
-    expect(error).toBeDefined()
-    expect(['InvalidRequestError', 'UnsupportedCapabilityError']).toContain(error!.name)
-    expect(error!.param).toBe(param)
-    expect(error!.message).toMatch(message)
-    expect(scope.isDone()).toBe(false)
+    await refusedBeforeRequest(client().generateImage(request as never), scope, param, message)
   })
 
   it('images on Core (text only) name the models that take images', async () => {
