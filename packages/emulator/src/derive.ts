@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { crc32 } from 'node:zlib'
 import { imageSize } from 'image-size'
 import { renderPng } from './png.js'
 
@@ -20,6 +21,35 @@ export function inputSize(bytes: Uint8Array): { width: number; height: number } 
   } catch {
     return undefined
   }
+}
+
+/** `image/png`, `image/jpeg` or `image/webp` from the magic bytes; undefined for anything else. */
+export function inputType(bytes: Uint8Array): 'image/png' | 'image/jpeg' | 'image/webp' | undefined {
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'image/png'
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg'
+  if (bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP') return 'image/webp'
+  return undefined
+}
+
+/**
+ * Whether an input has an alpha channel, as the providers read it: a PNG of colour type 4 or 6 or
+ * with a tRNS chunk, a WebP whose VP8X header sets the alpha flag. JPEG never.
+ */
+export function inputHasAlpha(bytes: Uint8Array): boolean {
+  const type = inputType(bytes)
+  if (type === 'image/webp') return String.fromCharCode(...bytes.subarray(12, 16)) === 'VP8X' && ((bytes[20] ?? 0) & 0x10) !== 0
+  if (type !== 'image/png' || bytes.length < 33) return false
+  if (bytes[25] === 4 || bytes[25] === 6) return true
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  // tRNS comes before the first IDAT; the walk is bounded by the byte length.
+  let offset = 8
+  while (offset + 8 <= buf.length) {
+    const type = buf.toString('latin1', offset + 4, offset + 8)
+    if (type === 'tRNS') return true
+    if (type === 'IDAT' || type === 'IEND') return false
+    offset += 12 + buf.readUInt32BE(offset)
+  }
+  return false
 }
 
 /**
@@ -54,18 +84,6 @@ export function derivedInputs(png: Uint8Array): string[] {
     offset += 12 + length
   }
   return []
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-  return c >>> 0
-})
-
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
 }
 
 /** Inserts a tEXt chunk right after IHDR (byte 33). */

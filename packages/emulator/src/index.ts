@@ -4,7 +4,7 @@ export { RequestLog, isSubmission, promptOf, type RequestLogEntry } from './requ
 export { FileStore } from './files.js'
 export { JobStore, type EmulatedJob, type EmulatedJobState, type JobTiming } from './jobs.js'
 export { renderPng, renderSvg, pngSize, seedOf, prng, type RenderOptions } from './png.js'
-export { renderDerivedPng, derivedInputs, inputDigest, inputSize, DERIVED_KEYWORD } from './derive.js'
+export { renderDerivedPng, derivedInputs, inputDigest, inputSize, inputType, inputHasAlpha, DERIVED_KEYWORD } from './derive.js'
 export { json, text, bearer, parseSize, sizeForAspect, delay } from './http-util.js'
 export { OPENAI_TRIGGERS } from './providers/openai.js'
 export { STABILITY_TRIGGERS } from './providers/stability.js'

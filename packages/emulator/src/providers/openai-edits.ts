@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { imageSize } from 'image-size'
-import { renderDerivedPng } from '../derive.js'
+import { inputHasAlpha, inputSize, inputType, renderDerivedPng } from '../derive.js'
 import { delay, json, parseSize } from '../http-util.js'
 import type { EmulatorContext, EmulatorReply, EmulatorRequest } from '../types.js'
 // Read at request time only, so the import cycle with openai.ts is harmless.
@@ -50,29 +49,11 @@ interface Upload {
 
 async function upload(file: File): Promise<Upload> {
   const bytes = Buffer.from(await file.arrayBuffer())
-  try {
-    const size = imageSize(bytes)
-    const type = size.type === 'png' ? 'png' : size.type === 'jpg' ? 'jpeg' : size.type === 'webp' ? 'webp' : undefined
-    return { bytes, type, width: size.width, height: size.height }
-  } catch {
-    return { bytes, type: undefined, width: 0, height: 0 }
-  }
-}
-
-/** Whether a PNG has an alpha channel: color type 4 or 6 in IHDR, or a tRNS chunk. */
-export function pngHasAlpha(bytes: Buffer): boolean {
-  if (bytes.length < 33) return false
-  const colorType = bytes[25]
-  if (colorType === 4 || colorType === 6) return true
-  let offset = 8
-  while (offset + 8 <= bytes.length) {
-    const length = bytes.readUInt32BE(offset)
-    const type = bytes.toString('latin1', offset + 4, offset + 8)
-    if (type === 'tRNS') return true
-    if (type === 'IDAT' || type === 'IEND') return false
-    offset += 12 + length
-  }
-  return false
+  const size = inputSize(bytes)
+  // An image whose size cannot be read is no image OpenAI takes, whatever its first bytes say.
+  if (size === undefined) return { bytes, type: undefined, width: 0, height: 0 }
+  const type = inputType(bytes)
+  return { bytes, type: type === undefined ? undefined : (type.slice(6) as Upload['type']), ...size }
 }
 
 function integerField(value: string | undefined): number | undefined | null {
@@ -137,8 +118,8 @@ export async function handleImageInputs(req: EmulatorRequest, ctx: EmulatorConte
     if (mask.width !== first.width || mask.height !== first.height) {
       return invalid(`Invalid mask: the mask (${mask.width}x${mask.height}) and the image (${first.width}x${first.height}) must have the same dimensions.`, 'mask', 'invalid_image')
     }
-    if (!pngHasAlpha(mask.bytes)) return invalid("Invalid mask image: format must be 'RGBA' (transparent pixels mark the area to edit), got one without alpha.", 'mask', 'invalid_image')
-  } else if (!variation && !model.gptImage && !pngHasAlpha(first.bytes)) {
+    if (!inputHasAlpha(mask.bytes)) return invalid("Invalid mask image: format must be 'RGBA' (transparent pixels mark the area to edit), got one without alpha.", 'mask', 'invalid_image')
+  } else if (!variation && !model.gptImage && !inputHasAlpha(first.bytes)) {
     return invalid("Invalid input image: without a mask the image must have transparency; format must be 'RGBA', 'LA' or 'L'.", 'image', 'invalid_image')
   }
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { PNG } from 'pngjs'
-import { inputDigest, inputSize, renderDerivedPng } from '../derive.js'
+import { inputDigest, inputSize, inputType, renderDerivedPng } from '../derive.js'
 import { bearer, delay, json, text } from '../http-util.js'
 import { renderSvg } from '../png.js'
 import type { EmulatorContext, EmulatorReply, EmulatorRequest } from '../types.js'
-import { sniffImageType } from './stability-edit.js'
 
 /**
  * Recraft's image-input endpoints (issue 13) under `/recraft/v1`: `POST /images/imageToImage`
@@ -51,7 +50,7 @@ async function readImage(name: string, value: File | string | null): Promise<Rea
   if (value === null) return `${name} is required`
   if (typeof value === 'string') return `${name} must be a file`
   const bytes = new Uint8Array(await value.arrayBuffer())
-  const type = sniffImageType(bytes)
+  const type = inputType(bytes)
   if (type === undefined) return `${name} must be a PNG, JPG or WEBP image`
   if (bytes.byteLength > MAX_BYTES) return `${name} is too large: ${bytes.byteLength} bytes, at most ${MAX_BYTES}`
   const size = inputSize(bytes)

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { inputSize, renderDerivedPng } from '../derive.js'
+import { inputHasAlpha, inputSize, inputType, renderDerivedPng } from '../derive.js'
 import { bearer, delay, json } from '../http-util.js'
 import { seedOf } from '../png.js'
 import type { EmulatorContext, EmulatorReply, EmulatorRequest } from '../types.js'
@@ -43,20 +43,12 @@ export interface StabilityImagePart {
   height: number
 }
 
-/** `image/png`, `image/jpeg` or `image/webp` from the magic bytes; undefined for anything else. */
-export function sniffImageType(bytes: Uint8Array): string | undefined {
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'image/png'
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg'
-  if (bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP') return 'image/webp'
-  return undefined
-}
-
 /** Reads and checks one image part; a string is the error message (`<name>: ...`). */
 export async function readStabilityImage(name: string, value: File | string | null, rules: StabilityImageRules | undefined): Promise<StabilityImagePart | string> {
   if (value === null) return `${name}: is required`
   if (typeof value === 'string') return `${name}: must be a file part, not a text field`
   const bytes = new Uint8Array(await value.arrayBuffer())
-  if (sniffImageType(bytes) === undefined) return `${name}: unsupported format; supported formats are jpeg, png and webp`
+  if (inputType(bytes) === undefined) return `${name}: unsupported format; supported formats are jpeg, png and webp`
   const size = inputSize(bytes)
   if (size === undefined) return `${name}: could not read the image dimensions`
   const { width, height } = size
@@ -141,7 +133,7 @@ export async function handleStabilityEdit(kind: string, req: EmulatorRequest, ct
   // A mask of another size is resized by the service, so only its type is checked.
   const mask = endpoint.mask && form.get('mask') !== null ? await readStabilityImage('mask', form.get('mask'), undefined) : undefined
   if (typeof mask === 'string') errors.push(mask)
-  if (kind === 'inpaint' && mask === undefined && typeof image !== 'string' && !hasAlpha(image.bytes)) {
+  if (kind === 'inpaint' && mask === undefined && typeof image !== 'string' && !inputHasAlpha(image.bytes)) {
     errors.push('mask: is required when the image has no alpha channel')
   }
   const prompt = fields['prompt']
@@ -175,12 +167,4 @@ export async function handleStabilityEdit(kind: string, req: EmulatorRequest, ct
   const seed = seedText !== undefined && seedText !== '0' ? Number(seedText) : 1 + (seedOf(`${kind}|${prompt ?? ''}`) % V2_MAX_SEED)
   const png = renderDerivedPng(inputs, ctx.imageKey(`${kind}|${prompt ?? ''}|${seed}`), size)
   return stabilityImageReply(req, png, seed, outputFormat)
-}
-
-/** Whether an input has an alpha channel: PNG colour types 4 and 6, or a WebP VP8X alpha flag. JPEG never. */
-function hasAlpha(bytes: Uint8Array): boolean {
-  const type = sniffImageType(bytes)
-  if (type === 'image/png') return bytes[25] === 4 || bytes[25] === 6
-  if (type === 'image/webp') return String.fromCharCode(...bytes.subarray(12, 16)) === 'VP8X' && ((bytes[20] ?? 0) & 0x10) !== 0
-  return false
 }
