@@ -140,38 +140,7 @@ export class HttpTransport {
 
   /** Sends a request and reads the whole body (capped). */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const headers: Record<string, string> = {}
-    headers['user-agent'] = userAgent(req.userAgentProduct, this.#userAgent)
-    for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v
-    const body = await encodeBody(req, headers)
-    const maxBytes = req.maxBytes ?? this.#maxBytes
-    const deadline = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs)
-    const signal = combineSignals(req.signal, deadline)
-    if (req.signal?.aborted) throw abortError(req.signal)
-    const progress: SendProgress = { sent: false, status: undefined }
-    try {
-      const res = await undici().request(req.url, {
-        method: req.method,
-        headers,
-        body: body as Dispatcher.DispatchOptions['body'],
-        signal,
-        dispatcher: trackSending(this.#dispatcher ?? getSharedDispatcher(), progress),
-        headersTimeout: this.#headersTimeoutMs,
-        bodyTimeout: this.#bodyTimeoutMs,
-      })
-      progress.status = res.statusCode
-      const flat = flattenHeaders(res.headers)
-      const declared = Number(flat['content-length'])
-      if (Number.isFinite(declared) && declared > maxBytes) {
-        discardBody(res.body)
-        throw overCap(req, `is ${declared} bytes, over`, maxBytes)
-      }
-      const received = await readBody(res.body, declared, maxBytes, req)
-      return makeResponse(res.statusCode, flat, received, req.url)
-    } catch (error) {
-      const mapped = toTransportError(error, req, deadline)
-      throw isAmbiguous(req, progress) ? markMayHaveBeenCharged(mapped) : mapped
-    }
+    return this.#dispatch(req, async (res, headers, declared, maxBytes) => makeResponse(res.statusCode, headers, await readBody(res.body, declared, maxBytes, req), req.url))
   }
 
   /**
@@ -184,6 +153,19 @@ export class HttpTransport {
    * full, then no status or a 2xx). A body `consume` leaves unread is discarded.
    */
   async stream<T>(req: HttpRequest, consume: (res: HttpStreamResponse) => Promise<T>): Promise<T> {
+    return this.#dispatch(req, (res, headers, _declared, maxBytes) => consume({ status: res.statusCode, headers, body: pipeline(res.body, capped(req, maxBytes), ignore) }))
+  }
+
+  /**
+   * What {@link HttpTransport.request} and {@link HttpTransport.stream} share: headers and body
+   * encoded, deadline and signal combined, the send tracked for ambiguity, a declared length over
+   * the cap refused before reading, every failure mapped to a typed error (marked
+   * `mayHaveBeenCharged` when ambiguous), and a body `read` left unread discarded.
+   */
+  async #dispatch<T>(
+    req: HttpRequest,
+    read: (res: Dispatcher.ResponseData, headers: Record<string, string>, declared: number, maxBytes: number) => Promise<T>,
+  ): Promise<T> {
     const headers: Record<string, string> = {}
     headers['user-agent'] = userAgent(req.userAgentProduct, this.#userAgent)
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v
@@ -211,7 +193,7 @@ export class HttpTransport {
       const flat = flattenHeaders(res.headers)
       const declared = Number(flat['content-length'])
       if (Number.isFinite(declared) && declared > maxBytes) throw overCap(req, `is ${declared} bytes, over`, maxBytes)
-      return await consume({ status: res.statusCode, headers: flat, body: pipeline(res.body, capped(req, maxBytes), ignore) })
+      return await read(res, flat, declared, maxBytes)
     } catch (error) {
       const mapped = toTransportError(error, req, deadline)
       throw isAmbiguous(req, progress) ? markMayHaveBeenCharged(mapped) : mapped

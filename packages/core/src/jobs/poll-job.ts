@@ -4,7 +4,7 @@ import { abortError, markMayHaveBeenCharged, rebuild } from '../http/transport.j
 import type { Clock, Logger } from '../logger.js'
 import type { ProgressEvent } from '../progress.js'
 import type { CallOptions } from '../registry/plugin.js'
-import { checkInteger, checkPositive } from '../option-checks.js'
+import { checkInteger, checkNumber, checkPositive } from '../option-checks.js'
 import { type JournalBinding, journaledSpec } from './job-journal.js'
 import { type ServerSentEvent, SseParser } from './sse.js'
 
@@ -271,9 +271,7 @@ export function createJobRunner(runnerOptions: JobRunnerOptions): JobRunner {
       const timeoutMs = options.timeoutMs ?? options.jobTimeoutMs ?? runnerOptions.timeoutMs ?? DEFAULT_JOB_OPTIONS.timeoutMs
       checkPositive('timeoutMs', timeoutMs, 'number of milliseconds')
       checkPositive('pollIntervalMs', spec.pollIntervalMs, 'number of milliseconds')
-      if (spec.firstPollAfterMs !== undefined && !(Number.isFinite(spec.firstPollAfterMs) && spec.firstPollAfterMs >= 0)) {
-        throw new TypeError(`Expected \`firstPollAfterMs\` to be a number of milliseconds of 0 or more, got ${String(spec.firstPollAfterMs)}.`)
-      }
+      checkNumber('firstPollAfterMs', spec.firstPollAfterMs, 0)
       if (signal.aborted) throw abortError(signal)
       const startCancel = (id: string, why: string): Promise<void> | undefined => {
         if (!spec.cancel) return undefined
