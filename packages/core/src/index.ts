@@ -250,3 +250,4 @@ export {
   type JobRunnerOptions,
 } from './jobs/poll-job.js'
 export { SseParser, type ServerSentEvent } from './jobs/sse.js'
+export { checkWebhookTolerance, webhookHeader, webhookTimestampProblem, type WebhookDelivery } from './http/webhook.js'

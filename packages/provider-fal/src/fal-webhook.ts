@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto'
+import { checkWebhookTolerance, type WebhookDelivery, webhookHeader, webhookTimestampProblem } from '@llmkit/core'
 
 /** Where fal publishes the ED25519 keys its webhooks are signed with (docs.fal.ai, "Verifying your webhook"). */
 export const FAL_JWKS_URL = 'https://rest.alpha.fal.ai/.well-known/jwks.json'
@@ -59,23 +60,6 @@ export interface FalWebhookVerifyOptions {
   signal?: AbortSignal | undefined
 }
 
-/** A delivery as a server receives it: its headers and its raw body, byte for byte. */
-export interface WebhookDelivery {
-  /** Request headers: a fetch `Headers`, or Node's `IncomingHttpHeaders`. */
-  headers: Headers | Readonly<Record<string, string | readonly string[] | undefined>>
-  /** The raw body: re-serialised JSON does not verify. */
-  body: string | Uint8Array
-}
-
-/** Reads one header, case-insensitively, from either header form. */
-export function headerOf(headers: WebhookDelivery['headers'], name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined
-  const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>
-  const key = Object.keys(record).find((k) => k.toLowerCase() === name)
-  const value = key === undefined ? undefined : record[key]
-  return Array.isArray(value) ? value.join(', ') : (value as string | undefined)
-}
-
 const jwksCache = new Map<string, { keys: KeyObject[]; at: number }>()
 
 function keysOf(jwks: FalJwks): KeyObject[] {
@@ -116,16 +100,14 @@ async function fetchKeys(url: string, signal: AbortSignal | undefined): Promise<
  */
 export async function verifyFalWebhook(delivery: WebhookDelivery, options: FalWebhookVerifyOptions = {}): Promise<FalWebhookVerification> {
   const tolerance = options.toleranceSeconds ?? FAL_WEBHOOK_DEFAULTS.toleranceSeconds
-  if (!(Number.isFinite(tolerance) && tolerance > 0)) throw new TypeError(`Expected \`toleranceSeconds\` to be a positive number, got ${String(tolerance)}.`)
-  const requestId = headerOf(delivery.headers, 'x-fal-webhook-request-id')
-  const userId = headerOf(delivery.headers, 'x-fal-webhook-user-id')
-  const timestamp = headerOf(delivery.headers, 'x-fal-webhook-timestamp')
-  const signature = headerOf(delivery.headers, 'x-fal-webhook-signature')
+  checkWebhookTolerance(tolerance)
+  const requestId = webhookHeader(delivery.headers, 'x-fal-webhook-request-id')
+  const userId = webhookHeader(delivery.headers, 'x-fal-webhook-user-id')
+  const timestamp = webhookHeader(delivery.headers, 'x-fal-webhook-timestamp')
+  const signature = webhookHeader(delivery.headers, 'x-fal-webhook-signature')
   if (!requestId || !userId || !timestamp || !signature) return { ok: false, reason: 'missing X-Fal-Webhook-Request-Id, -User-Id, -Timestamp or -Signature header' }
-  const seconds = Number(timestamp)
-  if (!/^\d+$/.test(timestamp) || Math.abs((options.now ?? Date.now()) / 1000 - seconds) > tolerance) {
-    return { ok: false, reason: `timestamp ${timestamp} is more than ${tolerance} s away from now` }
-  }
+  const stale = webhookTimestampProblem(timestamp, tolerance, options.now ?? Date.now())
+  if (stale !== undefined) return { ok: false, reason: stale }
   if (!/^(?:[0-9a-f]{2})+$/i.test(signature)) return { ok: false, reason: 'signature is not hexadecimal' }
   const body = typeof delivery.body === 'string' ? Buffer.from(delivery.body, 'utf8') : delivery.body
   const message = Buffer.from([requestId, userId, timestamp, createHash('sha256').update(body).digest('hex')].join('\n'), 'utf8')

@@ -82,6 +82,7 @@ export {
   type FalWebhookVerifyOptions,
   type FalJwk,
   type FalJwks,
-  type WebhookDelivery,
 } from './fal-webhook.js'
+/** A webhook delivery (headers and raw body), as the core defines it for every provider's verifier. */
+export type { WebhookDelivery } from '@llmkit/core'
 export { FAL_IMAGE_SIZE_PRESETS, type FalInput, type FalImageSizePreset } from './fal-api.js'

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { checkWebhookTolerance, type WebhookDelivery, webhookHeader, webhookTimestampProblem } from '@llmkit/core'
 import { type ReplicatePrediction, replicatePredictionSchema } from './replicate-api.js'
 
 /** Defaults of {@link verifyReplicateWebhook}, written as data. */
@@ -7,13 +8,8 @@ export const REPLICATE_WEBHOOK_DEFAULTS = Object.freeze({
   toleranceSeconds: 300,
 })
 
-/** A delivery as a server receives it: its headers and its raw body, byte for byte. */
-export interface ReplicateWebhookDelivery {
-  /** Request headers: a fetch `Headers`, or Node's `IncomingHttpHeaders`. */
-  headers: Headers | Readonly<Record<string, string | readonly string[] | undefined>>
-  /** The raw body: re-serialised JSON does not verify. */
-  body: string | Uint8Array
-}
+/** A delivery as a server receives it: its headers and its raw body, byte for byte (the core's {@link WebhookDelivery}). */
+export type ReplicateWebhookDelivery = WebhookDelivery
 
 /** Options of {@link verifyReplicateWebhook}. */
 export interface ReplicateWebhookVerifyOptions {
@@ -30,14 +26,6 @@ export interface ReplicateWebhookVerifyOptions {
 
 /** The outcome of {@link verifyReplicateWebhook}: the prediction the delivery carries, when authentic. */
 export type ReplicateWebhookVerification = { ok: true; prediction: ReplicatePrediction; webhookId: string } | { ok: false; reason: string }
-
-function headerOf(headers: ReplicateWebhookDelivery['headers'], name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined
-  const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>
-  const key = Object.keys(record).find((k) => k.toLowerCase() === name)
-  const value = key === undefined ? undefined : record[key]
-  return Array.isArray(value) ? value.join(', ') : (value as string | undefined)
-}
 
 /**
  * Verifies a Replicate webhook delivery as the official SDK's `validateWebhook` does: the
@@ -58,14 +46,13 @@ export function verifyReplicateWebhook(delivery: ReplicateWebhookDelivery, optio
   const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(options.secret ?? '')
   if (!match) throw new TypeError('Expected `secret` to be a Replicate webhook signing secret (whsec_ followed by base64).')
   const tolerance = options.toleranceSeconds ?? REPLICATE_WEBHOOK_DEFAULTS.toleranceSeconds
-  if (!(Number.isFinite(tolerance) && tolerance > 0)) throw new TypeError(`Expected \`toleranceSeconds\` to be a positive number, got ${String(tolerance)}.`)
-  const id = headerOf(delivery.headers, 'webhook-id')
-  const timestamp = headerOf(delivery.headers, 'webhook-timestamp')
-  const signatures = headerOf(delivery.headers, 'webhook-signature')
+  checkWebhookTolerance(tolerance)
+  const id = webhookHeader(delivery.headers, 'webhook-id')
+  const timestamp = webhookHeader(delivery.headers, 'webhook-timestamp')
+  const signatures = webhookHeader(delivery.headers, 'webhook-signature')
   if (!id || !timestamp || !signatures) return { ok: false, reason: 'missing webhook-id, webhook-timestamp or webhook-signature header' }
-  if (!/^\d+$/.test(timestamp) || Math.abs((options.now ?? Date.now()) / 1000 - Number(timestamp)) > tolerance) {
-    return { ok: false, reason: `timestamp ${timestamp} is more than ${tolerance} s away from now` }
-  }
+  const stale = webhookTimestampProblem(timestamp, tolerance, options.now ?? Date.now())
+  if (stale !== undefined) return { ok: false, reason: stale }
   const body = typeof delivery.body === 'string' ? Buffer.from(delivery.body, 'utf8') : Buffer.from(delivery.body)
   const expected = createHmac('sha256', Buffer.from(match[1]!, 'base64'))
     .update(`${id}.${timestamp}.`)
